@@ -1,0 +1,230 @@
+"""One contact's state machine: in contact, losing, lost, restored, sensor fault.
+
+Why it looks at the signal's shape and not only its level: a real loss is the
+athlete's body moving away, so the pressure falls through every level on the
+way down over 80-400 ms; a bounce or a glitch drops from full to nothing in
+one sample. So a sample below the loss threshold that arrives at the end of a
+recent, still-running fall is a loss at once (no debounce to wait out), while a
+drop that came at once must stay down longer than any bounce (30 ms) first.
+Pressure that sags to 20 % and stays never crosses the threshold; a glitch
+sample during a sag is caught by asking for the fall to be recent and by
+re-checking a sample that sits exactly at the zero floor.
+
+Levels are relative to the contact's own recent level (a sliding maximum of
+the median of three samples, ~0.9 s), not to an absolute count: FSRs differ
+±6 % part to part, drift with time and temperature, and each back presses
+differently; a rep itself raises the pressure to 1.5× standing.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+IN_CONTACT, LOST, FAULT = "in_contact", "lost", "sensor_fault"
+
+
+@dataclass(frozen=True)
+class ContactConfig:
+    """Thresholds of the loss detector, as fractions of the contact's recent level."""
+
+    lost_ratio: float = 0.12  # below this the contact is gone (the cue's reference is 10 %)
+    mid_ratio: float = 0.5  # the sample before must be at most halfway down: a fall, not a jump
+    high_ratio: float = 0.7  # at or above: still pressing normally
+    recent_ratio: float = 0.3  # a running fall crossed this level within `recent_s`
+    floor_ratio: float = 0.02  # at the zero floor: a glitch looks like this
+    restore_ratio: float = 0.3  # back above this (twice) and the contact is restored
+    fall_min_s: float = 0.015  # a fall takes longer than this from full pressure...
+    fall_max_s: float = 0.6  # ...and less than this (else it was a sag that settled)
+    recent_s: float = 0.15
+    debounce_s: float = 0.035  # a drop that came at once must outlast a 30 ms bounce
+    level_block_s: float = 0.1  # the recent level is the max over 9 such blocks
+    level_blocks: int = 9
+    level_floor: float = 0.25  # never below this fraction of the calibrated baseline
+    shorted_s: float = 0.2  # at the supply this long: a shorted sensor
+    stuck_s: float = 1.0  # the very same count this long: a stuck ADC or input
+    recover_s: float = 0.5  # plausible again this long: the fault clears
+    baseline_tau_s: float = 8.0  # slow tracking of the standing baseline
+
+
+class ContactTracker:
+    """Turns one contact's conductance samples into lost / restored / fault decisions.
+
+    `step` returns None almost always, else one of "lost", "restored",
+    "fault:shorted", "fault:stuck", "fault_cleared". It has no clock: time comes
+    from the samples.
+    """
+
+    __slots__ = (
+        "name", "cfg", "state", "baseline", "level", "_blocks", "_block_max", "_block_end",
+        "_g1", "_g2", "_prev_r", "_t_high", "_t_recent", "_below_since", "_recheck",
+        "_restore_hits", "lost_level", "lost_since", "_short_since", "_stuck_since",
+        "_last_count", "_ok_since", "fault_reason", "m3", "_shorted_count",
+    )
+
+    def __init__(self, name: str, shorted_count: int, cfg: ContactConfig | None = None) -> None:
+        self.name = name
+        self.cfg = cfg or ContactConfig()
+        self._shorted_count = shorted_count
+        self.state = IN_CONTACT
+        self.baseline = 0.0
+        self.fault_reason = ""
+        self._short_since = -1.0
+        self._stuck_since = -1.0
+        self._last_count = None
+        self._ok_since = -1.0
+        self.reset_level(0.0, 0.0)
+
+    # -- level ------------------------------------------------------------------
+    def reset_level(self, t: float, g: float) -> None:
+        """Forget the recent level (after calibration or a restore): start from g."""
+        self._blocks = [g] * self.cfg.level_blocks
+        self._block_max = g
+        self._block_end = t + self.cfg.level_block_s
+        self.level = max(g, self.baseline * self.cfg.level_floor)
+        self._g1 = self._g2 = g
+        self.m3 = g
+        self._prev_r = 1.0
+        self._t_high = t
+        self._t_recent = t
+        self._below_since = -1.0
+        self._recheck = False
+        self._restore_hits = 0
+
+    def calibrate(self, t: float, baseline: float) -> None:
+        """Adopt the standing baseline measured during calibration."""
+        self.baseline = baseline
+        self.state = IN_CONTACT
+        self.reset_level(t, baseline)
+
+    def track_baseline(self, dt: float) -> None:
+        """Follow slow drift while the athlete stands still (never during a rep)."""
+        if self.state == IN_CONTACT and self.m3 > 0.0:
+            a = dt / self.cfg.baseline_tau_s
+            if a > 1.0:
+                a = 1.0
+            self.baseline += a * (self.m3 - self.baseline)
+
+    # -- per sample ---------------------------------------------------------------
+    def step(self, t: float, count: int, g: float) -> str | None:
+        """Feed one sample (raw count and its conductance); return a decision or None."""
+        fault = self._check_sensor(t, count)
+        if fault is not None or self.state == FAULT:
+            return fault
+        g1 = self._g1
+        g2 = self._g2
+        # median of three: one glitch sample never moves the level
+        if g1 < g2:
+            lo, hi = g1, g2
+        else:
+            lo, hi = g2, g1
+        m3 = hi if g > hi else (lo if g < lo else g)
+        self._g2 = g1
+        self._g1 = g
+        self.m3 = m3
+        if self.state == IN_CONTACT:
+            return self._watch_contact(t, g, m3)
+        return self._watch_lost(t, g, m3)
+
+    def _watch_contact(self, t: float, g: float, m3: float) -> str | None:
+        cfg = self.cfg
+        if t >= self._block_end:
+            blocks = self._blocks
+            blocks.pop(0)
+            blocks.append(self._block_max)
+            self._block_max = m3
+            self._block_end = t + cfg.level_block_s
+            level = max(blocks)
+            floor = self.baseline * cfg.level_floor
+            self.level = level if level > floor else floor
+        elif m3 > self._block_max:
+            self._block_max = m3
+        level = self.level if self.level > self._block_max else self._block_max
+        if level <= 0.0:
+            return None
+        r = g / level
+        prev = self._prev_r
+        self._prev_r = r
+        if r >= cfg.recent_ratio:
+            self._t_recent = t
+            if r >= cfg.high_ratio:
+                self._t_high = t
+        if r >= cfg.lost_ratio:
+            self._below_since = -1.0
+            self._recheck = False
+            return None
+        if self._below_since < 0.0:
+            self._below_since = t
+            falling = (prev < cfg.mid_ratio
+                       and cfg.fall_min_s <= t - self._t_high <= cfg.fall_max_s
+                       and t - self._t_recent <= cfg.recent_s)
+            if falling:
+                if r > cfg.floor_ratio or prev < cfg.recent_ratio / 2:
+                    return self._lose(t, level)
+                self._recheck = True  # at the zero floor straight from mid-level: glitch or end of a fall
+            return None
+        if self._recheck or t - self._below_since >= cfg.debounce_s:
+            return self._lose(t, level)
+        return None
+
+    def _lose(self, t: float, level: float) -> str:
+        self.state = LOST
+        self.lost_level = level
+        self.lost_since = t
+        self._restore_hits = 0
+        self._below_since = -1.0
+        self._recheck = False
+        return "lost"
+
+    def _watch_lost(self, t: float, g: float, m3: float) -> str | None:
+        if g >= self.cfg.restore_ratio * self.lost_level:
+            self._restore_hits += 1
+            if self._restore_hits >= 2:
+                self.state = IN_CONTACT
+                self.reset_level(t, g)
+                return "restored"
+        else:
+            self._restore_hits = 0
+        return None
+
+    def ratio(self) -> float:
+        """Pressure now relative to the recent level (1.0 = pressing as usual)."""
+        level = self.lost_level if self.state == LOST else max(self.level, self._block_max)
+        return self.m3 / level if level > 0.0 else 0.0
+
+    # -- sensor faults ------------------------------------------------------------
+    def _check_sensor(self, t: float, count: int) -> str | None:
+        """Shorted (at the supply) or stuck (the same count for a second) is a sensor fault."""
+        cfg = self.cfg
+        if count >= self._shorted_count:
+            if self._short_since < 0.0:
+                self._short_since = t
+            elif self.state != FAULT and t - self._short_since >= cfg.shorted_s:
+                return self._fault(t, "shorted")
+        else:
+            self._short_since = -1.0
+        if count == self._last_count:
+            if self._stuck_since < 0.0:
+                self._stuck_since = t
+            elif self.state != FAULT and t - self._stuck_since >= cfg.stuck_s:
+                return self._fault(t, "stuck")
+        else:
+            self._stuck_since = -1.0
+            self._last_count = count
+        if self.state == FAULT:
+            plausible = self._short_since < 0.0 and self._stuck_since < 0.0
+            if not plausible:
+                self._ok_since = -1.0
+            elif self._ok_since < 0.0:
+                self._ok_since = t
+            elif t - self._ok_since >= cfg.recover_s:
+                self.state = IN_CONTACT
+                self.fault_reason = ""
+                self.reset_level(t, 0.0)
+                self._prev_r = 0.0
+                return "fault_cleared"
+        return None
+
+    def _fault(self, t: float, reason: str) -> str:
+        self.state = FAULT
+        self.fault_reason = reason
+        self._ok_since = -1.0
+        return "fault:" + reason

@@ -1,0 +1,230 @@
+"""The detector: samples in, events out. Pure: no I/O, no clock of its own.
+
+The appliance's states: no dowel -> placing -> calibrating -> ready (the set:
+reps, contact losses) -> dowel removed -> no dowel. Live, in the simulator and
+in `smartdowel replay` the same object is fed the same way.
+
+    >>> from device.signal import Sample, SignalChain
+    >>> d = Detector(SignalChain())
+    >>> d.feed(Sample(0.0, 12, 14, 11, 3.0))
+    ()
+    >>> d.state
+    'no_dowel'
+
+Taking the dowel off looks, contact by contact, like three losses at once.
+So a loss decided while the two other contacts are also falling is held for
+up to `removal_hold_s`: if all three go, it was the dowel being taken off
+(`dowel_removed`, no cue); if not, the held loss is reported then.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from device.contact import FAULT, IN_CONTACT, LOST, ContactConfig, ContactTracker
+from device.reps import RepConfig, RepTracker
+from device.signal import CAUSES, CONTACTS, Sample, SignalChain
+
+NO_DOWEL, PLACING, CALIBRATING, READY = "no_dowel", "placing", "calibrating", "ready"
+NO_EVENTS: tuple = ()
+
+
+@dataclass(frozen=True)
+class DetectorConfig:
+    """Appliance-level thresholds (the per-contact ones are in ContactConfig)."""
+
+    present_siemens: float = 1.0e-5  # conductance of a touching pad (~0.1 N on an FSR 402)
+    calibrate_s: float = 0.7  # stand still this long with all three pressed
+    calibrate_spread: float = 0.35  # each contact within ±35 % of its mean meanwhile
+    calibrate_pitch_deg: float = 4.0  # and the dowel's tilt within ±4°
+    removal_hold_s: float = 0.2
+    removal_ratio: float = 0.7  # the others below this fraction of their level: maybe a removal
+    standing_band: float = 0.25  # without an IMU, "standing still" = all within ±25 % of baseline
+    contact: ContactConfig = field(default_factory=ContactConfig)
+    reps: RepConfig = field(default_factory=RepConfig)
+
+
+class Detector:
+    """Feeds on Samples and returns lists of event dicts (the design's event lines)."""
+
+    def __init__(self, chain: SignalChain, cfg: DetectorConfig | None = None) -> None:
+        self.cfg = cfg or DetectorConfig()
+        self.chain = chain
+        self._table, self._offset = chain.table()
+        shorted = chain.shorted_count()
+        self.contacts = [ContactTracker(name, shorted, self.cfg.contact) for name in CONTACTS]
+        self.reps = RepTracker(self.cfg.reps)
+        self.state = NO_DOWEL
+        self.has_imu = False
+        self._last_t: float | None = None
+        self._pending: list[ContactTracker] = []
+        self._hold_until = 0.0
+        self._cal_reset(0.0)
+
+    # -- feeding --------------------------------------------------------------------
+    def feed(self, s: Sample) -> list[dict] | tuple:
+        """One sample in, the events it decides out (usually none)."""
+        t = s.t
+        dt = 0.0 if self._last_t is None else t - self._last_t
+        self._last_t = t
+        table, off = self._table, self._offset
+        h, u, c = self.contacts
+        dh = h.step(t, s.head, table[s.head + off])
+        du = u.step(t, s.upper_back, table[s.upper_back + off])
+        dc = c.step(t, s.sacrum, table[s.sacrum + off])
+        if self.state == READY:
+            return self._during_set(s, dt, dh, du, dc)
+        events = self._sensor_events(t, dh, du, dc)
+        self._setting_up(s, events)
+        return events or NO_EVENTS
+
+    def _sensor_events(self, t: float, *decisions: str | None) -> list[dict]:
+        """Sensor faults are reported in every state; losses only during a set."""
+        events: list[dict] = []
+        for tracker, d in zip(self.contacts, decisions):
+            if d is None:
+                continue
+            if d.startswith("fault:"):
+                events.append({"t": round(t, 4), "type": "sensor_fault",
+                               "contact": tracker.name, "reason": d[6:]})
+            elif d == "fault_cleared":
+                events.append({"t": round(t, 4), "type": "sensor_ok", "contact": tracker.name})
+        return events
+
+    # -- before the set -------------------------------------------------------------------
+    def _setting_up(self, s: Sample, events: list[dict]) -> None:
+        present = self.cfg.present_siemens
+        touching = sum(1 for k in self.contacts if k.m3 >= present and k.state != FAULT)
+        if touching == 3:
+            if self.state != CALIBRATING:
+                self.state = CALIBRATING
+                self._cal_reset(s.t)
+                events.append({"t": round(s.t, 4), "type": "calibrating"})
+            self._calibrate(s, events)
+        else:
+            self.state = PLACING if touching else NO_DOWEL
+
+    def _cal_reset(self, t: float) -> None:
+        self._cal_start = t
+        self._cal_n = 0
+        self._cal_sum = [0.0, 0.0, 0.0]
+        self._cal_pitch_n = 0
+        self._cal_pitch_sum = 0.0
+
+    def _calibrate(self, s: Sample, events: list[dict]) -> None:
+        """Stand still with all three pressed for `calibrate_s`: that is the baseline."""
+        cfg = self.cfg
+        n = self._cal_n
+        if n >= 5:
+            for k, total in zip(self.contacts, self._cal_sum):
+                mean = total / n
+                if abs(k.m3 - mean) > cfg.calibrate_spread * mean:
+                    self._cal_reset(s.t)
+                    break
+            if s.pitch is not None and self._cal_pitch_n >= 5:
+                mean_p = self._cal_pitch_sum / self._cal_pitch_n
+                if abs(s.pitch - mean_p) > cfg.calibrate_pitch_deg:
+                    self._cal_reset(s.t)
+        for i, k in enumerate(self.contacts):
+            self._cal_sum[i] += k.m3
+        self._cal_n += 1
+        if s.pitch is not None:
+            self._cal_pitch_sum += s.pitch
+            self._cal_pitch_n += 1
+        if s.t - self._cal_start >= cfg.calibrate_s and self._cal_n >= 10:
+            self._go_ready(s.t, events)
+
+    def _go_ready(self, t: float, events: list[dict]) -> None:
+        n = self._cal_n
+        event: dict = {"t": round(t, 4), "type": "ready"}
+        for k, total in zip(self.contacts, self._cal_sum):
+            k.calibrate(t, total / n)
+        self.has_imu = self._cal_pitch_n > 0
+        if self.has_imu:
+            standing = self._cal_pitch_sum / self._cal_pitch_n
+            self.reps.calibrate(t, standing)
+            event["standing_deg"] = round(standing, 1)
+        event["baseline_us"] = {k.name: round(k.baseline * 1e6, 2) for k in self.contacts}
+        self._pending = []
+        self.state = READY
+        events.append(event)
+
+    # -- during the set -----------------------------------------------------------------
+    def _during_set(self, s: Sample, dt: float, *decisions: str | None) -> list[dict] | tuple:
+        t = s.t
+        events: list[dict] | None = None
+        reps = self.reps
+        if self.has_imu and s.pitch is not None:
+            e = reps.step(t, s.pitch, dt)
+            if e is not None:
+                events = [e]
+                if e["type"] == "rep_started":
+                    for k in self.contacts:
+                        if k.state == LOST:
+                            reps.note_fault(k.name)
+        if decisions[0] or decisions[1] or decisions[2]:
+            events = self._contact_decisions(t, decisions, events or [])
+        if self._pending and (t >= self._hold_until or self._all_gone()):
+            events = self._resolve_pending(t, events or [])
+        if reps.state == "standing":
+            self._track_baselines(dt)
+        return events or NO_EVENTS
+
+    def _contact_decisions(self, t: float, decisions, events: list[dict]) -> list[dict]:
+        events.extend(self._sensor_events(t, *decisions))
+        for k, d in zip(self.contacts, decisions):
+            if d == "lost":
+                if self._others_falling(k):
+                    if not self._pending:
+                        self._hold_until = t + self.cfg.removal_hold_s
+                    self._pending.append(k)
+                else:
+                    events.append(self._lost_event(t, k))
+            elif d == "restored":
+                if k in self._pending:
+                    self._pending.remove(k)  # back within the hold: never a real loss
+                else:
+                    events.append({"t": round(t, 4), "type": "contact_restored", "contact": k.name,
+                                   **self._rep_fields()})
+            elif d is not None and d.startswith("fault:") and k in self._pending:
+                self._pending.remove(k)
+        return events
+
+    def _others_falling(self, lost: ContactTracker) -> bool:
+        limit = self.cfg.removal_ratio
+        return all(k.state == LOST or (k.state == IN_CONTACT and k.ratio() < limit)
+                   for k in self.contacts if k is not lost)
+
+    def _all_gone(self) -> bool:
+        watched = [k for k in self.contacts if k.state != FAULT]
+        return len(watched) >= 2 and all(k.state == LOST for k in watched)
+
+    def _resolve_pending(self, t: float, events: list[dict]) -> list[dict]:
+        if self._all_gone():
+            events.append({"t": round(t, 4), "type": "dowel_removed"})
+            self.reps.abandon()
+            self.state = NO_DOWEL
+        else:
+            events.extend(self._lost_event(t, k) for k in self._pending if k.state == LOST)
+        self._pending = []
+        return events
+
+    def _lost_event(self, t: float, k: ContactTracker) -> dict:
+        self.reps.note_fault(k.name)
+        return {"t": round(t, 4), "type": "contact_lost", "contact": k.name,
+                "cause": CAUSES[k.name], **self._rep_fields()}
+
+    def _rep_fields(self) -> dict:
+        rep = self.reps.current_rep
+        if rep is None:
+            return {"phase": "standing"} if self.has_imu else {}
+        return {"rep": rep, "phase": self.reps.phase}
+
+    def _track_baselines(self, dt: float) -> None:
+        """Follow drift only while standing still: with an IMU its word, else the pads'."""
+        if not self.has_imu:
+            band = self.cfg.standing_band
+            for k in self.contacts:
+                if k.baseline <= 0.0 or abs(k.m3 / k.baseline - 1.0) > band:
+                    return
+        for k in self.contacts:
+            k.track_baseline(dt)
