@@ -37,7 +37,7 @@ class DetectorConfig:
     calibrate_spread: float = 0.35  # each contact within ±35 % of its mean meanwhile
     calibrate_pitch_deg: float = 4.0  # and the dowel's tilt within ±4°
     removal_hold_s: float = 0.2
-    removal_ratio: float = 0.7  # the others below this fraction of their level: maybe a removal
+    removal_ratio: float = 0.7  # both others below this fraction of their level: maybe a removal
     standing_band: float = 0.25  # without an IMU, "standing still" = all within ±25 % of baseline
     contact: ContactConfig = field(default_factory=ContactConfig)
     reps: RepConfig = field(default_factory=RepConfig)
@@ -58,6 +58,7 @@ class Detector:
         self._last_t: float | None = None
         self._pending: list[ContactTracker] = []
         self._hold_until = 0.0
+        self._await_empty = False  # after a removal, the pads must read empty before a new set
         self._cal_reset(0.0)
 
     # -- feeding --------------------------------------------------------------------
@@ -94,6 +95,10 @@ class Detector:
     def _setting_up(self, s: Sample, events: list[dict]) -> None:
         present = self.cfg.present_siemens
         touching = sum(1 for k in self.contacts if k.m3 >= present and k.state != FAULT)
+        if self._await_empty:
+            if touching:
+                return
+            self._await_empty = False
         if touching == 3:
             if self.state != CALIBRATING:
                 self.state = CALIBRATING
@@ -190,6 +195,9 @@ class Detector:
         return events
 
     def _others_falling(self, lost: ContactTracker) -> bool:
+        """Are both other contacts on their way down too (a removal), not pressing on (a fault)?
+
+        A real double fault leaves the third contact pressing, so it is cued at once."""
         limit = self.cfg.removal_ratio
         return all(k.state == LOST or (k.state == IN_CONTACT and k.ratio() < limit)
                    for k in self.contacts if k is not lost)
@@ -203,6 +211,7 @@ class Detector:
             events.append({"t": round(t, 4), "type": "dowel_removed"})
             self.reps.abandon()
             self.state = NO_DOWEL
+            self._await_empty = True
         else:
             events.extend(self._lost_event(t, k) for k in self._pending if k.state == LOST)
         self._pending = []
