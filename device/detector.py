@@ -59,6 +59,7 @@ class Detector:
         self._pending: list[ContactTracker] = []
         self._hold_until = 0.0
         self._await_empty = False  # after a removal, the pads must read empty before a new set
+        self._paused = False  # a set ended by button A: wait for A again (or a new placement)
         self._cal_reset(0.0)
 
     # -- feeding --------------------------------------------------------------------
@@ -95,10 +96,10 @@ class Detector:
     def _setting_up(self, s: Sample, events: list[dict]) -> None:
         present = self.cfg.present_siemens
         touching = sum(1 for k in self.contacts if k.m3 >= present and k.state != FAULT)
-        if self._await_empty:
+        if self._await_empty or self._paused:
             if touching:
                 return
-            self._await_empty = False
+            self._await_empty = self._paused = False
         if touching == 3:
             if self.state != CALIBRATING:
                 self.state = CALIBRATING
@@ -152,6 +153,25 @@ class Detector:
         self._pending = []
         self.state = READY
         events.append(event)
+
+    # -- commands (button A) ------------------------------------------------------------
+    def end_set(self, t: float) -> list[dict]:
+        """End the set now, dowel on or off; the next starts with `start_set` or a new placement."""
+        if self.state != READY:
+            return []
+        self.reps.abandon()
+        self._pending = []
+        self.state = NO_DOWEL
+        self._paused = True
+        return [{"t": round(t, 4), "type": "set_ended", "reason": "button", "reps": self.reps.completed}]
+
+    def start_set(self, t: float) -> list[dict]:
+        """Start a set with the dowel already on: calibrate afresh from the next sample."""
+        if self.state == READY:
+            return []
+        self._paused = self._await_empty = False
+        self.state = NO_DOWEL
+        return []
 
     # -- during the set -----------------------------------------------------------------
     def _during_set(self, s: Sample, dt: float, *decisions: str | None) -> list[dict] | tuple:
@@ -208,7 +228,7 @@ class Detector:
 
     def _resolve_pending(self, t: float, events: list[dict]) -> list[dict]:
         if self._all_gone():
-            events.append({"t": round(t, 4), "type": "dowel_removed"})
+            events.append({"t": round(t, 4), "type": "dowel_removed", "reps": self.reps.completed})
             self.reps.abandon()
             self.state = NO_DOWEL
             self._await_empty = True

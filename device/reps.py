@@ -45,8 +45,9 @@ class RepTracker:
         self._armed = False
 
     def calibrate(self, t: float, standing_deg: float) -> None:
-        """Adopt the standing angle measured while calibrating."""
+        """A new set: adopt the standing angle measured while calibrating; count from 1."""
         self.standing = standing_deg
+        self.completed = 0
         self.state = STANDING
         self.phase = "standing"
         self._p1 = self._p2 = standing_deg
