@@ -1,0 +1,224 @@
+"""The appliance's settings: TOML at /etc/smartdowel/config.toml or `--config FILE`.
+
+Every key has a default, so a missing default file means a working box. A key
+that is not known, or a value of the wrong kind, stops the start with a message
+naming the file, the key and what was expected: a typo in a pin number must not
+become a silent buzzer.
+
+    >>> cfg = parse_config('[sampler]\\nrate_hz = 200\\n', "x.toml")
+    >>> cfg.sampler.rate_hz, cfg.hardware.ads1115_address
+    (200.0, 72)
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from dataclasses import dataclass, field
+from typing import Any, get_type_hints
+
+DEFAULT_PATH = "/etc/smartdowel/config.toml"
+
+
+class ConfigError(Exception):
+    """A config file that cannot be used, saying where and why."""
+
+
+@dataclass
+class HardwareConfig:
+    adc: str = "ads1115"  # or "mcp3008"
+    i2c_bus: int = 1
+    ads1115_address: int = 0x48
+    pga_v: float = 4.096
+    adc_rate_sps: int = 860
+    channels: list[int] = field(default_factory=lambda: [0, 1, 2])  # head, upper_back, sacrum
+    vcc_v: float = 3.3
+    divider_ohm: float = 10000.0
+    imu: bool = True
+    imu_address: int = 0x68
+    pin_factory: str = ""  # "", "lgpio", "rpigpio", "native", "mock"; "" = GPIOZERO_PIN_FACTORY or lgpio
+    gpiochip: int = -1  # lgpio's chip; -1 = gpiozero's own choice (the Pi 5's number changed across releases)
+    mcp3008_spi_port: int = 0
+    mcp3008_spi_device: int = 0
+
+    def check(self) -> None:
+        _one_of("hardware.adc", self.adc, ("ads1115", "mcp3008"))
+        _one_of("hardware.pin_factory", self.pin_factory, ("", "lgpio", "rpigpio", "native", "mock"))
+        if len(self.channels) != 3 or len(set(self.channels)) != 3 or not all(0 <= c <= 7 for c in self.channels):
+            raise ConfigError(f"hardware.channels: three different channels 0..7, not {self.channels}")
+        _positive("hardware.vcc_v", self.vcc_v)
+        _positive("hardware.divider_ohm", self.divider_ohm)
+
+
+@dataclass
+class SamplerConfig:
+    rate_hz: float = 100.0  # per contact; 0 = as fast as the chip allows
+
+    def check(self) -> None:
+        if self.rate_hz < 0 or self.rate_hz > 2000:
+            raise ConfigError(f"sampler.rate_hz: 0 (flat out) or up to 2000, not {self.rate_hz}")
+
+
+@dataclass
+class BuzzerConfig:
+    pin: int = 18
+    kind: str = "tonal"  # "tonal" (passive piezo) or "active"
+
+    def check(self) -> None:
+        _one_of("buzzer.kind", self.kind, ("tonal", "active"))
+        _gpio("buzzer.pin", self.pin)
+
+
+@dataclass
+class ButtonsConfig:
+    a_pin: int = 5
+    b_pin: int = 6
+    long_press_s: float = 3.0
+
+    def check(self) -> None:
+        _gpio("buttons.a_pin", self.a_pin)
+        _gpio("buttons.b_pin", self.b_pin)
+        _positive("buttons.long_press_s", self.long_press_s)
+
+
+@dataclass
+class CuesConfig:
+    schedule: str = "every"  # every, faded, bandwidth, retention
+    mute: bool = False
+    clean_rep_chime: bool = False
+    bandwidth_s: float = 0.3
+    faded_start: float = 1.0
+    faded_end: float = 0.2
+    faded_over_reps: int = 30
+    patterns: dict[str, Any] = field(default_factory=dict)  # name -> [[hz, seconds], ...]
+
+    def check(self) -> None:
+        _one_of("cues.schedule", self.schedule, ("every", "faded", "bandwidth", "retention"))
+
+
+@dataclass
+class DetectorSettings:
+    lost_ratio: float = 0.12
+    debounce_s: float = 0.035
+    depth_min_deg: float = 35.0
+    return_deg: float = 15.0
+
+    def check(self) -> None:
+        if not 0.02 <= self.lost_ratio <= 0.5:
+            raise ConfigError(f"detector.lost_ratio: between 0.02 and 0.5, not {self.lost_ratio}")
+        _positive("detector.debounce_s", self.debounce_s)
+        if not self.return_deg < self.depth_min_deg:
+            raise ConfigError("detector.return_deg must be smaller than detector.depth_min_deg")
+
+
+@dataclass
+class DataConfig:
+    dir: str = ""  # "" = SMARTDOWEL_DATA, /var/lib/smartdowel for the service, else ~/.local/share/smartdowel
+    usb_roots: list[str] = field(default_factory=lambda: ["/media", "/run/media"])
+
+    def check(self) -> None:
+        pass
+
+
+@dataclass
+class Config:
+    hardware: HardwareConfig = field(default_factory=HardwareConfig)
+    sampler: SamplerConfig = field(default_factory=SamplerConfig)
+    buzzer: BuzzerConfig = field(default_factory=BuzzerConfig)
+    buttons: ButtonsConfig = field(default_factory=ButtonsConfig)
+    cues: CuesConfig = field(default_factory=CuesConfig)
+    detector: DetectorSettings = field(default_factory=DetectorSettings)
+    data: DataConfig = field(default_factory=DataConfig)
+    source: str = "defaults"
+
+
+def _one_of(key: str, value: str, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise ConfigError(f"{key}: {value!r} is not one of {', '.join(repr(a) for a in allowed)}")
+
+
+def _positive(key: str, value: float) -> None:
+    if not value > 0:
+        raise ConfigError(f"{key}: must be positive, not {value}")
+
+
+def _gpio(key: str, pin: int) -> None:
+    if not 0 <= pin <= 27:
+        raise ConfigError(f"{key}: a BCM GPIO number 0..27, not {pin}")
+
+
+def _coerce(key: str, value: Any, kind: Any) -> Any:
+    """Check a TOML value against the field's type; ints are welcome where floats are."""
+    origin = getattr(kind, "__origin__", kind)
+    if origin is float and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    if origin in (int, str, bool, list, dict) and type(value) is origin:
+        if origin is list:
+            inner = kind.__args__[0]
+            return [_coerce(f"{key}[{i}]", v, inner) for i, v in enumerate(value)]
+        return value
+    names = {float: "a number", int: "an integer", str: "a string", bool: "true or false",
+             list: "a list", dict: "a table"}
+    raise ConfigError(f"{key}: expected {names.get(origin, origin)}, got {value!r}")
+
+
+def _fill(obj: Any, table: dict, prefix: str) -> None:
+    hints = get_type_hints(type(obj))
+    known = {f.name for f in dataclasses.fields(obj)}
+    for key, value in table.items():
+        if key not in known or key == "source":
+            raise ConfigError(f"unknown key {prefix}{key} (known: {', '.join(sorted(known - {'source'}))})")
+        current = getattr(obj, key)
+        if dataclasses.is_dataclass(current):
+            if not isinstance(value, dict):
+                raise ConfigError(f"{prefix}{key}: expected a [{prefix}{key}] table")
+            _fill(current, value, f"{prefix}{key}.")
+        else:
+            setattr(obj, key, _coerce(prefix + key, value, hints[key]))
+
+
+def parse_config(text: str, path: str) -> Config:
+    """Config from TOML text; ConfigError naming `path` and the key on any problem."""
+    try:
+        table = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    cfg = Config(source=path)
+    try:
+        _fill(cfg, table, "")
+        for section in (cfg.hardware, cfg.sampler, cfg.buzzer, cfg.buttons, cfg.cues,
+                        cfg.detector, cfg.data):
+            section.check()
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    return cfg
+
+
+def load_config(path: str | None = None) -> Config:
+    """The config at `path` (must exist), or at the default path if there is one, or defaults."""
+    target = path or DEFAULT_PATH
+    try:
+        with open(target, "rb") as fh:
+            data = fh.read()
+    except FileNotFoundError:
+        if path is None:
+            return Config()
+        raise ConfigError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise ConfigError(f"{target}: cannot read: {exc.strerror}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError(f"{target}: not UTF-8 text") from None
+    return parse_config(text, target)
+
+
+def data_dir(cfg: Config) -> str:
+    """Where sets are kept: config, SMARTDOWEL_DATA, the service's state dir, or the user's."""
+    if cfg.data.dir:
+        return cfg.data.dir
+    if os.environ.get("SMARTDOWEL_DATA"):
+        return os.environ["SMARTDOWEL_DATA"]
+    if os.environ.get("STATE_DIRECTORY"):  # set by systemd's StateDirectory=
+        return os.environ["STATE_DIRECTORY"].split(":")[0]
+    return os.path.join(os.path.expanduser("~"), ".local", "share", "smartdowel")

@@ -1,0 +1,172 @@
+"""Fixed-rate polling of the contacts and the IMU on a thread of its own.
+
+Why a thread with deadlines and not `sleep(period)`: the buzzer must sound
+within milliseconds of a loss, so samples must come steadily whatever the
+screen or the disk are doing, and timestamps must be the moment of reading
+(monotonic clock), not the moment somebody got round to it. Missed deadlines
+are counted, not made up for with a burst.
+
+Reading errors never become contact values: a failed read is no sample at all,
+reported once as a `sensor_fault` for the chip, retried every cycle, and
+`sensor_ok` once it reads again. A dead sensor therefore never looks like a
+contact loss.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from typing import Callable, Protocol
+
+from device.signal import Sample
+
+
+class ContactReader(Protocol):
+    """What the sampler needs of an ADC: one raw count of one channel (ADS1115, MCP3008, fake)."""
+
+    def read(self, channel: int) -> int: ...
+
+
+class PitchReader(Protocol):
+    """What the sampler needs of a tilt source: the dowel's pitch in degrees at time t."""
+
+    def pitch(self, t: float) -> float: ...
+
+
+@dataclass
+class JitterStats:
+    """Sampling intervals over the last window, in seconds."""
+
+    count: int
+    mean: float
+    p50: float
+    p99: float
+    max: float
+    overruns: int
+
+
+class Sampler:
+    """Polls `adc` (three channels) and optionally `tilt` at `rate_hz`; hands each Sample on.
+
+    `rate_hz=0` polls as fast as the chip allows. `on_sample` and `on_event`
+    run on the sampler's thread: keep them short (the detector and the cue).
+
+    >>> class Fixed:
+    ...     def read(self, channel): return 100 + channel
+    >>> got = []
+    >>> s = Sampler(Fixed(), None, rate_hz=200, on_sample=got.append, on_event=print)
+    >>> s.run_for(0.05); got[0][1:4]
+    (100, 101, 102)
+    """
+
+    def __init__(self, adc: ContactReader, tilt: PitchReader | None, rate_hz: float,
+                 on_sample: Callable[[Sample], None], on_event: Callable[[dict], None],
+                 channels: tuple[int, int, int] = (0, 1, 2), adc_name: str = "adc",
+                 clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep, window: int = 2048) -> None:
+        self.adc, self.tilt, self.channels = adc, tilt, channels
+        self.period = 1.0 / rate_hz if rate_hz > 0 else 0.0
+        self.on_sample, self.on_event = on_sample, on_event
+        self.adc_name = adc_name
+        self.clock, self.sleep = clock, sleep
+        self._intervals = [0.0] * window
+        self._n = 0
+        self._last_t: float | None = None
+        self.overruns = 0
+        self.samples = 0
+        self.failed_reads = 0
+        self._down: dict[str, bool] = {}
+        self._t0 = clock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.alive_at = 0.0  # last time the loop went round: the watchdog reads this
+
+    # -- one cycle -------------------------------------------------------------------
+    def poll_once(self) -> Sample | None:
+        """Read every channel once; the Sample, or None when the ADC failed."""
+        read, (c0, c1, c2) = self.adc.read, self.channels
+        try:
+            head, upper, sacrum = read(c0), read(c1), read(c2)
+        except Exception as exc:  # any failure of the chip: no sample, never a guessed one
+            self.failed_reads += 1
+            self._fault(self.adc_name, exc)
+            return None
+        now = self.clock()
+        self._ok(self.adc_name)
+        pitch = None
+        if self.tilt is not None:
+            try:
+                pitch = self.tilt.pitch(now - self._t0)
+            except Exception as exc:
+                self._fault("imu", exc)
+            else:
+                self._ok("imu")
+        t = now - self._t0
+        if self._last_t is not None:
+            self._intervals[self._n % len(self._intervals)] = t - self._last_t
+            self._n += 1
+        self._last_t = t
+        self.samples += 1
+        sample = Sample(t, head, upper, sacrum, pitch)
+        self.on_sample(sample)
+        return sample
+
+    def _fault(self, sensor: str, exc: Exception) -> None:
+        if self._down.get(sensor):
+            return
+        self._down[sensor] = True
+        self.on_event({"t": round(self.clock() - self._t0, 4), "type": "sensor_fault",
+                       "sensor": sensor, "reason": getattr(exc, "reason", type(exc).__name__),
+                       "detail": str(exc)})
+
+    def _ok(self, sensor: str) -> None:
+        if self._down.get(sensor):
+            self._down[sensor] = False
+            self.on_event({"t": round(self.clock() - self._t0, 4), "type": "sensor_ok",
+                           "sensor": sensor})
+
+    # -- the loop ----------------------------------------------------------------------
+    def _loop(self, until: float | None) -> None:
+        clock, sleep, period = self.clock, self.sleep, self.period
+        deadline = clock()
+        while not self._stop.is_set():
+            now = clock()
+            self.alive_at = now
+            if until is not None and now >= until:
+                return
+            if period:
+                wait = deadline - now
+                if wait > 0:
+                    sleep(wait)
+                elif wait < -period:
+                    self.overruns += 1
+                    deadline = now  # fell behind: start afresh rather than burst
+                deadline += period
+            self.poll_once()
+
+    def run_for(self, seconds: float) -> None:
+        """Poll on the calling thread for `seconds` (tests, benchmarks)."""
+        self._loop(self.clock() + seconds)
+
+    def start(self) -> None:
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._loop, args=(None,), name="sampler", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 2.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def jitter(self) -> JitterStats:
+        """Interval statistics over the recent window (what `bench/` and the log report)."""
+        n = min(self._n, len(self._intervals))
+        xs = sorted(self._intervals[:n]) if n else [0.0]
+        return JitterStats(count=n, mean=sum(xs) / len(xs), p50=xs[len(xs) // 2],
+                           p99=xs[min(len(xs) - 1, int(0.99 * len(xs)))], max=xs[-1],
+                           overruns=self.overruns)
