@@ -17,10 +17,9 @@ Two kinds of part, by config:
 Hardware is injected: pass `pin_factory` (gpiozero's `MockFactory` in tests).
 
     >>> from gpiozero.pins.mock import MockFactory, MockPWMPin
-    >>> from device.cues import DEFAULT_PATTERNS
     >>> factory = MockFactory(pin_class=MockPWMPin)
     >>> with BuzzerPlayer(18, pin_factory=factory) as buzzer:
-    ...     buzzer.play(DEFAULT_PATTERNS["head"])
+    ...     buzzer.play([(2637.0, 0.06), (None, 0.04), (2637.0, 0.06)])
     True
     >>> factory.pin(18).state == 0  # leaving the block switched it off
     True
