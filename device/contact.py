@@ -35,6 +35,7 @@ class ContactConfig:
     fall_min_s: float = 0.015  # a fall takes longer than this from full pressure...
     fall_max_s: float = 0.6  # ...and less than this (else it was a sag that settled)
     recent_s: float = 0.15
+    gap_s: float = 0.05  # a gap this long between samples is a stall of the sampler
     debounce_s: float = 0.035  # a drop that came at once must outlast a 30 ms bounce
     level_block_s: float = 0.1  # the recent level is the max over 9 such blocks
     level_blocks: int = 9
@@ -55,7 +56,7 @@ class ContactTracker:
 
     __slots__ = (
         "name", "cfg", "state", "baseline", "level", "_blocks", "_block_max", "_block_end",
-        "_g1", "_g2", "_prev_r", "_t_high", "_t_recent", "_below_since", "_recheck",
+        "_g1", "_g2", "_prev_r", "_t_prev", "t_full", "_t_recent", "_below_since", "_recheck",
         "_restore_hits", "lost_level", "lost_since", "_short_since", "_stuck_since",
         "_last_count", "_ok_since", "fault_reason", "m3", "_shorted_count",
     )
@@ -83,7 +84,8 @@ class ContactTracker:
         self._g1 = self._g2 = g
         self.m3 = g
         self._prev_r = 1.0
-        self._t_high = t
+        self._t_prev = t
+        self.t_full = t  # last time the contact pressed at least `high_ratio` of its level
         self._t_recent = t
         self._below_since = -1.0
         self._recheck = False
@@ -143,18 +145,23 @@ class ContactTracker:
         r = g / level
         prev = self._prev_r
         self._prev_r = r
+        t_prev = self._t_prev
+        self._t_prev = t
         if r >= cfg.recent_ratio:
             self._t_recent = t
             if r >= cfg.high_ratio:
-                self._t_high = t
+                self.t_full = t
         if r >= cfg.lost_ratio:
             self._below_since = -1.0
             self._recheck = False
             return None
         if self._below_since < 0.0:
             self._below_since = t
-            falling = (prev < cfg.mid_ratio
-                       and cfg.fall_min_s <= t - self._t_high <= cfg.fall_max_s
+            # Halfway down already, or (across a gap in the samples, a stall) on the way down
+            # before it: a fall, not a jump.
+            started = prev < cfg.mid_ratio or (prev < cfg.high_ratio and t - t_prev > cfg.gap_s)
+            falling = (started
+                       and cfg.fall_min_s <= t - self.t_full <= cfg.fall_max_s
                        and t - self._t_recent <= cfg.recent_s)
             if falling:
                 if r > cfg.floor_ratio or prev < cfg.recent_ratio / 2:

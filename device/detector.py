@@ -37,7 +37,8 @@ class DetectorConfig:
     calibrate_spread: float = 0.35  # each contact within ±35 % of its mean meanwhile
     calibrate_pitch_deg: float = 4.0  # and the dowel's tilt within ±4°
     removal_hold_s: float = 0.2
-    removal_ratio: float = 0.7  # both others below this fraction of their level: maybe a removal
+    removal_ratio: float = 0.7  # both others below this fraction of their level...
+    removal_window_s: float = 0.25  # ...after pressing fully this recently: maybe a removal
     standing_band: float = 0.25  # without an IMU, "standing still" = all within ±25 % of baseline
     contact: ContactConfig = field(default_factory=ContactConfig)
     reps: RepConfig = field(default_factory=RepConfig)
@@ -198,7 +199,7 @@ class Detector:
         events.extend(self._sensor_events(t, *decisions))
         for k, d in zip(self.contacts, decisions):
             if d == "lost":
-                if self._others_falling(k):
+                if self._others_falling(k, t):
                     if not self._pending:
                         self._hold_until = t + self.cfg.removal_hold_s
                     self._pending.append(k)
@@ -214,13 +215,24 @@ class Detector:
                 self._pending.remove(k)
         return events
 
-    def _others_falling(self, lost: ContactTracker) -> bool:
-        """Are both other contacts on their way down too (a removal), not pressing on (a fault)?
+    def _others_falling(self, lost: ContactTracker, t: float) -> bool:
+        """Are both other contacts coming off right now too (a removal), not pressing on?
 
-        A real double fault leaves the third contact pressing, so it is cued at once."""
-        limit = self.cfg.removal_ratio
-        return all(k.state == LOST or (k.state == IN_CONTACT and k.ratio() < limit)
-                   for k in self.contacts if k is not lost)
+        Coming off: lost moments ago, or well below their level after pressing
+        fully moments ago. A sag that settled, a fault that began long before,
+        or the slow pressure swings of a rep are not; so a real fault next to
+        them is cued at once."""
+        cfg = self.cfg
+        for k in self.contacts:
+            if k is lost:
+                continue
+            if k.state == LOST:
+                if t - k.lost_since > cfg.removal_window_s:
+                    return False
+            elif k.state != IN_CONTACT or k.ratio() >= cfg.removal_ratio \
+                    or t - k.t_full > cfg.removal_window_s:
+                return False
+        return True
 
     def _all_gone(self) -> bool:
         watched = [k for k in self.contacts if k.state != FAULT]
