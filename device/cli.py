@@ -9,6 +9,7 @@ import argparse
 import sys
 from typing import Sequence
 
+from device.config import ConfigError, load_config
 from device.detector import Detector
 from device.events import to_json, to_row
 from device.trace import TraceError, TraceReader
@@ -31,6 +32,68 @@ def cmd_replay(args: argparse.Namespace) -> int:
     return 0
 
 
+SIM_OVERRIDES = {  # CLI flag -> Scenario field
+    "rate": "rate_hz", "reps": "reps", "faults": "faults", "jitter": "jitter",
+    "stall_every": "stall_every_s", "noise": "noise", "drift": "drift", "sags": "sags",
+    "bounces": "bounces", "glitches_per_min": "glitches_per_min", "dips": "dips",
+}
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    """Write a trace (and its truth) from the simulated athlete."""
+    import dataclasses
+    import json
+    from drivers.simulated_dowel import PRESETS, simulate
+    from device.signal import Sample, SignalChain
+    from device.trace import TraceWriter, atomic_write_text
+    if args.scenario not in PRESETS:
+        raise UsageError(f"unknown scenario {args.scenario!r} (known: {', '.join(sorted(PRESETS))})")
+    changes = {field: getattr(args, flag) for flag, field in SIM_OVERRIDES.items()
+               if getattr(args, flag) is not None}
+    if args.seed is not None:
+        changes["seed"] = args.seed
+    if args.no_imu:
+        changes["imu"] = False
+    if args.light_head:
+        changes["light_head"] = True
+    try:
+        scenario = dataclasses.replace(PRESETS[args.scenario], **changes)
+    except (TypeError, ValueError) as exc:
+        raise UsageError(f"scenario {args.scenario}: {exc}") from None
+    rows, truth = simulate(scenario)
+    chain = SignalChain(pga_v=scenario.pga_v, vcc_v=scenario.vcc_v, divider_ohm=scenario.divider_ohm,
+                        rate_hz=scenario.rate_hz)
+    with TraceWriter(args.out, chain, has_pitch=scenario.imu) as writer:
+        for row in rows:
+            writer.write(Sample(*row))
+    truth_path = args.truth or (args.out[:-4] if args.out.endswith(".csv") else args.out) + ".truth.json"
+    if args.out != "-" or args.truth:
+        atomic_write_text(truth_path, json.dumps(truth, indent=1) + "\n")
+    return 0
+
+
+class UsageError(Exception):
+    """A command-line value that cannot be used."""
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """The appliance: the real board when there is one, else the simulated dowel."""
+    from device.app import Appliance, install_signal_handlers
+    from device.hardware import build_real, build_sim, choose
+    cfg = load_config(args.config)
+    if args.rate is not None:
+        cfg.sampler.rate_hz = args.rate
+    kind = choose(args.hardware, cfg)
+    if kind == "real":
+        from drivers.power import power_off
+        hw, off = build_real(cfg), power_off
+    else:
+        hw, off = build_sim(cfg, args.scenario, args.seed, args.fail_rate), None
+    app = Appliance(cfg, hw, power_off=off)
+    install_signal_handlers(app)
+    return app.run(duration=args.duration)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="smartdowel", description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="command", required=True)
@@ -38,6 +101,38 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("trace", help="a smartdowel-trace v1 file")
     r.add_argument("--format", choices=("json", "table"), default="json")
     r.set_defaults(func=cmd_replay)
+
+    sim = sub.add_parser("simulate", help="write a trace from the simulated athlete")
+    sim.add_argument("--scenario", default="typical", help="preset (typical, clean, fast, no_imu, noisy, hard, ...)")
+    sim.add_argument("--seed", type=int)
+    sim.add_argument("-o", "--out", default="-", help="trace file (default stdout)")
+    sim.add_argument("--truth", help="where the truth JSON goes (default beside the trace)")
+    sim.add_argument("--rate", type=float, help="samples per second")
+    sim.add_argument("--reps", type=int)
+    sim.add_argument("--faults", type=int, help="number of real contact losses")
+    sim.add_argument("--dips", type=int, help="shallow dips that are no reps")
+    sim.add_argument("--jitter", type=float, help="sample period jitter, fraction of the period")
+    sim.add_argument("--stall-every", type=float, help="mean seconds between 100 ms sampler stalls")
+    sim.add_argument("--noise", choices=("low", "normal", "high"))
+    sim.add_argument("--drift", type=float, help="sensitivity drift over the set, e.g. 0.35")
+    sim.add_argument("--sags", type=int, help="pressure sags to 20-35 %% that still touch")
+    sim.add_argument("--bounces", type=int, help="bounces of 5-30 ms")
+    sim.add_argument("--glitches-per-min", type=float, help="lone glitch samples per minute")
+    sim.add_argument("--no-imu", action="store_true", help="no pitch column")
+    sim.add_argument("--light-head", action="store_true", help="head contact under 1 N")
+    sim.set_defaults(func=cmd_simulate)
+
+    run = sub.add_parser("run", help="run the appliance (real board if found, else the simulated dowel)")
+    run.add_argument("--hardware", choices=("real", "sim"), help="force the real board or the simulator")
+    run.add_argument("--config", help="TOML config (default /etc/smartdowel/config.toml if present)")
+    run.add_argument("--headless", action="store_true", help="no screen")
+    run.add_argument("--duration", type=float, help="stop after this many seconds")
+    run.add_argument("--rate", type=float, help="samples per second per contact (0 = flat out)")
+    run.add_argument("--scenario", default="demo", help="simulated athlete (simulator only)")
+    run.add_argument("--seed", type=int, help="simulated athlete's seed (simulator only)")
+    run.add_argument("--fail-rate", type=float, default=0.0,
+                     help="fraction of I2C transactions that fail (simulator only)")
+    run.set_defaults(func=cmd_run)
     return p
 
 
@@ -45,7 +140,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except TraceError as exc:
+    except (TraceError, ConfigError, UsageError) as exc:
         sys.stdout.flush()
         print(f"smartdowel: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -197,6 +197,26 @@ class TraceReader:
         self.close()
 
 
+def atomic_write_text(path: str, text: str) -> None:
+    """Write a small text file durably: temp name, fsync, rename, fsync the folder."""
+    folder = os.path.dirname(os.path.abspath(path))
+    tmp = os.path.join(folder, f".{os.path.basename(path)}.tmp{os.getpid()}")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+    _fsync_dir(folder)
+
+
+def _fsync_dir(folder: str) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def header_line(chain: SignalChain) -> str:
     """The `key=value` line that describes a signal chain."""
     return (f"# adc={chain.adc} pga_v={chain.pga_v:g} vcc_v={chain.vcc_v:g} "
@@ -243,11 +263,7 @@ class TraceWriter:
         os.fsync(self._fh.fileno())
         self._fh.close()
         os.replace(self._tmp, self._final)
-        dir_fd = os.open(os.path.dirname(os.path.abspath(self._final)), os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+        _fsync_dir(os.path.dirname(os.path.abspath(self._final)))
 
     def abort(self) -> None:
         """Drop a partial file: the destination is left as it was."""

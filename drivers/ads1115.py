@@ -124,6 +124,7 @@ class ADS1115:
         self._sleep = sleep
         self._lock = lock or bus_lock(bus)
         self._unsure = True  # True until a conversion finished cleanly: the chip may be busy
+        self._oversleep = 0.0  # how late sleeps wake, learnt
 
     # --- public --------------------------------------------------------------
     @property
@@ -166,8 +167,9 @@ class ADS1115:
         - an earlier read that failed half-way may have left a conversion
           running; OS=1 written then is ignored and the old channel's result
           would come back, so wait for idle first;
-        - the first status poll comes after 1/DR, not before, to leave the bus
-          free while the chip converts;
+        - the first status poll comes at about 1/DR (the sleep is shortened by
+          how late sleeps have been waking), to leave the bus free while the
+          chip converts;
         - the config read back with OS=1 must hold our MUX/PGA/DR, proving the
           result is of this conversion and not of a config someone else wrote.
         """
@@ -176,7 +178,7 @@ class ADS1115:
         self._unsure = True
         self._write_config(word)
         started = self._clock()
-        self._sleep(self.conversion_time_s)
+        self._sleep_through_conversion(started)
         status = self._wait_done(started)
         if (status & 0x7FFF) != (word & 0x7FFF):
             raise SensorError(SENSOR, "config_mismatch", address=self.address,
@@ -187,9 +189,24 @@ class ADS1115:
         self._unsure = False
         return value
 
+    def _sleep_through_conversion(self, started: float) -> None:
+        """Sleep until about the end of the conversion, allowing for how late sleeps wake.
+
+        `time.sleep` wakes some 60-110 us late on Linux (timer slack and
+        scheduling); at 860 SPS that is a tenth of the conversion, so the
+        lateness is learnt (a moving average) and taken off the next sleep."""
+        want = max(self.conversion_time_s - self._oversleep, 0.0)
+        self._sleep(want)
+        late = self._clock() - started - want
+        self._oversleep += 0.1 * (min(max(late, 0.0), self.conversion_time_s / 4) - self._oversleep)
+
     def _wait_done(self, started: float) -> int:
-        """Poll the config until OS=1; at least one poll comes after the deadline."""
+        """Poll the config until OS=1; at least one poll comes after the deadline.
+
+        Until the nominal end of the conversion, sleep just that long; after
+        it (a slow oscillator), poll every tenth of a conversion."""
         interval = max(self.conversion_time_s / 10.0, 0.0002)
+        nominal_end = started + self.conversion_time_s
         while True:
             late = self._clock() - started > self.timeout_s
             status = self._read_register(POINTER_CONFIG) & 0xFFFF
@@ -200,7 +217,8 @@ class ADS1115:
                                   message=f"{self._where()} did not finish a conversion in "
                                           f"{self.timeout_s * 1000:.1f} ms (OS bit stayed 0): "
                                           "check its power supply; the chip may have reset")
-            self._sleep(interval)
+            left = nominal_end - self._clock()
+            self._sleep(left + 0.00002 if left > 0 else interval)
 
     def _wait_idle(self) -> None:
         """Let a conversion left over from an earlier, failed read finish."""

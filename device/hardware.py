@@ -1,0 +1,192 @@
+"""Choosing and building the hardware: the real board, or the simulated dowel.
+
+This is the one module of `device/` that names drivers, and it imports them
+only inside the functions that need them: RPi.GPIO raises on import off a Pi,
+lgpio is absent on a laptop, smbus2 opens a device file. Everything else in
+`device/` sees only `Hardware`'s small interfaces (an ADC with `read(channel)`,
+a tilt source with `pitch(t)`, a gpiozero pin factory).
+
+The simulated dowel goes through the same drivers as the real one: the ADS1115
+driver talks to a fake chip (register map, conversion time, OS bit) whose
+inputs are the simulated athlete's FSR voltages, and the MPU-6050 driver to a
+fake IMU tilted as the athlete hinges. So `--hardware sim` exercises the whole
+live path but the wires.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from device.config import Config
+from device.signal import SignalChain
+
+BOARD_MODEL = "/proc/device-tree/model"
+
+
+def board_model(path: str = BOARD_MODEL) -> str:
+    """The board's model string ('' off a Raspberry Pi)."""
+    try:
+        with open(path, "rb") as fh:
+            return fh.read().decode("ascii", "replace").strip("\x00 \n")
+    except OSError:
+        return ""
+
+
+def choose(requested: str | None, cfg: Config, model: str | None = None) -> str:
+    """'real' on a Raspberry Pi with its I2C bus enabled, 'sim' elsewhere, unless forced."""
+    if requested in ("real", "sim"):
+        return requested
+    model = board_model() if model is None else model
+    if model.startswith("Raspberry Pi") and os.path.exists(f"/dev/i2c-{cfg.hardware.i2c_bus}"):
+        return "real"
+    return "sim"
+
+
+@dataclass
+class Hardware:
+    """What the app runs on: an ADC, maybe a tilt source, pins, and how to let go of them."""
+
+    kind: str
+    adc: Any
+    tilt: Any
+    chain: SignalChain
+    pin_factory: Any
+    adc_name: str = "ads1115"
+    dowel: Any = None  # the simulated athlete (keyboard play, demos); None on the real board
+    closers: list[Callable[[], None]] = field(default_factory=list)
+
+    def close(self) -> None:
+        """Release buses and pins (SIGTERM, Ctrl-C, end of run). Safe to call twice."""
+        while self.closers:
+            try:
+                self.closers.pop()()
+            except Exception:  # closing must go on: the buzzer and the bus still need it
+                pass
+
+
+class ImuTilt:
+    """Pitch from an MPU-6050 through the complementary filter, at the sampler's times."""
+
+    def __init__(self, imu: Any, before_read: Callable[[float], None] | None = None) -> None:
+        from device.tilt import ComplementaryFilter
+        self.imu = imu
+        self.filter = ComplementaryFilter()
+        self.before_read = before_read
+
+    def pitch(self, t: float) -> float:
+        if self.before_read is not None:
+            self.before_read(t)
+        return self.filter.update(t, self.imu.read())
+
+
+def chain_of(cfg: Config) -> SignalChain:
+    hw = cfg.hardware
+    return SignalChain(adc=hw.adc, pga_v=hw.pga_v, vcc_v=hw.vcc_v, divider_ohm=hw.divider_ohm,
+                       rate_hz=cfg.sampler.rate_hz or float(hw.adc_rate_sps) / 3.0)
+
+
+def pin_factory(cfg: Config, kind: str) -> Any:
+    """gpiozero's pin factory: mock pins for the simulator, else config, env, then lgpio."""
+    from gpiozero.pins.mock import MockFactory, MockPWMPin
+    name = cfg.hardware.pin_factory or ("mock" if kind == "sim" else "")
+    name = name or os.environ.get("GPIOZERO_PIN_FACTORY", "") or "lgpio"
+    if name == "mock":
+        return MockFactory(pin_class=MockPWMPin)
+    if name == "lgpio":
+        from gpiozero.pins.lgpio import LGPIOFactory
+        chip = cfg.hardware.gpiochip
+        return LGPIOFactory(chip=chip) if chip >= 0 else LGPIOFactory()
+    if name == "rpigpio":  # imports RPi.GPIO: only ever on a Pi that asked for it
+        from gpiozero.pins.rpigpio import RPiGPIOFactory
+        return RPiGPIOFactory()
+    if name == "native":
+        from gpiozero.pins.native import NativeFactory
+        return NativeFactory()
+    raise ValueError(f"unknown pin factory {name!r}")
+
+
+def build_real(cfg: Config) -> Hardware:
+    """The Raspberry Pi: ADS1115 (or MCP3008) and MPU-6050 on I2C, gpiozero pins."""
+    hw = cfg.hardware
+    factory = pin_factory(cfg, "real")
+    closers: list[Callable[[], None]] = [factory.close]
+    bus = None
+    if hw.adc == "ads1115" or hw.imu:
+        from smbus2 import SMBus
+        bus = SMBus(hw.i2c_bus)
+        closers.append(bus.close)
+    if hw.adc == "ads1115":
+        from drivers.ads1115 import ADS1115
+        adc: Any = ADS1115(bus, address=hw.ads1115_address, pga_v=hw.pga_v, rate_sps=hw.adc_rate_sps)
+    else:
+        from drivers.mcp3008 import MCP3008Reader
+        adc = MCP3008Reader(hw.channels, pin_factory=factory, port=hw.mcp3008_spi_port,
+                            device=hw.mcp3008_spi_device)
+        closers.append(adc.close)
+    tilt = None
+    if hw.imu:
+        from drivers.mpu6050 import MPU6050
+        imu = MPU6050(bus, address=hw.imu_address)
+        imu.probe()
+        imu.wake()
+        tilt = ImuTilt(imu)
+    return Hardware("real", adc, tilt, chain_of(cfg), factory, adc_name=hw.adc, closers=closers)
+
+
+def build_sim(cfg: Config, scenario: str = "demo", seed: int | None = None,
+              fail_rate: float = 0.0) -> Hardware:
+    """The simulated dowel behind fake chips, driven through the real drivers."""
+    from drivers.ads1115 import ADS1115
+    from drivers.fake_ads1115 import FakeADS1115Bus
+    from drivers.fake_mpu6050 import FakeMPU6050Bus
+    from drivers.mpu6050 import MPU6050
+    from drivers.simulated_dowel import PRESETS, SimulatedDowel
+    import dataclasses
+    import time
+
+    hw = cfg.hardware
+    chain = SignalChain(adc="ads1115", pga_v=hw.pga_v, vcc_v=hw.vcc_v, divider_ohm=hw.divider_ohm,
+                        rate_hz=cfg.sampler.rate_hz or 286.0)
+    if scenario not in PRESETS:
+        raise ValueError(f"unknown scenario {scenario!r} (known: {', '.join(sorted(PRESETS))})")
+    preset = PRESETS[scenario]
+    if seed is not None:
+        preset = dataclasses.replace(preset, seed=seed)
+    dowel = SimulatedDowel(preset)
+    start = time.monotonic()
+    lsb = chain.pga_v / 32768.0
+    latest: dict[str, Any] = {"t": -1.0, "row": (0, 0, 0, None)}
+
+    def row_at(t: float) -> tuple:
+        if t != latest["t"]:
+            latest["t"], latest["row"] = t, dowel.read(max(t, 0.0))
+        return latest["row"]
+
+    channel_index = {c: i for i, c in enumerate(hw.channels)}
+
+    def volts(channel: int, now: float) -> float:
+        i = channel_index.get(channel)
+        return 0.0 if i is None else row_at(now - start)[i] * lsb
+
+    adc_bus = FakeADS1115Bus(address=hw.ads1115_address, source=volts, fail_rate=fail_rate)
+    adc = ADS1115(adc_bus, address=hw.ads1115_address, pga_v=hw.pga_v, rate_sps=hw.adc_rate_sps)
+    tilt = None
+    if hw.imu and preset.imu:
+        imu_bus = FakeMPU6050Bus(address=hw.imu_address)
+        imu = MPU6050(imu_bus, address=hw.imu_address)
+        imu.probe()
+        imu.wake()
+        prev = {"t": None, "p": None}
+
+        def move(t: float) -> None:
+            pitch = row_at(time.monotonic() - start)[3]
+            p = 0.0 if pitch is None else pitch
+            rate = 0.0 if prev["t"] is None or t <= prev["t"] else (p - prev["p"]) / (t - prev["t"])
+            prev["t"], prev["p"] = t, p
+            imu_bus.set_motion(p, rate)
+
+        tilt = ImuTilt(imu, before_read=move)
+    factory = pin_factory(cfg, "sim")
+    return Hardware("sim", adc, tilt, chain, factory, adc_name="ads1115", dowel=dowel,
+                    closers=[factory.close])

@@ -1,0 +1,76 @@
+"""The live path: each sample through the detector, each event to the buzzer and on.
+
+Runs on the sampler's thread, because the cue may not wait: detector, cue
+policy and `player.play()` (which only hands the pattern to the buzzer's own
+thread) take microseconds. Everything slower (log lines, the screen, the
+database) gets the events through a queue and may lag.
+
+Commands from other threads (button A, the menu) are queued too and applied
+between samples, so the detector only ever runs on one thread.
+"""
+from __future__ import annotations
+
+import queue
+from collections import deque
+from typing import Any, Callable, Mapping, Protocol
+
+from device.detector import Detector
+from device.signal import Sample
+
+
+class Player(Protocol):
+    def play(self, pattern: Any) -> bool: ...
+
+
+class Policy(Protocol):
+    def on_event(self, event: Mapping[str, Any]) -> str | None: ...
+    def poll(self, t: float) -> str | None: ...
+
+
+class LiveLoop:
+    """Glue between the sampler, the detector, the cue policy and the buzzer."""
+
+    def __init__(self, detector: Detector, policy: Policy, patterns: Mapping[str, Any],
+                 player: Player | None, out: "queue.Queue[dict]",
+                 on_sample: Callable[[Sample], None] | None = None) -> None:
+        self.detector, self.policy, self.patterns = detector, policy, patterns
+        self.player, self.out = player, out
+        self.extra_on_sample = on_sample
+        self._commands: deque[Callable[[Detector, float], list[dict]]] = deque()
+        self.last_sample: Sample | None = None
+
+    def on_sample(self, sample: Sample) -> None:
+        """The sampler's callback: feed, cue, pass on."""
+        if self._commands:
+            self._run_commands(sample.t)
+        for event in self.detector.feed(sample):
+            self.on_event(event)
+        due = self.policy.poll(sample.t)
+        if due is not None:
+            self._play(due)
+            self.out.put({"t": round(sample.t, 4), "type": "cue", "pattern": due, "late": True})
+        self.last_sample = sample
+        if self.extra_on_sample is not None:
+            self.extra_on_sample(sample)
+
+    def on_event(self, event: dict) -> None:
+        """An event from the detector or the sampler itself (a chip gone quiet)."""
+        name = self.policy.on_event(event)
+        if name is not None:
+            self._play(name)
+            event = {**event, "cue": name}
+        self.out.put(event)
+
+    def _play(self, name: str) -> None:
+        pattern = self.patterns.get(name)
+        if pattern is not None and self.player is not None:
+            self.player.play(pattern)
+
+    def request(self, command: Callable[[Detector, float], list[dict]]) -> None:
+        """Run `command(detector, t)` on the sampler's thread before the next sample."""
+        self._commands.append(command)
+
+    def _run_commands(self, t: float) -> None:
+        while self._commands:
+            for event in self._commands.popleft()(self.detector, t):
+                self.on_event(event)
