@@ -92,8 +92,8 @@ def families(seeds: int) -> dict[str, list]:
             for s in range(seeds)]
     for name, changes in STRESS.items():
         base = PRESETS["hard"] if "50hz" in name else PRESETS["typical"]
-        out[name] = [(lambda s=s, c=changes, b=base: score_sim(
-            dataclasses.replace(b, seed=2000 + s, family=name.split("/")[1], **c)))
+        out[name] = [(lambda s=s, c=changes, b=base, fam=name.split("/")[1]: score_sim(
+            dataclasses.replace(b, seed=2000 + s, family=fam, **c)))
             for s in range(seeds)]
     return out
 

@@ -99,7 +99,7 @@ class CuesConfig:
 @dataclass
 class DetectorSettings:
     lost_ratio: float = 0.12
-    debounce_s: float = 0.035
+    debounce_s: float = 0.045
     depth_min_deg: float = 35.0
     return_deg: float = 15.0
 

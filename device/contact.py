@@ -36,7 +36,7 @@ class ContactConfig:
     fall_max_s: float = 0.6  # ...and less than this (else it was a sag that settled)
     recent_s: float = 0.15
     gap_s: float = 0.05  # a gap this long between samples is a stall of the sampler
-    debounce_s: float = 0.035  # a drop that came at once must outlast a 30 ms bounce
+    debounce_s: float = 0.045  # a drop that came at once must outlast a 30 ms bounce (and a glitch next to it)
     level_block_s: float = 0.1  # the recent level is the max over 9 such blocks
     level_blocks: int = 9
     level_floor: float = 0.25  # never below this fraction of the calibrated baseline
