@@ -1,0 +1,136 @@
+"""The live appliance on the simulated dowel: real drivers over fake chips, mock pins."""
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from device.app import Appliance
+from device.config import Config, parse_config
+from device.cues import CuePolicy, DEFAULT_PATTERNS
+from device.detector import Detector
+from device.hardware import build_sim, choose
+from device.live import LiveLoop
+from device.signal import SignalChain
+from conftest import fall, make_samples, with_placement
+
+
+class FakePlayer:
+    def __init__(self):
+        self.played = []
+
+    def play(self, pattern):
+        self.played.append(pattern)
+        return True
+
+
+def test_live_loop_cues_each_loss_once_and_passes_every_event_on():
+    player, out = FakePlayer(), queue.Queue()
+    live = LiveLoop(Detector(SignalChain()), CuePolicy(), DEFAULT_PATTERNS, player, out)
+    for s in make_samples(with_placement({"sacrum": fall(4.0, 0.2, 0.5), "head": fall(6.0, 0.1, 0.4)}), 8.0):
+        live.on_sample(s)
+    events = [out.get_nowait() for _ in range(out.qsize())]
+    cued = [e["cue"] for e in events if "cue" in e]
+    assert cued == ["ready", "sacrum", "head"]
+    assert player.played == [DEFAULT_PATTERNS[n] for n in cued]
+    assert [e["type"] for e in events].count("contact_restored") == 2
+
+
+def test_commands_run_between_samples_on_the_sampler_thread():
+    out = queue.Queue()
+    live = LiveLoop(Detector(SignalChain()), CuePolicy(), DEFAULT_PATTERNS, None, out)
+    samples = make_samples(with_placement({}), 6.0)
+    for s in samples[:400]:
+        live.on_sample(s)
+    live.request(lambda d, t: d.end_set(t))
+    for s in samples[400:450]:
+        live.on_sample(s)
+    live.request(lambda d, t: d.start_set(t))
+    for s in samples[450:]:
+        live.on_sample(s)
+    types = [out.get_nowait()["type"] for _ in range(out.qsize())]
+    assert types == ["calibrating", "ready", "set_ended", "calibrating", "ready"]
+
+
+@pytest.mark.parametrize("model, dev, want", [
+    ("Raspberry Pi 5 Model B Rev 1.0", True, "real"),
+    ("Raspberry Pi Zero 2 W Rev 1.0", False, "sim"),  # I2C not enabled: no bus to read
+    ("", True, "sim"),
+])
+def test_hardware_choice(monkeypatch, model, dev, want):
+    monkeypatch.setattr("os.path.exists", lambda p: dev)
+    assert choose(None, Config(), model=model) == want
+    assert choose("sim", Config(), model=model) == "sim"
+
+
+class Lines:
+    def __init__(self):
+        self.lines = []
+
+    def write(self, text):
+        self.lines.extend(x for x in text.splitlines() if x)
+
+    def flush(self):
+        pass
+
+    def events(self):
+        import json
+        return [json.loads(x) for x in self.lines]
+
+
+def test_appliance_on_the_simulated_dowel_cues_on_the_buzzer_pin():
+    cfg = parse_config("[sampler]\nrate_hz = 100\n", "test")
+    hw = build_sim(cfg, "manual", seed=2)
+    out = Lines()
+    app = Appliance(cfg, hw, out=out)
+    pin = hw.pin_factory.pin(18)
+    runner = threading.Thread(target=app.run, kwargs={"duration": 8.0})
+    runner.start()
+    try:
+        deadline = time.monotonic() + 6.0
+        while not any(e["type"] == "ready" for e in out.events()) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert any(e["type"] == "ready" for e in out.events()), out.lines
+        time.sleep(0.4)  # let the ready chime finish
+        pin.clear_states()
+        hw.dowel.lift("sacrum", True)
+        time.sleep(0.8)
+        app.press("a")  # button A ends the set
+        time.sleep(0.3)
+    finally:
+        app.stop("test")
+        runner.join(5.0)
+    events = out.events()
+    lost = [e for e in events if e["type"] == "contact_lost"]
+    assert [(e["contact"], e["cue"]) for e in lost] == [("sacrum", "sacrum")]
+    rises = [b for a, b in zip(pin.states, pin.states[1:]) if b.state and not a.state]
+    assert len(rises) == DEFAULT_PATTERNS["sacrum"].beeps  # one long beep on the mock pin
+    assert pin.state == 0  # buzzer off after stop
+    assert "set_ended" in [e["type"] for e in events]
+    assert events[-1]["type"] == "stopped" and events[-1]["samples"] > 300
+
+
+def test_sigterm_stops_cleanly_with_the_buzzer_off():
+    env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(__file__)))
+    p = subprocess.Popen([sys.executable, "-m", "device.cli", "run", "--hardware", "sim",
+                          "--headless", "--duration", "60"], stdout=subprocess.PIPE, text=True, env=env)
+    first = p.stdout.readline()
+    assert '"started"' in first
+    time.sleep(1.0)
+    p.send_signal(signal.SIGTERM)
+    out, _ = p.communicate(timeout=10)
+    assert p.returncode == 0
+    assert '"reason": "SIGTERM"' in out.splitlines()[-1]
+
+
+def test_bad_config_is_one_line_exit_2(tmp_path):
+    bad = tmp_path / "c.toml"
+    bad.write_text("[buzzer]\npin = 99\n")
+    p = subprocess.run([sys.executable, "-m", "device.cli", "run", "--hardware", "sim",
+                        "--config", str(bad)], capture_output=True, text=True,
+                       cwd=os.path.dirname(os.path.dirname(__file__)))
+    assert p.returncode == 2 and "buzzer.pin" in p.stderr and "Traceback" not in p.stderr
