@@ -94,6 +94,8 @@ def pin_factory(cfg: Config, kind: str) -> Any:
     if name == "mock":
         return MockFactory(pin_class=MockPWMPin)
     if name == "lgpio":
+        # lgpio drops .lgd-nfy* files in its working directory: keep them out of ours
+        os.environ.setdefault("LG_WD", os.environ.get("RUNTIME_DIRECTORY", "/tmp").split(":")[0])
         from gpiozero.pins.lgpio import LGPIOFactory
         chip = cfg.hardware.gpiochip
         return LGPIOFactory(chip=chip) if chip >= 0 else LGPIOFactory()
