@@ -1,7 +1,7 @@
 """The contact state machine: real losses found early, everything else left alone."""
 import pytest
 
-from conftest import (PLACE, fall, gap, make_samples, of_type, product, run, steady, t_lost,
+from conftest import (PLACE, fall, gap, make_samples, of_type, placed, product, run, steady, t_lost,
                       with_placement)
 
 CAUSE = {"head": "cervical_flexion", "upper_back": "squatting", "sacrum": "spinal_flexion"}
@@ -144,3 +144,18 @@ def test_stuck_sensor_is_a_fault_and_a_dead_pad_is_not_cued(set_of):
     assert [(e["contact"], e["reason"]) for e in faults] == [("sacrum", "stuck")]
     # it read as a loss first (an unplugged pad cannot be told from a lifted one at once)
     assert [e["contact"] for e in lost(events)] == ["sacrum"]
+
+
+def test_appliance_state_walk():
+    from device.detector import Detector
+    from conftest import CHAIN
+    off = fall(5.0, 0.12, hold=10)
+    shapes = {"head": product(placed(PLACE), off), "upper_back": product(placed(PLACE + 0.2), off),
+              "sacrum": product(placed(PLACE + 0.4), off)}
+    d = Detector(CHAIN)
+    walk = []
+    for s in make_samples(shapes, 7.0):
+        d.feed(s)
+        if not walk or walk[-1] != d.state:
+            walk.append(d.state)
+    assert walk == ["no_dowel", "placing", "calibrating", "ready", "no_dowel"]
