@@ -50,7 +50,8 @@ class ContactTracker:
     """Turns one contact's conductance samples into lost / restored / fault decisions.
 
     `step` returns None almost always, else one of "lost", "restored",
-    "fault:shorted", "fault:stuck", "fault_cleared". It has no clock: time comes
+    "fault:shorted", "fault:stuck", "fault_cleared" ("fault:open" comes from
+    the detector, which knows when the athlete stands tall: `mark_open`). It has no clock: time comes
     from the samples.
     """
 
@@ -109,8 +110,10 @@ class ContactTracker:
     def step(self, t: float, count: int, g: float) -> str | None:
         """Feed one sample (raw count and its conductance); return a decision or None."""
         fault = self._check_sensor(t, count)
-        if fault is not None or self.state == FAULT:
+        if fault is not None:
             return fault
+        if self.state == FAULT:
+            return self._watch_open(t, g) if self.fault_reason == "open" else None
         g1 = self._g1
         g2 = self._g2
         # median of three: one glitch sample never moves the level
@@ -216,7 +219,7 @@ class ContactTracker:
         else:
             self._stuck_since = -1.0
             self._last_count = count
-        if self.state == FAULT:
+        if self.state == FAULT and self.fault_reason != "open":
             plausible = self._short_since < 0.0 and self._stuck_since < 0.0
             if not plausible:
                 self._ok_since = -1.0
@@ -228,6 +231,26 @@ class ContactTracker:
                 self.reset_level(t, 0.0)
                 self._prev_r = 0.0
                 return "fault_cleared"
+        return None
+
+    def mark_open(self) -> str:
+        """Lost, at zero, through standing tall: an unplugged pad, not a posture. Stop cueing it."""
+        self.state = FAULT
+        self.fault_reason = "open"
+        self._restore_hits = 0
+        return "fault:open"
+
+    def _watch_open(self, t: float, g: float) -> str | None:
+        """An open (unplugged) pad reads again: plugged back, or pressed after all."""
+        if g >= self.cfg.restore_ratio * self.lost_level:
+            self._restore_hits += 1
+            if self._restore_hits >= 2:
+                self.state = IN_CONTACT
+                self.fault_reason = ""
+                self.reset_level(t, g)
+                return "fault_cleared"
+        else:
+            self._restore_hits = 0
         return None
 
     def _fault(self, t: float, reason: str) -> str:

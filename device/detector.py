@@ -39,6 +39,9 @@ class DetectorConfig:
     removal_hold_s: float = 0.2
     removal_ratio: float = 0.7  # both others below this fraction of their level...
     removal_window_s: float = 0.25  # ...after pressing fully this recently: maybe a removal
+    open_after_s: float = 2.0  # lost and at zero this long while standing tall: unplugged?
+    open_after_no_imu_s: float = 5.0  # without an IMU "standing tall" cannot be seen: wait longer
+    open_ratio: float = 0.02  # "at zero": below this fraction of the level before the loss
     standing_band: float = 0.25  # without an IMU, "standing still" = all within ±25 % of baseline
     contact: ContactConfig = field(default_factory=ContactConfig)
     reps: RepConfig = field(default_factory=RepConfig)
@@ -61,6 +64,7 @@ class Detector:
         self._hold_until = 0.0
         self._await_empty = False  # after a removal, the pads must read empty before a new set
         self._paused = False  # a set ended by button A: wait for A again (or a new placement)
+        self._standing_since: float | None = None
         self._cal_reset(0.0)
 
     # -- feeding --------------------------------------------------------------------
@@ -191,9 +195,32 @@ class Detector:
             events = self._contact_decisions(t, decisions, events or [])
         if self._pending and (t >= self._hold_until or self._all_gone()):
             events = self._resolve_pending(t, events or [])
-        if reps.state == "standing":
+        standing = reps.state == "standing"
+        if standing:
             self._track_baselines(dt)
+            if self._standing_since is None:
+                self._standing_since = t
+            if self.state == READY and (h := self._unplugged(t)) is not None:
+                events = (events or []) + [h]
+        else:
+            self._standing_since = None
         return events or NO_EVENTS
+
+    def _unplugged(self, t: float) -> dict | None:
+        """A pad still at zero after standing tall a while (every pad must be back) is a sensor fault.
+
+        It first read as a lost contact and was cued once; from here on it is
+        not cued again, and the screen asks to check that sensor."""
+        cfg = self.cfg
+        wait = cfg.open_after_s if self.has_imu else cfg.open_after_no_imu_s
+        since = self._standing_since if self.has_imu else -1e9
+        for k in self.contacts:
+            if k.state == LOST and k not in self._pending and t - max(k.lost_since, since) >= wait \
+                    and k.m3 < cfg.open_ratio * k.lost_level:
+                k.mark_open()
+                return {"t": round(t, 4), "type": "sensor_fault", "contact": k.name, "reason": "open",
+                        "detail": f"{k.name} pad reads nothing while standing tall: check its plug and wires"}
+        return None
 
     def _contact_decisions(self, t: float, decisions, events: list[dict]) -> list[dict]:
         events.extend(self._sensor_events(t, *decisions))

@@ -159,3 +159,16 @@ def test_appliance_state_walk():
         if not walk or walk[-1] != d.state:
             walk.append(d.state)
     assert walk == ["no_dowel", "placing", "calibrating", "ready", "no_dowel"]
+
+
+def test_unplugged_pad_becomes_a_sensor_fault_after_standing_tall(set_of):
+    def unplug(name, t, count):
+        return 10 + int(t * 1000) % 3 if name == "head" and 4.0 <= t < 9.0 else count
+    events = set_of({}, duration=11.0, override=unplug)
+    assert [e["contact"] for e in lost(events)] == ["head"]  # first it reads as a loss
+    faults = of_type(events, "sensor_fault")
+    assert [(e["contact"], e["reason"]) for e in faults] == [("head", "open")]
+    assert 5.9 <= faults[0]["t"] <= 6.3 and "check its plug" in faults[0]["detail"]
+    ok = of_type(events, "sensor_ok")
+    assert [e["contact"] for e in ok] == ["head"] and 9.0 <= ok[0]["t"] <= 9.1
+    assert not of_type(events, "contact_restored")
