@@ -41,7 +41,8 @@ class ContactConfig:
     level_blocks: int = 9
     level_floor: float = 0.25  # never below this fraction of the calibrated baseline
     shorted_s: float = 0.2  # at the supply this long: a shorted sensor
-    stuck_s: float = 1.0  # the very same count this long: a stuck ADC or input
+    stuck_s: float = 1.0  # the very same count this long, while pressed: a stuck ADC or input
+    stuck_min_fraction: float = 0.05  # below this fraction of full scale a flat reading is an idle pad
     recover_s: float = 0.5  # plausible again this long: the fault clears
     baseline_tau_s: float = 8.0  # slow tracking of the standing baseline
 
@@ -59,13 +60,16 @@ class ContactTracker:
         "name", "cfg", "state", "baseline", "level", "_blocks", "_block_max", "_block_end",
         "_g1", "_g2", "_prev_r", "_t_prev", "t_full", "_t_recent", "_below_since", "_recheck",
         "_restore_hits", "lost_level", "lost_since", "_short_since", "_stuck_since",
-        "_last_count", "_ok_since", "fault_reason", "m3", "_shorted_count",
+        "_last_count", "_ok_since", "fault_reason", "m3", "_shorted_count", "_stuck_min_count",
     )
 
     def __init__(self, name: str, shorted_count: int, cfg: ContactConfig | None = None) -> None:
         self.name = name
         self.cfg = cfg or ContactConfig()
         self._shorted_count = shorted_count
+        # A pressed pad always wobbles by counts (the body sways); an idle one at 0 V may
+        # read perfectly flat on a quiet ADC, and that is no fault.
+        self._stuck_min_count = int(shorted_count * self.cfg.stuck_min_fraction)
         self.state = IN_CONTACT
         self.baseline = 0.0
         self.fault_reason = ""
@@ -202,7 +206,7 @@ class ContactTracker:
 
     # -- sensor faults ------------------------------------------------------------
     def _check_sensor(self, t: float, count: int) -> str | None:
-        """Shorted (at the supply) or stuck (the same count for a second) is a sensor fault."""
+        """Shorted (at the supply) or stuck (the same pressed count for a second) is a sensor fault."""
         cfg = self.cfg
         if count >= self._shorted_count:
             if self._short_since < 0.0:
@@ -211,7 +215,7 @@ class ContactTracker:
                 return self._fault(t, "shorted")
         else:
             self._short_since = -1.0
-        if count == self._last_count:
+        if count == self._last_count and count >= self._stuck_min_count:
             if self._stuck_since < 0.0:
                 self._stuck_since = t
             elif self.state != FAULT and t - self._stuck_since >= cfg.stuck_s:

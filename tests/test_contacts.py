@@ -136,14 +136,23 @@ def test_shorted_sensor_is_a_fault_not_a_loss(set_of):
     assert len(ok) == 1 and ok[0]["contact"] == "head" and ok[0]["t"] >= 5.5
 
 
-def test_stuck_sensor_is_a_fault_and_a_dead_pad_is_not_cued(set_of):
+def test_stuck_sensor_is_a_fault_not_a_loss(set_of):
     def stuck(name, t, count):
-        return 0 if name == "sacrum" and t >= 4.0 else count
+        return 15000 if name == "sacrum" and t >= 4.0 else count
     events = set_of({}, duration=7.0, override=stuck)
     faults = of_type(events, "sensor_fault")
     assert [(e["contact"], e["reason"]) for e in faults] == [("sacrum", "stuck")]
-    # it read as a loss first (an unplugged pad cannot be told from a lifted one at once)
+    assert not lost(events)
+
+
+def test_a_flat_zero_is_an_idle_pad_not_a_stuck_one(set_of):
+    def dead(name, t, count):
+        return 0 if name == "sacrum" and t >= 4.0 else count
+    events = set_of({}, duration=7.0, override=dead)
+    # it reads as a loss first (an unplugged pad cannot be told from a lifted one at once),
+    # then, at zero through standing tall, as an open sensor
     assert [e["contact"] for e in lost(events)] == ["sacrum"]
+    assert [(e["contact"], e["reason"]) for e in of_type(events, "sensor_fault")] == [("sacrum", "open")]
 
 
 def test_appliance_state_walk():
