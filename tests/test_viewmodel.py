@@ -1,0 +1,280 @@
+"""The view model: events and live glances in, the snapshot the screen draws out."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pytest
+
+from device.viewmodel import (CUE_HOLD_S, CUES, FAULT, IN_CONTACT, LOST, SERIES_MAX, WAITING,
+                              MenuState, Settings, ViewModelBuilder, baseline_bar, presence_bar)
+
+# The design's event lines for one short set (README "Events").
+RECORDED = [
+    {"t": 3.1, "type": "ready", "standing_deg": 4.2, "baseline_us": {}},
+    {"t": 7.42, "type": "rep_started", "rep": 1},
+    {"t": 8.06, "type": "contact_lost", "contact": "sacrum", "cause": "spinal_flexion", "rep": 1,
+     "phase": "bottom"},
+    {"t": 8.61, "type": "contact_restored", "contact": "sacrum", "rep": 1, "phase": "ascent"},
+    {"t": 9.90, "type": "rep_completed", "rep": 1, "depth_deg": 71.5, "duration_s": 2.48,
+     "descent_s": 1.1, "bottom_s": 0.3, "ascent_s": 1.08, "faults": ["sacrum"]},
+    {"t": 11.0, "type": "rep_started", "rep": 2},
+    {"t": 13.2, "type": "rep_completed", "rep": 2, "depth_deg": 58.5, "duration_s": 2.2,
+     "descent_s": 0.9, "bottom_s": 0.5, "ascent_s": 0.8, "faults": []},
+    {"t": 14.0, "type": "rep_discarded", "rep": 3, "depth_deg": 20.0, "reason": "shallow"},
+    {"t": 31.2, "type": "dowel_removed", "reps": 2},
+]
+
+
+@dataclass
+class Tracker:
+    name: str
+    state: str = IN_CONTACT
+    m3: float = 0.0
+    baseline: float = 0.0
+
+
+@dataclass
+class Cfg:
+    present_siemens: float = 1.0e-5
+    calibrate_s: float = 0.7
+
+
+@dataclass
+class Reps:
+    current_rep: int | None = None
+    phase: str = "standing"
+    standing: float | None = None
+
+
+@dataclass
+class FakeDetector:
+    """The attributes the builder reads, nothing else."""
+
+    state: str = "no_dowel"
+    has_imu: bool = True
+    cfg: Cfg = field(default_factory=Cfg)
+    reps: Reps = field(default_factory=Reps)
+    contacts: list = field(default_factory=lambda: [Tracker(n) for n in ("head", "upper_back", "sacrum")])
+    _cal_start: float = 0.0
+
+
+@dataclass
+class S:
+    t: float
+    pitch: float | None = None
+
+
+def feed(b: ViewModelBuilder, events) -> None:
+    for e in events:
+        b.on_event(e)
+
+
+def test_recorded_set_gives_counts_tempo_and_summary():
+    b = ViewModelBuilder()
+    feed(b, RECORDED[:5])
+    vm = b.build()
+    assert (vm.screen, vm.reps, vm.clean_reps) == ("live", 1, 0)
+    assert vm.last_rep.depth_deg == 71.5 and vm.last_rep.faults == ("sacrum",)
+    assert (vm.last_rep.descent_s, vm.last_rep.bottom_s, vm.last_rep.ascent_s) == (1.1, 0.3, 1.08)
+    feed(b, RECORDED[5:])
+    vm = b.build()
+    s = vm.summary
+    assert vm.screen == "summary" and vm.appliance == "no_dowel"
+    assert (s.set_no, s.reps, s.clean_reps) == (1, 2, 1)
+    assert dict(s.losses) == {"head": 0, "upper_back": 0, "sacrum": 1}
+    assert s.mean_depth_deg == 65.0
+    assert s.tempo_s == (1.0, 0.4, 0.94)
+    assert s.series.losses == (("sacrum", 8.06, 8.61),)
+    assert s.series.reps == ((7.42, 9.9), (11.0, 13.2))
+    assert s.duration_s == pytest.approx(28.1)
+
+
+def test_cue_words_follow_the_design_table_and_clear_after_the_hold():
+    b = ViewModelBuilder()
+    feed(b, RECORDED[:3])
+    vm = b.build()
+    assert vm.cue == "Sacrum off - hinge from the hips, keep the back flat" and vm.cue_contact == "sacrum"
+    assert CUES["head"] == "Head off the dowel - keep your gaze down, neck long"
+    assert CUES["upper_back"] == "Upper back off - push the hips back, less knee"
+    det = FakeDetector(state="ready")
+    b.on_tick(8.5, det, S(8.5))
+    assert b.build().cue  # still off: the cue stays
+    b.on_event(RECORDED[3])  # restored at 8.61
+    b.on_tick(8.61 + CUE_HOLD_S - 0.1, det, S(11.0))
+    assert b.build().cue  # held, to be read standing up
+    b.on_tick(8.61 + CUE_HOLD_S + 0.01, det, S(11.7))
+    assert b.build().cue == "" and b.build().cue_contact is None
+
+
+def test_a_new_rep_clears_a_cue_whose_contact_is_back():
+    b = ViewModelBuilder()
+    feed(b, RECORDED[:5])
+    assert b.build().cue
+    b.on_event({"t": 10.0, "type": "rep_started", "rep": 2})
+    assert b.build().cue == ""
+
+
+def test_a_contact_still_off_keeps_its_cue_into_the_next_rep():
+    b = ViewModelBuilder()
+    feed(b, RECORDED[:3])
+    b.on_event({"t": 10.0, "type": "rep_started", "rep": 2})
+    assert b.build().cue_contact == "sacrum"
+
+
+def test_retention_schedule_withholds_the_cue_but_counts_the_loss():
+    b = ViewModelBuilder(settings=Settings(schedule="retention"))
+    feed(b, RECORDED)
+    assert dict(b.build().summary.losses)["sacrum"] == 1
+    b2 = ViewModelBuilder(settings=Settings(schedule="retention"))
+    feed(b2, RECORDED[:3])
+    assert b2.build().cue == ""
+
+
+def test_sensor_fault_screen_words_and_recovery():
+    b = ViewModelBuilder()
+    b.on_event({"t": 12.0, "type": "sensor_fault", "contact": "head", "reason": "shorted"})
+    vm = b.build()
+    assert vm.screen == "fault"
+    f = vm.faults[0]
+    assert f.label == "Head sensor" and "shorted" == f.reason and "head pad" in f.check
+    b.on_event({"t": 13.0, "type": "sensor_fault", "sensor": "imu", "reason": "OSError"})
+    assert {f.sensor for f in b.build().faults} == {"head", "imu"}
+    assert "tilt" in b.build().faults[1].label.lower()
+    b.on_event({"t": 14.0, "type": "sensor_ok", "contact": "head"})
+    b.on_event({"t": 14.0, "type": "sensor_ok", "sensor": "imu"})
+    assert b.build().faults == () and b.build().screen == "place"
+
+
+def test_screen_priority_menu_then_fault_then_appliance_then_summary():
+    b = ViewModelBuilder()
+    assert b.build().screen == "place"
+    feed(b, RECORDED)
+    assert b.build().screen == "summary"
+    b.set_menu(MenuState(summary_dismissed=1))
+    assert b.build().screen == "place"
+    b.on_event({"t": 40.0, "type": "calibrating"})
+    assert b.build().screen == "calibrating"
+    b.on_event({"t": 41.0, "type": "ready"})
+    assert b.build().screen == "live"
+    b.on_event({"t": 42.0, "type": "sensor_fault", "contact": "sacrum", "reason": "stuck"})
+    assert b.build().screen == "fault"
+    b.set_menu(MenuState(screen="settings"))
+    assert b.build().screen == "settings"
+    b.set_menu(MenuState(dismissed_faults=frozenset({("sacrum", "stuck")}), summary_dismissed=1))
+    assert b.build().screen == "live"
+
+
+def test_a_set_starting_closes_the_menu():
+    b = ViewModelBuilder()
+    b.set_menu(MenuState(screen="history", cursor=2))
+    b.on_event({"t": 1.0, "type": "ready"})
+    assert b.build().screen == "live" and b.menu.screen is None
+
+
+def test_placing_pressures_are_relative_to_the_touching_threshold():
+    b = ViewModelBuilder()
+    det = FakeDetector(state="placing")
+    det.contacts[0].m3 = 1.0e-5  # exactly at the threshold
+    det.contacts[1].m3 = 1.0e-3  # 100x: a firm press
+    det.contacts[2].m3 = 2.0e-6
+    b.on_tick(1.0, det, S(1.0))
+    vm = b.build()
+    head, back, sacrum = vm.contacts
+    assert (head.state, back.state, sacrum.state) == (IN_CONTACT, IN_CONTACT, WAITING)
+    assert head.bar == 0.5 and back.bar == 1.0 and 0.0 < sacrum.bar < 0.5
+    assert back.pressure == 100.0
+
+
+def test_live_pressures_are_relative_to_the_baseline_and_states_come_from_the_detector():
+    b = ViewModelBuilder()
+    det = FakeDetector(state="ready")
+    for k, (m3, state) in zip(det.contacts, ((3e-4, IN_CONTACT), (0.0, LOST), (5e-4, FAULT))):
+        k.m3, k.baseline, k.state = m3, 3e-4, state
+    det.reps = Reps(current_rep=2, phase="bottom", standing=4.0)
+    b.on_tick(5.0, det, S(5.0, pitch=52.4))
+    vm = b.build()
+    assert [c.state for c in vm.contacts] == [IN_CONTACT, LOST, FAULT]
+    assert vm.contacts[0].pressure == 1.0 and vm.contacts[0].bar == 0.5
+    assert vm.contacts[1].bar == 0.0 and vm.contacts[2].bar == 0.0
+    assert (vm.current_rep, vm.phase, vm.pitch_deg) == (2, "bottom", 48.0)
+
+
+def test_calibration_progress_and_shorted_inputs_do_not_break_numbers():
+    b = ViewModelBuilder()
+    det = FakeDetector(state="calibrating", _cal_start=10.0)
+    det.contacts[0].m3 = float("inf")  # a shorted input reads infinite conductance
+    b.on_tick(10.35, det, S(10.35))
+    vm = b.build()
+    assert vm.calibration == 0.5 and vm.contacts[0].bar == 1.0
+
+
+def test_steady_scene_builds_the_same_object_and_a_real_change_a_new_one():
+    b = ViewModelBuilder()
+    det = FakeDetector(state="ready")
+    for k in det.contacts:
+        k.m3 = k.baseline = 3e-4
+    det.reps = Reps(standing=4.0)
+    b.on_tick(5.0, det, S(5.0, pitch=20.1))
+    first = b.build()
+    det.contacts[0].m3 = 3.001e-4  # noise well below a bar step
+    b.on_tick(5.01, det, S(5.01, pitch=20.2))  # and tilt within the same degree
+    assert b.build() is first
+    b.on_tick(5.02, det, S(5.02, pitch=30.0))
+    assert b.build() is not first and b.build().pitch_deg == 26.0
+
+
+def test_an_uneventful_set_has_no_summary_and_losses_outside_a_set_are_ignored():
+    b = ViewModelBuilder()
+    b.on_event({"t": 0.0, "type": "ready"})
+    b.on_event({"t": 5.0, "type": "set_ended", "reps": 0})
+    b.on_event({"t": 6.0, "type": "contact_lost", "contact": "head"})
+    vm = b.build()
+    assert vm.summary is None and vm.screen == "place"
+
+
+def test_series_decimates_and_keeps_the_whole_set():
+    b = ViewModelBuilder()
+    b.on_event({"t": 0.0, "type": "ready"})
+    det = FakeDetector(state="ready")
+    for k in det.contacts:
+        k.m3 = k.baseline = 3e-4
+    det.reps = Reps(standing=4.0)
+    for i in range(30000):
+        t = i * 0.02
+        b.on_tick(t, det, S(t, pitch=4.0))
+    b.on_event({"t": 600.0, "type": "rep_completed", "rep": 1, "depth_deg": 50.0, "faults": []})
+    b.on_event({"t": 600.0, "type": "set_ended", "reps": 1})
+    series = b.build().summary.series
+    assert SERIES_MAX // 2 <= len(series.t) <= SERIES_MAX
+    assert series.t[0] == 0.0 and series.t[-1] > 590.0
+    assert all(len(v) == len(series.t) for _, v in series.pressure)
+
+
+def test_bars():
+    assert presence_bar(1.0) == 0.5 and presence_bar(float("nan")) == 0.0
+    assert baseline_bar(1.0) == 0.5 and baseline_bar(5.0) == 1.0
+
+
+def test_export_state_is_checked():
+    b = ViewModelBuilder()
+    b.set_export("writing", 0.5, "set 2 of 4")
+    assert b.build().export.progress == 0.5
+    with pytest.raises(ValueError):
+        b.set_export("copying")
+
+
+def test_simulated_set_through_the_real_detector():
+    """End to end: simulated athlete -> Detector -> builder; the summary matches the truth."""
+    from ui.examples import SCENARIO, run_set
+    from drivers.simulated_dowel import simulate
+    _, truth = simulate(SCENARIO)
+    b, got = run_set(wants={})
+    s = b.build().summary
+    faulty_reps = {f["rep"] for f in truth["faults"]}
+    assert s.reps == len(truth["reps"]) == 6
+    assert s.clean_reps == s.reps - len(faulty_reps)
+    lost = dict(s.losses)
+    for contact in ("head", "upper_back", "sacrum"):
+        assert lost[contact] == sum(f["contact"] == contact for f in truth["faults"])
+    assert {c for c, _, _ in s.series.losses} == {"sacrum", "head"}
+    assert s.series.pitch is not None and max(s.series.pitch) > 45

@@ -1,0 +1,330 @@
+"""Drawing helpers shared by the screens: text that fits, markers, bars, rings, hints.
+
+Why a `Painter`: every screen must fit any resolution without text running
+off the edge or into other text. The painter sizes type in pixels of line
+height, wraps and shrinks it to fit a box, and records where each piece of
+text and each contact marker went, so the tests can check real positions and
+pixels instead of trusting the layout arithmetic.
+
+Fonts are pygame's own bundled sans (bold), so nothing depends on what the
+system has installed. Fonts and rendered words are cached: a frame is mostly
+blits of surfaces made before.
+
+    >>> import pygame
+    >>> p = Painter(pygame.Surface((480, 320)))
+    >>> r = p.text("Ready", 30, (255, 255, 255), topleft=(10, 10))
+    >>> r.height <= 30 and p.texts[0][0] == "Ready"
+    True
+"""
+from __future__ import annotations
+
+import math
+from typing import Iterable, NamedTuple, Sequence
+
+import pygame
+import pygame.gfxdraw
+
+from ui import theme
+from ui.theme import Colour
+
+_FONTS: dict[int, pygame.font.Font] = {}
+_TEXT_CACHE: dict[tuple[str, int, Colour], pygame.Surface] = {}
+_TEXT_CACHE_MAX = 600
+MIN_PX = 9  # below this no type is drawn on any screen
+
+
+def font(px: int) -> pygame.font.Font:
+    """The bundled font whose line height is at most `px` pixels (and as close as it gets)."""
+    px = max(MIN_PX, int(px))
+    f = _FONTS.get(px)
+    if f is None:
+        if not pygame.font.get_init():
+            pygame.font.init()
+        size = int(px / 0.68) + 2
+        f = pygame.font.Font(None, size)
+        while f.size("Hg")[1] > px and size > 4:  # a rendered line is one taller than get_height()
+            size -= 1
+            f = pygame.font.Font(None, size)
+        _FONTS[px] = f
+    return f
+
+
+def rendered(text: str, px: int, colour: Colour) -> pygame.Surface:
+    """The text as an antialiased surface, cached (a frame redraws mostly the same words)."""
+    key = (text, px, colour)
+    surf = _TEXT_CACHE.get(key)
+    if surf is None:
+        if len(_TEXT_CACHE) >= _TEXT_CACHE_MAX:
+            _TEXT_CACHE.clear()
+        surf = font(px).render(text, True, colour)
+        _TEXT_CACHE[key] = surf
+    return surf
+
+
+def wrap(text: str, px: int, width: int) -> list[str]:
+    """Greedy word wrap at `px`; a single word wider than `width` stays on its own line."""
+    f = font(px)
+    lines: list[str] = []
+    line = ""
+    for word in text.split():
+        trial = f"{line} {word}" if line else word
+        if line and f.size(trial)[0] > width:
+            lines.append(line)
+            line = word
+        else:
+            line = trial
+    if line:
+        lines.append(line)
+    return lines
+
+
+class Marker(NamedTuple):
+    """Where a contact marker went: its centre, radius, state and the box it covers."""
+
+    centre: tuple[int, int]
+    r: int
+    state: str
+    rect: pygame.Rect
+
+
+def balanced_wrap(text: str, px: int, width: int) -> list[str]:
+    """Wrap into as few lines as `wrap` would, but with lines of even length (no lone last word)."""
+    lines = wrap(text, px, width)
+    if len(lines) < 2:
+        return lines
+    lo, hi = 1, width
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if len(wrap(text, px, mid)) <= len(lines):
+            hi = mid
+        else:
+            lo = mid + 1
+    return wrap(text, px, lo)
+
+
+class Painter:
+    """Draws on one surface and remembers where every text and marker went."""
+
+    def __init__(self, surface: pygame.Surface) -> None:
+        self.surface = surface
+        self.rect = surface.get_rect()
+        self.w, self.h = surface.get_size()
+        self.pad = max(4, round(self.h * theme.PAD))
+        self.texts: list[tuple[str, pygame.Rect]] = []
+        self.markers: dict[str, Marker] = {}
+        self.boxes: dict[str, pygame.Rect] = {}
+
+    def px(self, frac: float) -> int:
+        """A size as a fraction of the screen height, in whole pixels."""
+        return max(MIN_PX, round(self.h * frac))
+
+    # -- text ------------------------------------------------------------------------------
+    def text(self, text: str, px: int, colour: Colour, **anchor: Sequence[int] | int) -> pygame.Rect:
+        """Blit one line; `anchor` is one pygame.Rect position, e.g. midleft=(x, y)."""
+        surf = rendered(text, px, colour)
+        rect = surf.get_rect(**anchor)
+        self.surface.blit(surf, rect)
+        self.texts.append((text, rect))
+        return rect
+
+    def fit_px(self, text: str, px: int, width: int, min_px: int = MIN_PX) -> int:
+        """The largest size up to `px` at which `text` fits `width` on one line."""
+        px = max(min_px, px)
+        while px > min_px and font(px).size(text)[0] > width:
+            px -= max(1, px // 12)
+        return max(min_px, px)
+
+    def line(self, text: str, px: int, colour: Colour, box: pygame.Rect,
+             align: str = "left", min_px: int = MIN_PX) -> pygame.Rect:
+        """One line shrunk to fit `box`'s width (and height), placed by `align`."""
+        px = self.fit_px(text, min(px, box.height), box.width, min_px)
+        if align == "center":
+            return self.text(text, px, colour, center=box.center)
+        if align == "right":
+            return self.text(text, px, colour, midright=box.midright)
+        return self.text(text, px, colour, midleft=box.midleft)
+
+    def layout_paragraph(self, text: str, box: pygame.Rect, px: int, max_lines: int = 3,
+                         spacing: float = 1.05) -> tuple[int, list[str]]:
+        """The largest size up to `px` whose wrap fits `box`.
+
+        Shrinking rather than spilling out of the box; the tests hold each
+        screen's important text (the cue) to its minimum size at every resolution.
+        """
+        for size in range(max(px, MIN_PX), MIN_PX - 1, -1):
+            lines = wrap(text, size, box.width)
+            widest = max((font(size).size(s)[0] for s in lines), default=0)
+            tall = round(size * spacing) * (len(lines) - 1) + size
+            if len(lines) <= max_lines and tall <= box.height and widest <= box.width:
+                return size, lines
+        return MIN_PX, wrap(text, MIN_PX, box.width)[:max_lines]
+
+    def paragraph(self, text: str, box: pygame.Rect, px: int, colour: Colour,
+                  max_lines: int = 3, align: str = "left", valign: str = "top",
+                  spacing: float = 1.05) -> list[pygame.Rect]:
+        """Wrapped text, as large as fits `box` up to `px`."""
+        size, lines = self.layout_paragraph(text, box, px, max_lines, spacing)
+        step = round(size * spacing)
+        tall = step * (len(lines) - 1) + size
+        y = box.top if valign == "top" else box.centery - tall // 2
+        rects = []
+        for s in lines:
+            anchor = {"left": {"topleft": (box.left, y)}, "center": {"midtop": (box.centerx, y)},
+                      "right": {"topright": (box.right, y)}}[align]
+            rects.append(self.text(s, size, colour, **anchor))
+            y += step
+        return rects
+
+    # -- shapes ----------------------------------------------------------------------------
+    def marker(self, name: str, centre: tuple[int, int], r: int, state: str) -> pygame.Rect:
+        """A contact marker: its state is told by shape and colour (colour-blind safe)."""
+        rect = draw_marker(self.surface, centre, r, state)
+        self.markers[name] = Marker(centre, r, state, rect)
+        return rect
+
+
+def _aa_polygon(surface: pygame.Surface, colour: Colour, points: Sequence[tuple[float, float]]) -> None:
+    pts = [(round(x), round(y)) for x, y in points]
+    pygame.gfxdraw.filled_polygon(surface, pts, colour)
+    pygame.gfxdraw.aapolygon(surface, pts, colour)
+
+
+def aa_circle(surface: pygame.Surface, colour: Colour, centre: tuple[int, int], r: int) -> None:
+    """A filled circle with a smooth edge."""
+    x, y = centre
+    pygame.gfxdraw.filled_circle(surface, x, y, r, colour)
+    pygame.gfxdraw.aacircle(surface, x, y, r, colour)
+
+
+def thick_line(surface: pygame.Surface, colour: Colour, a: tuple[float, float],
+               b: tuple[float, float], width: float) -> None:
+    """A line `width` thick with square ends, as a smooth polygon (pygame's lines are jagged)."""
+    dx, dy = b[0] - a[0], b[1] - a[1]
+    n = math.hypot(dx, dy) or 1.0
+    ox, oy = -dy / n * width / 2, dx / n * width / 2
+    _aa_polygon(surface, colour, [(a[0] + ox, a[1] + oy), (b[0] + ox, b[1] + oy),
+                                  (b[0] - ox, b[1] - oy), (a[0] - ox, a[1] - oy)])
+
+
+def round_line(surface: pygame.Surface, colour: Colour, a: tuple[float, float],
+               b: tuple[float, float], width: float) -> None:
+    """A thick line with round ends (limbs, the dowel)."""
+    thick_line(surface, colour, a, b, width)
+    r = max(1, round(width / 2))
+    aa_circle(surface, colour, (round(a[0]), round(a[1])), r)
+    aa_circle(surface, colour, (round(b[0]), round(b[1])), r)
+
+
+HALO = 1.35  # the dark ring around a marker, as a multiple of its radius
+
+
+def draw_marker(surface: pygame.Surface, centre: tuple[int, int], r: int, state: str) -> pygame.Rect:
+    """Filled circle = in contact; X = lost; triangle with "!" = sensor fault; ring = waiting.
+
+    A dark halo first, so the shape stands clear of the figure and the dowel.
+    Returns the halo's bounding box (all the marker covers).
+    """
+    x, y = centre
+    aa_circle(surface, theme.BACKGROUND, centre, round(r * HALO))
+    colour = theme.STATE_COLOURS.get(state, theme.MUTED)
+    if state == "in_contact":
+        aa_circle(surface, colour, centre, r)
+    elif state == "lost":
+        arm, width = r * 0.8, max(3.0, r * 0.32)
+        thick_line(surface, colour, (x - arm, y - arm), (x + arm, y + arm), width)
+        thick_line(surface, colour, (x - arm, y + arm), (x + arm, y - arm), width)
+    elif state == "sensor_fault":
+        _aa_polygon(surface, colour, [(x, y - 1.15 * r), (x + 1.1 * r, y + 0.78 * r),
+                                      (x - 1.1 * r, y + 0.78 * r)])
+        _exclamation(surface, x, y, r)
+    else:
+        ring = max(2, round(r * 0.28))
+        aa_circle(surface, colour, centre, r)
+        aa_circle(surface, theme.BACKGROUND, centre, r - ring)
+    h = round(r * HALO)
+    return pygame.Rect(x - h, y - h, 2 * h + 1, 2 * h + 1)
+
+
+def _exclamation(surface: pygame.Surface, x: int, y: int, r: int) -> None:
+    """The "!" of the fault triangle, in the background colour: a stroke and a dot."""
+    w = max(2, round(r * 0.26))
+    left = x - w // 2
+    top, stroke_end = y - round(r * 0.6), y + round(r * 0.12)
+    dot_top, dot_end = y + max(round(r * 0.32), round(r * 0.12) + 1), y + round(r * 0.58)
+    pygame.draw.rect(surface, theme.BACKGROUND, (left, top, w, stroke_end - top + 1))
+    pygame.draw.rect(surface, theme.BACKGROUND, (left, dot_top, w, max(2, dot_end - dot_top + 1)))
+
+
+def bar(surface: pygame.Surface, rect: pygame.Rect, fill: float, colour: Colour,
+        tick: float | None = None) -> None:
+    """A rounded pressure bar; `tick` marks a reference (standing, or the touching threshold)."""
+    radius = rect.height // 2
+    pygame.draw.rect(surface, theme.TRACK, rect, border_radius=radius)
+    w = round(rect.width * max(0.0, min(1.0, fill)))
+    if w > 0:
+        pygame.draw.rect(surface, colour, (rect.left, rect.top, max(w, rect.height), rect.height),
+                         border_radius=radius)
+    if tick is not None:
+        x = rect.left + round(rect.width * tick)
+        pygame.draw.line(surface, theme.TEXT, (x, rect.top - 2), (x, rect.bottom + 1), 2)
+
+
+def arc_band(surface: pygame.Surface, colour: Colour, centre: tuple[float, float], r_out: float,
+             r_in: float, a0: float, a1: float) -> None:
+    """A thick arc between angles a0..a1 (radians, clockwise from 12 o'clock), smooth."""
+    if a1 <= a0:
+        return
+    n = max(2, int((a1 - a0) * r_out / 6) + 2)
+    angles = [a0 + (a1 - a0) * i / (n - 1) for i in range(n)]
+    cx, cy = centre
+    outer = [(cx + r_out * math.sin(a), cy - r_out * math.cos(a)) for a in angles]
+    inner = [(cx + r_in * math.sin(a), cy - r_in * math.cos(a)) for a in reversed(angles)]
+    _aa_polygon(surface, colour, outer + inner)
+
+
+def check_mark(surface: pygame.Surface, centre: tuple[int, int], r: int, colour: Colour) -> None:
+    """A tick in a filled circle: done, safe."""
+    x, y = centre
+    aa_circle(surface, colour, centre, r)
+    w = max(3.0, r * 0.2)
+    round_line(surface, theme.BACKGROUND, (x - 0.45 * r, y + 0.02 * r), (x - 0.12 * r, y + 0.35 * r), w)
+    round_line(surface, theme.BACKGROUND, (x - 0.12 * r, y + 0.35 * r), (x + 0.5 * r, y - 0.35 * r), w)
+
+
+def hints(p: Painter, items: Iterable[tuple[str, str]], y_bottom: int | None = None) -> pygame.Rect:
+    """Key caps along the bottom: ("A", "start set"), ...; items that do not fit are left out.
+
+    Returns the strip's rect (its top is where the screen's content must end).
+    """
+    px = p.px(theme.SMALL)
+    cap_h = round(px * 1.25)
+    bottom = p.h - p.pad // 2 if y_bottom is None else y_bottom
+    strip = pygame.Rect(0, bottom - cap_h, p.w, cap_h)
+    x = p.pad
+    for key, label in items:
+        key_w = max(cap_h, font(px).size(key)[0] + px // 2)
+        need = key_w + px // 3 + font(px).size(label)[0]
+        if x + need > p.w - p.pad:
+            break
+        cap = pygame.Rect(x, strip.top, key_w, cap_h)
+        pygame.draw.rect(p.surface, theme.TEXT, cap, border_radius=cap_h // 4)
+        p.text(key, px, theme.BACKGROUND, center=cap.center)
+        p.text(label, px, theme.MUTED, midleft=(cap.right + px // 3, cap.centery))
+        x += need + px
+    return strip
+
+
+def title(p: Painter, text: str, right: str = "") -> pygame.Rect:
+    """The screen's title line (and a muted note on the right); returns the header's rect."""
+    px = p.px(theme.TITLE)
+    header = pygame.Rect(p.pad, p.pad // 2, p.w - 2 * p.pad, round(px * 1.15))
+    right_w = 0
+    if right:
+        rpx = p.px(theme.SMALL)
+        room = header.width // 3
+        rpx = p.fit_px(right, rpx, room)
+        right_w = font(rpx).size(right)[0] + p.pad
+        p.text(right, rpx, theme.MUTED, midright=header.midright)
+    p.line(text, px, theme.TEXT, pygame.Rect(header.left, header.top, header.width - right_w,
+                                             header.height))
+    return header

@@ -1,0 +1,35 @@
+"""One entry point for drawing a frame: the view model's screen picks the render function.
+
+Each screen is a pure `render(vm, surface) -> Painter`: it fills the whole
+surface from the view model alone and returns the painter, whose record of
+text and marker positions the tests check.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+import pygame
+
+from device.viewmodel import ViewModel
+from ui import live, menus, place, status, summary
+from ui.draw import Painter
+
+Renderer = Callable[[ViewModel, pygame.Surface], Painter]
+
+RENDERERS: dict[str, Renderer] = {
+    "place": place.render,
+    "calibrating": place.render_calibrating,
+    "live": live.render,
+    "summary": summary.render,
+    "fault": status.render_fault,
+    "menu": menus.render_menu,
+    "history": menus.render_history,
+    "athletes": menus.render_athletes,
+    "settings": menus.render_settings,
+    "export": status.render_export,
+}
+
+
+def render(vm: ViewModel, surface: pygame.Surface) -> Painter:
+    """Draw `vm`'s screen on `surface` (an unknown screen draws the idle one)."""
+    return RENDERERS.get(vm.screen, place.render)(vm, surface)
