@@ -159,6 +159,20 @@ class Detector:
         self.state = READY
         events.append(event)
 
+    # -- read by the screen (main thread) ----------------------------------------------------
+    @property
+    def paused(self) -> bool:
+        """The set was ended with button A and the dowel is still on."""
+        return self._paused
+
+    def calibration_progress(self, t: float) -> float:
+        """Share (0..1) of the still-standing time calibration has had; 1.0 once ready."""
+        if self.state == READY:
+            return 1.0
+        if self.state != CALIBRATING:
+            return 0.0
+        return min(1.0, max(0.0, (t - self._cal_start) / self.cfg.calibrate_s))
+
     # -- commands (button A) ------------------------------------------------------------
     def end_set(self, t: float) -> list[dict]:
         """End the set now, dowel on or off; the next starts with `start_set` or a new placement."""

@@ -505,7 +505,7 @@ class ViewModelBuilder:
         self._contacts = self._contact_views(detector)
         live = self._live
         live["has_imu"] = bool(detector.has_imu)
-        live["paused"] = bool(getattr(detector, "_paused", False))
+        live["paused"] = bool(detector.paused)
         live["calibration"] = self._calibration(detector, last_sample)
         reps = detector.reps
         live["current_rep"] = reps.current_rep if detector.state == "ready" else None
@@ -538,13 +538,9 @@ class ViewModelBuilder:
     @staticmethod
     def _calibration(detector: Any, last_sample: Any) -> float:
         """Share of the still-standing time done (the detector restarts it on movement)."""
-        if detector.state != "calibrating" or last_sample is None:
+        if last_sample is None:
             return 1.0 if detector.state == "ready" else 0.0
-        start = getattr(detector, "_cal_start", None)
-        if start is None:
-            return 0.0
-        done = (float(last_sample.t) - start) / detector.cfg.calibrate_s
-        return round(_clamp(done) * 50) / 50
+        return round(detector.calibration_progress(float(last_sample.t)) * 50) / 50
 
     @staticmethod
     def _pitch(detector: Any, last_sample: Any) -> float | None:

@@ -55,7 +55,14 @@ class FakeDetector:
     cfg: Cfg = field(default_factory=Cfg)
     reps: Reps = field(default_factory=Reps)
     contacts: list = field(default_factory=lambda: [Tracker(n) for n in ("head", "upper_back", "sacrum")])
-    _cal_start: float = 0.0
+    paused: bool = False
+    cal_start: float = 0.0
+
+    def calibration_progress(self, t: float) -> float:
+        if self.state == "ready":
+            return 1.0
+        done = (t - self.cal_start) / self.cfg.calibrate_s
+        return min(1.0, max(0.0, done)) if self.state == "calibrating" else 0.0
 
 
 @dataclass
@@ -201,7 +208,7 @@ def test_live_pressures_are_relative_to_the_baseline_and_states_come_from_the_de
 
 def test_calibration_progress_and_shorted_inputs_do_not_break_numbers():
     b = ViewModelBuilder()
-    det = FakeDetector(state="calibrating", _cal_start=10.0)
+    det = FakeDetector(state="calibrating", cal_start=10.0)
     det.contacts[0].m3 = float("inf")  # a shorted input reads infinite conductance
     b.on_tick(10.35, det, S(10.35))
     vm = b.build()
