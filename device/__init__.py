@@ -1,0 +1,2 @@
+import os
+os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")  # stdout carries event lines, not banners

@@ -2,7 +2,8 @@
 
 The main loop owns everything slow: it prints the event lines (the journal
 keeps them), acts on buttons, and later draws the screen and writes the store.
-It never touches the sensors. SIGTERM (systemd's stop) and Ctrl-C end it the
+It never touches the sensors. With a screen it also pumps the window's keys
+and draws a frame from the view model (the display caps it at 30 a second). SIGTERM (systemd's stop) and Ctrl-C end it the
 same way: sampler stopped, buzzer off, pins and bus released.
 """
 from __future__ import annotations
@@ -23,7 +24,9 @@ from device.events import to_json
 from device.hardware import Hardware
 from device.live import LiveLoop
 from device.reps import RepConfig
+from device.notify import Watchdog, ready, sampler_is_alive, stopping
 from device.sampler import Sampler
+from device.viewmodel import SENSITIVITY_LOST_RATIO, Settings, ViewModelBuilder
 
 
 def detector_config(cfg: Config) -> DetectorConfig:
@@ -47,6 +50,7 @@ class Appliance:
     hw: Hardware
     out: TextIO = sys.stdout
     power_off: Callable[[], tuple[bool, str]] | None = None
+    display: Any = None  # ui.display.Display, or None headless
 
     def __post_init__(self) -> None:
         from drivers.buzzer import BuzzerPlayer  # gpiozero: only when an appliance is built
@@ -65,14 +69,26 @@ class Appliance:
                                adc_name=hw.adc_name)
         self.buttons = Buttons(cfg.buttons.a_pin, cfg.buttons.b_pin, self.press,
                                cfg.buttons.long_press_s, pin_factory=hw.pin_factory)
-        self._presses: queue.Queue[str] = queue.Queue()
+        self._presses: queue.Queue[str | dict] = queue.Queue()
         self._stop = threading.Event()
         self.exit_reason = ""
+        self.watchdog = Watchdog()
+        self.view = ViewModelBuilder(
+            simulator=hw.dowel is not None, target_deg=cfg.detector.depth_min_deg,
+            settings=Settings(schedule=cfg.cues.schedule, mute=cfg.cues.mute, volume=self.player.volume))
+        self.sim_keys = None
+        if hw.dowel is not None:
+            from ui.keys import SimKeys  # the simulator's athlete, played from the keyboard
+            self.sim_keys = SimKeys(hw.dowel)
 
     # -- inputs from other threads ----------------------------------------------------------
     def press(self, button: str) -> None:
         """Button callbacks (gpiozero's thread) and keys land here: queued for the main loop."""
         self._presses.put(button)
+
+    def submit(self, command: dict) -> None:
+        """A command (as the menu makes them) from another thread, done on the main loop."""
+        self._presses.put(command)
 
     def stop(self, reason: str = "stop") -> None:
         self.exit_reason = self.exit_reason or reason
@@ -83,38 +99,66 @@ class Appliance:
         """Run until stopped (SIGTERM, Ctrl-C, power off, `duration` seconds)."""
         self._log({"t": 0.0, "type": "started", "hardware": self.hw.kind,
                    "rate_hz": self.cfg.sampler.rate_hz})
+        self._boot_check()
         self.sampler.start()
+        ready("running")  # sensors read, screen up: systemd may call the unit started
         end = None if duration is None else time.monotonic() + duration
+        tick = 0.015 if self.display is not None else 0.05  # room for 30 frames a second
         try:
             while not self._stop.is_set():
                 if end is not None and time.monotonic() >= end:
                     self.stop("duration")
-                self.step(timeout=0.05)
+                self.step(timeout=tick)
         except KeyboardInterrupt:
             self.stop("interrupt")
         finally:
             self.shutdown()
         return 0
 
-    def step(self, timeout: float = 0.0) -> None:
-        """One turn of the main loop: events out, presses in."""
-        try:
-            event = self.events.get(timeout=timeout)
+    def _boot_check(self) -> None:
+        """The quick part of the selftest: a loose wire is shown now, not discovered mid-set."""
+        from device.selftest import quick_check
+        for problem in quick_check(self.hw, self.cfg):
+            event = {"t": 0.0, "type": "sensor_fault", "sensor": problem.check,
+                     "reason": problem.reason, "detail": problem.message}
+            if problem.contact:
+                event["contact"] = problem.contact
             self._log(event)
+            self.view.on_event(event)
+
+    def step(self, timeout: float = 0.0) -> None:
+        """One turn of the main loop: events out, presses in, a frame, the watchdog."""
+        try:
+            self._take(self.events.get(timeout=timeout))
             while True:
-                self._log(self.events.get_nowait())
+                self._take(self.events.get_nowait())
         except queue.Empty:
             pass
+        if self.display is not None:
+            for word in self.display.pump():
+                if word == "quit":
+                    self.stop("quit")
+                elif self.sim_keys is None or not self.sim_keys.apply(word):
+                    self.press(word)
         while not self._presses.empty():
             self._act(self._presses.get_nowait())
+        if self.display is not None:
+            s = self.live.last_sample
+            self.view.on_tick(s.t if s is not None else 0.0, self.detector, s)
+            self.display.show(self.view.build())
+        now = time.monotonic()
+        alive = sampler_is_alive(self.sampler, now)
+        self.watchdog.kick_if_alive(alive, now)
         if not self.sampler.running and not self._stop.is_set():
             self.stop("sampler died")
 
-    def _act(self, button: str) -> None:
-        if button == "a":
-            def toggle(detector: Detector, t: float) -> list[dict]:
-                return detector.end_set(t) if detector.state == "ready" else detector.start_set(t)
-            self.live.request(toggle)
+    def _take(self, event: dict) -> None:
+        self._log(event)
+        self.view.on_event(event)
+
+    def _act(self, button: str | dict) -> None:
+        if isinstance(button, dict):
+            self._do(button)
         elif button == "b_long":
             self._log({"t": self._now(), "type": "power_off_requested"})
             if self.power_off is not None:
@@ -123,8 +167,46 @@ class Appliance:
                 if not ok:
                     return
             self.stop("power off")
-        elif button == "b":
-            self._log({"t": self._now(), "type": "menu"})  # the screen's menu (issue 4) takes it
+        elif button in ("a", "b"):
+            if self.display is None:  # no screen: A toggles the set, B has nothing to show
+                if button == "a":
+                    self._do({"do": "toggle_set"})
+                return
+            from ui import navigation
+            for command in navigation.press(self.view, button):
+                self._do(command)
+
+    def _do(self, command: dict) -> None:
+        """Carry out what a button press on the screen asked for."""
+        what = command.get("do")
+        if what == "toggle_set":
+            def toggle(detector: Detector, t: float) -> list[dict]:
+                return detector.end_set(t) if detector.state == "ready" else detector.start_set(t)
+            self.live.request(toggle)
+        elif what == "setting":
+            self._apply_setting(command["key"], command["value"])
+        elif what == "athlete":
+            self.live.request(lambda d, t: self.policy.reset_session() or [])
+        self._log({"t": self._now(), "type": "command", **command})
+
+    def _apply_setting(self, key: str, value: Any) -> None:
+        """Settings change on the sampler's thread, between samples, like everything it reads."""
+        from dataclasses import replace
+        if key == "schedule":
+            self.live.request(lambda d, t: self.policy.set_schedule(value) or [])
+        elif key == "mute":
+            self.live.request(lambda d, t: setattr(self.policy, "mute", bool(value)) or [])
+        elif key == "volume":
+            self.player.volume = float(value)
+        elif key == "sensitivity":
+            ratio = SENSITIVITY_LOST_RATIO[value]
+
+            def sensitivity(d: Detector, t: float) -> list[dict]:
+                for k in d.contacts:
+                    k.cfg = replace(k.cfg, lost_ratio=ratio)
+                return []
+            self.live.request(sensitivity)
+        self.view.set_settings(replace(self.view.build().settings, **{key: value}))
 
     def _now(self) -> float:
         s = self.live.last_sample
@@ -136,6 +218,7 @@ class Appliance:
 
     def shutdown(self) -> None:
         """Buzzer off, sampler stopped, pins and bus released: safe to call twice."""
+        stopping()
         self.sampler.stop()
         self.player.close()
         self.buttons.close()
@@ -144,6 +227,8 @@ class Appliance:
                    "samples": self.sampler.samples, "interval_p50_ms": round(j.p50 * 1000, 2),
                    "interval_p99_ms": round(j.p99 * 1000, 2), "overruns": j.overruns})
         self.hw.close()
+        if self.display is not None:
+            self.display.close()
 
 
 def install_signal_handlers(app: Appliance) -> None:

@@ -79,19 +79,47 @@ class UsageError(Exception):
 def cmd_run(args: argparse.Namespace) -> int:
     """The appliance: the real board when there is one, else the simulated dowel."""
     from device.app import Appliance, install_signal_handlers
-    from device.hardware import build_real, build_sim, choose
+    from device.hardware import build_sim, choose
     cfg = load_config(args.config)
     if args.rate is not None:
         cfg.sampler.rate_hz = args.rate
     kind = choose(args.hardware, cfg)
+    off = None
     if kind == "real":
+        from device.selftest import build_real_checked
         from drivers.power import power_off
-        hw, off = build_real(cfg), power_off
+        hw, problems = build_real_checked(cfg)
+        if hw is None:
+            raise UsageError("; ".join(r.detail for r in problems))
+        off = power_off
     else:
-        hw, off = build_sim(cfg, args.scenario, args.seed, args.fail_rate), None
+        hw = build_sim(cfg, args.scenario, args.seed, args.fail_rate)
     app = Appliance(cfg, hw, power_off=off)
+    if not args.headless:
+        from ui.display import open_display
+        app.display, why = open_display(_window(args.window), args.fullscreen)
+        print(to_json({"t": 0.0, "type": "display", "detail": why}), flush=True)
     install_signal_handlers(app)
     return app.run(duration=args.duration)
+
+
+def _window(text: str | None) -> tuple[int, int] | None:
+    if not text:
+        return None
+    try:
+        w, h = (int(x) for x in text.lower().split("x"))
+    except ValueError:
+        raise UsageError(f"--window: expected WIDTHxHEIGHT like 480x320, not {text!r}") from None
+    if w < 320 or h < 240:
+        raise UsageError(f"--window: at least 320x240, not {text}")
+    return w, h
+
+
+def cmd_screenshots(args: argparse.Namespace) -> int:
+    """Render every screen in a few states and sizes to PNG files."""
+    from ui.screenshots import render_all
+    print(f"wrote {len(render_all(args.dir))} screenshots to {args.dir}")
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -132,7 +160,16 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", type=int, help="simulated athlete's seed (simulator only)")
     run.add_argument("--fail-rate", type=float, default=0.0,
                      help="fraction of I2C transactions that fail (simulator only)")
+    run.add_argument("--fullscreen", action="store_true", help="full screen (automatic on the Pi console)")
+    run.add_argument("--window", help="window size WIDTHxHEIGHT, e.g. 480x320")
     run.set_defaults(func=cmd_run)
+
+    shots = sub.add_parser("screenshots", help="render every screen to PNG files")
+    shots.add_argument("dir", help="folder for the PNGs (made if missing)")
+    shots.set_defaults(func=cmd_screenshots)
+
+    from device.selftest import add_subcommand
+    add_subcommand(sub)
     return p
 
 

@@ -134,3 +134,19 @@ def test_bad_config_is_one_line_exit_2(tmp_path):
                         "--config", str(bad)], capture_output=True, text=True,
                        cwd=os.path.dirname(os.path.dirname(__file__)))
     assert p.returncode == 2 and "buzzer.pin" in p.stderr and "Traceback" not in p.stderr
+
+
+def test_appliance_with_a_screen_draws_frames_and_applies_menu_settings():
+    os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+    from ui.display import Display
+    cfg = parse_config("[sampler]\nrate_hz = 100\n", "test")
+    hw = build_sim(cfg, "manual", seed=3)
+    app = Appliance(cfg, hw, out=Lines(), display=Display(size=(480, 320), headless=True))
+    threading.Timer(0.5, app.submit, [{"do": "setting", "key": "mute", "value": True}]).start()
+    threading.Timer(0.6, app.submit, [{"do": "setting", "key": "sensitivity", "value": "high"}]).start()
+    app.run(duration=3.0)  # the screen belongs to the thread that made it: this one
+    assert app.policy.mute is True
+    assert {k.cfg.lost_ratio for k in app.detector.contacts} == {0.16}
+    assert app.view.build().settings.mute is True
+    assert app.display.frames > 10
+    assert app.view.build().screen in ("calibrating", "live", "place")
