@@ -76,10 +76,7 @@ class Appliance:
         self.view = ViewModelBuilder(
             simulator=hw.dowel is not None, target_deg=cfg.detector.depth_min_deg,
             settings=Settings(schedule=cfg.cues.schedule, mute=cfg.cues.mute, volume=self.player.volume))
-        self.sim_keys = None
-        if hw.dowel is not None:
-            from ui.keys import SimKeys  # the simulator's athlete, played from the keyboard
-            self.sim_keys = SimKeys(hw.dowel)
+        self._sim_keys: Any = None
 
     # -- inputs from other threads ----------------------------------------------------------
     def press(self, button: str) -> None:
@@ -135,10 +132,11 @@ class Appliance:
         except queue.Empty:
             pass
         if self.display is not None:
+            keys = self.sim_keys
             for word in self.display.pump():
                 if word == "quit":
                     self.stop("quit")
-                elif self.sim_keys is None or not self.sim_keys.apply(word):
+                elif keys is None or not keys.apply(word):
                     self.press(word)
         while not self._presses.empty():
             self._act(self._presses.get_nowait())
@@ -151,6 +149,14 @@ class Appliance:
         self.watchdog.kick_if_alive(alive, now)
         if not self.sampler.running and not self._stop.is_set():
             self.stop("sampler died")
+
+    @property
+    def sim_keys(self) -> Any:
+        """The simulator's athlete played from the keyboard (only with a window: pygame is slow to import)."""
+        if self._sim_keys is None and self.hw.dowel is not None and self.display is not None:
+            from ui.keys import SimKeys
+            self._sim_keys = SimKeys(self.hw.dowel)
+        return self._sim_keys
 
     def _take(self, event: dict) -> None:
         self._log(event)
