@@ -1,0 +1,93 @@
+"""`smartdowel sessions` and `smartdowel export` from the terminal, and the app's background export."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+
+import pytest
+
+from device.export import ExportJob
+from device.store_cli import add_subcommands, main
+from test_export_data import ATHLETE, build_store
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="smartdowel")
+    add_subcommands(p.add_subparsers(dest="command", required=True))  # what device/cli.py will do
+    return p
+
+
+@pytest.fixture
+def data(tmp_path):
+    folder = str(tmp_path / "data")
+    build_store(folder).close()
+    return folder
+
+
+def test_sessions_table_and_json(data, capsys):
+    assert main(["sessions", "--data", data]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == f"session 1  {ATHLETE}"
+    assert len(out) == 4 and all("  4 reps" in line and "dowel_removed" in line and line.endswith("new")
+                                 for line in out[1:])
+    assert main(["sessions", "--json", "--data", data]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["data_dir"] == data and [s["athlete"] for s in doc["sessions"]] == [ATHLETE]
+    sets = doc["sessions"][0]["sets"]
+    assert [(s["set_id"], s["reps"], s["contact_losses"], s["exported"]) for s in sets] == \
+        [(1, 4, 2, False), (2, 4, 2, False), (3, 4, 2, False)]
+
+
+def test_sessions_with_nothing_recorded(tmp_path, capsys):
+    assert main(["sessions", "--data", str(tmp_path)]) == 0
+    assert "no sessions yet" in capsys.readouterr().out
+    assert main(["sessions", "--json", "--data", str(tmp_path)]) == 0
+    assert json.loads(capsys.readouterr().out)["sessions"] == []
+    assert not os.listdir(tmp_path)  # listing creates nothing
+
+
+def test_export_command(data, tmp_path, capsys):
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    args = parser().parse_args(["export", str(stick), "--data", data])
+    assert args.func(args) == 0
+    out = capsys.readouterr().out.strip().splitlines()
+    folder = os.path.join(str(stick), os.listdir(stick)[0])
+    assert out[-1].startswith(f"exported 3 sets (12 reps, 1 session) to {folder} in ")
+    assert out[-1].endswith("safe to remove the stick")
+    assert main(["export", str(stick), "--data", data]) == 0
+    assert capsys.readouterr().out.strip() == "nothing new to export (--all exports every set again)"
+    assert main(["sessions", "--data", data]) == 0
+    assert capsys.readouterr().out.count("exported") == 3
+    assert main(["export", str(stick), "--all", "--data", data, "--progress"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[:3] == ["progress 1/3", "progress 2/3", "progress 3/3"] and "exported 3 sets" in out[-1]
+
+
+def test_export_to_bad_media_is_one_line_and_exit_2(data, tmp_path, capsys):
+    assert main(["export", str(tmp_path / "nowhere"), "--data", data]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    err = captured.err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("smartdowel: export failed: no folder") and "nowhere" in err[0]
+    assert main(["export", str(tmp_path), "--data", str(tmp_path / "nodata")]) == 2
+    assert "no database here yet" in capsys.readouterr().err
+
+
+def test_a_broken_database_is_reported_not_moved(tmp_path, capsys):
+    (tmp_path / "smartdowel.db").write_bytes(b"not a database" * 100)
+    assert main(["sessions", "--data", str(tmp_path)]) == 2
+    assert "cannot open the database" in capsys.readouterr().err
+    assert sorted(os.listdir(tmp_path)) == ["smartdowel.db", "traces"]
+
+
+def test_the_background_export_job(data, tmp_path):
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    job = ExportJob(data, str(stick)).start()
+    assert job.wait(60) and job.ok, job.message
+    assert job.message.startswith("exported 3 sets") and job.progress == (3, 3)
+    bad = ExportJob(data, str(tmp_path / "gone")).start()
+    assert bad.wait(60) and not bad.ok
+    assert bad.message.startswith("smartdowel: export failed: no folder")
