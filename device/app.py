@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable, TextIO
 
-from device.config import Config
+from device.config import Config, data_dir
 from device.cues import CuePolicy, patterns_from_config
 from device.detector import Detector, DetectorConfig
 from device.contact import ContactConfig
@@ -63,7 +63,12 @@ class Appliance:
             self.player.check(pattern)
         self.policy = cue_policy(cfg)
         self.detector = Detector(hw.chain, detector_config(cfg))
-        self.live = LiveLoop(self.detector, self.policy, self.patterns, self.player, self.events)
+        self.view = ViewModelBuilder(
+            simulator=hw.dowel is not None, target_deg=cfg.detector.depth_min_deg,
+            settings=Settings(schedule=cfg.cues.schedule, mute=cfg.cues.mute, volume=self.player.volume))
+        self._open_store()
+        self.live = LiveLoop(self.detector, self.policy, self.patterns, self.player, self.events,
+                             on_sample=self.recorder.post_sample)
         self.sampler = Sampler(hw.adc, hw.tilt, cfg.sampler.rate_hz, self.live.on_sample,
                                self.live.on_event, channels=tuple(cfg.hardware.channels),  # type: ignore[arg-type]
                                adc_name=hw.adc_name)
@@ -73,10 +78,21 @@ class Appliance:
         self._stop = threading.Event()
         self.exit_reason = ""
         self.watchdog = Watchdog()
-        self.view = ViewModelBuilder(
-            simulator=hw.dowel is not None, target_deg=cfg.detector.depth_min_deg,
-            settings=Settings(schedule=cfg.cues.schedule, mute=cfg.cues.mute, volume=self.player.volume))
         self._sim_keys: Any = None
+
+    def _open_store(self) -> None:
+        """The set store and its recorder (writes on its own thread), and the USB stick watch."""
+        from device.recorder import SetRecorder
+        from device.store import Store
+        from device.usb import StickWatcher
+        self.store = Store.open(data_dir(self.cfg))
+        self.recorder = SetRecorder(self.store, self.hw.chain)
+        self.sticks = StickWatcher(self.cfg.data.usb_roots)
+        self.export_job: Any = None
+        self._next_stick_poll = 0.0
+        self._athletes = self.store.athletes()
+        self.view.set_athletes([a.name for a in self._athletes],
+                               next(a.name for a in self._athletes if a.is_guest))
 
     # -- inputs from other threads ----------------------------------------------------------
     def press(self, button: str) -> None:
@@ -145,6 +161,7 @@ class Appliance:
             self.view.on_tick(s.t if s is not None else 0.0, self.detector, s)
             self.display.show(self.view.build())
         now = time.monotonic()
+        self._usb(now)
         alive = sampler_is_alive(self.sampler, now)
         self.watchdog.kick_if_alive(alive, now)
         if not self.sampler.running and not self._stop.is_set():
@@ -161,6 +178,58 @@ class Appliance:
     def _take(self, event: dict) -> None:
         self._log(event)
         self.view.on_event(event)
+        self.recorder.post_event(event)
+
+    # -- USB sticks ---------------------------------------------------------------------------
+    def _usb(self, now: float) -> None:
+        """Once a second: a new stick brings athletes and takes the new sets; a job reports."""
+        if self.export_job is not None:
+            self._follow_export()
+        if now < self._next_stick_poll:
+            return
+        self._next_stick_poll = now + 1.0
+        for stick in self.sticks.poll():
+            self._stick_arrived(stick)
+
+    def _stick_arrived(self, stick: Any) -> None:
+        from device.usb import read_athletes
+        self._log({"t": self._now(), "type": "usb", "mountpoint": stick.mountpoint,
+                   "read_only": stick.read_only})
+        athletes = read_athletes(stick.mountpoint)
+        for warning in athletes.warnings:
+            self._log({"t": self._now(), "type": "warning", "detail": warning})
+        if athletes.names:
+            added, _ = self.store.import_athletes(athletes.names)
+            self._athletes = self.store.athletes()
+            self.view.set_athletes([a.name for a in self._athletes], self.view.build().athlete)
+            self._log({"t": self._now(), "type": "athletes_imported", "added": added})
+        if stick.read_only:
+            self.view.set_export("error", 0.0, "This stick is read-only: nothing was written.")
+            return
+        self._start_export(stick.mountpoint)
+
+    def _start_export(self, mountpoint: str) -> None:
+        from device.export import ExportJob
+        if self.export_job is not None and not self.export_job.done:
+            return
+        self.export_job = ExportJob(self.store.data_dir, mountpoint).start()
+        self.view.set_export("writing", 0.0, "Writing sets. Do not remove the stick.")
+
+    def _follow_export(self) -> None:
+        job = self.export_job
+        done, total = job.progress
+        if not job.done:
+            if total:
+                self.view.set_export("writing", done / total,
+                                     f"Writing set {done} of {total}. Do not remove the stick.")
+            return
+        self.export_job = None
+        message = job.message
+        if job.ok:
+            ok, why = unmount(job.dest)
+            message = message if ok else f"{message} ({why})"
+        self.view.set_export("done" if job.ok else "error", 1.0, message)
+        self._log({"t": self._now(), "type": "export", "ok": job.ok, "message": message})
 
     def _act(self, button: str | dict) -> None:
         if isinstance(button, dict):
@@ -192,7 +261,21 @@ class Appliance:
         elif what == "setting":
             self._apply_setting(command["key"], command["value"])
         elif what == "athlete":
-            self.live.request(lambda d, t: self.policy.reset_session() or [])
+            athlete = next((a for a in self._athletes if a.name == command.get("name")), None)
+            if athlete is not None:
+                self.recorder.set_athlete(athlete.id)
+                self.view.set_athletes([a.name for a in self._athletes], athlete.name)
+                self.live.request(lambda d, t: self.policy.reset_session() or [])
+        elif what == "load_history":
+            rows = [dict(r) for r in self.store.iter_set_summaries()]
+            self.view.set_history(rows[-20:][::-1])
+        elif what == "export":
+            from device.usb import find_sticks
+            sticks = [s for s in find_sticks(self.sticks.roots, self.sticks.mounts_file) if not s.read_only]
+            if sticks:
+                self._start_export(sticks[0].mountpoint)
+            else:
+                self.view.set_export("waiting", 0.0, "Plug in a USB stick.")
         self._log({"t": self._now(), "type": "command", **command})
 
     def _apply_setting(self, key: str, value: Any) -> None:
@@ -226,6 +309,8 @@ class Appliance:
         """Buzzer off, sampler stopped, pins and bus released: safe to call twice."""
         stopping()
         self.sampler.stop()
+        self.recorder.close()  # the set in progress is saved, as "interrupted"
+        self.store.close()
         self.player.close()
         self.buttons.close()
         j = self.sampler.jitter()
@@ -235,6 +320,20 @@ class Appliance:
         self.hw.close()
         if self.display is not None:
             self.display.close()
+
+
+def unmount(mountpoint: str) -> tuple[bool, str]:
+    """Let go of a stick after an export (systemd-umount, as the USB unit mounted it)."""
+    import shutil
+    import subprocess
+    tool = shutil.which("systemd-umount")
+    if tool is None or not mountpoint.startswith("/media/smartdowel/"):
+        return True, "left mounted"  # not ours to unmount (a desktop, a test folder)
+    try:
+        proc = subprocess.run([tool, mountpoint], capture_output=True, text=True, timeout=20)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return False, f"could not unmount: {exc}"
+    return proc.returncode == 0, proc.stderr.strip() or "unmounted"
 
 
 def install_signal_handlers(app: Appliance) -> None:

@@ -169,7 +169,9 @@ def build_parser() -> argparse.ArgumentParser:
     shots.set_defaults(func=cmd_screenshots)
 
     from device.selftest import add_subcommand
+    from device.store_cli import add_subcommands
     add_subcommand(sub)
+    add_subcommands(sub)
     return p
 
 

@@ -1168,6 +1168,7 @@ class ExportJob:
     """
 
     def __init__(self, data_dir: str, dest: str, all_sets: bool = False) -> None:
+        self.dest = dest
         self.argv = [sys.executable, "-m", "device.store_cli", "export", dest, "--data", data_dir,
                      "--progress", "--nice"]
         if all_sets:

@@ -131,3 +131,9 @@ def set_of(request):
         assert of_type(events, "ready"), "the set never became ready"
         return events
     return build
+
+
+@pytest.fixture(autouse=True)
+def _data_dir(tmp_path_factory, monkeypatch):
+    """Sets recorded by an appliance under test go to a temporary folder, never the user's."""
+    monkeypatch.setenv("SMARTDOWEL_DATA", str(tmp_path_factory.mktemp("data")))

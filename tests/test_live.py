@@ -88,22 +88,23 @@ def test_appliance_on_the_simulated_dowel_cues_on_the_buzzer_pin():
     out = Lines()
     app = Appliance(cfg, hw, out=out)
     pin = hw.pin_factory.pin(18)
-    runner = threading.Thread(target=app.run, kwargs={"duration": 8.0})
-    runner.start()
-    try:
+    seen = {}
+
+    def athlete():  # plays the athlete and button A while the appliance runs on this thread
         deadline = time.monotonic() + 6.0
         while not any(e["type"] == "ready" for e in out.events()) and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert any(e["type"] == "ready" for e in out.events()), out.lines
+        seen["ready"] = any(e["type"] == "ready" for e in out.events())
         time.sleep(0.4)  # let the ready chime finish
         pin.clear_states()
         hw.dowel.lift("sacrum", True)
         time.sleep(0.8)
         app.press("a")  # button A ends the set
         time.sleep(0.3)
-    finally:
         app.stop("test")
-        runner.join(5.0)
+    threading.Thread(target=athlete, daemon=True).start()
+    app.run(duration=12.0)
+    assert seen["ready"], out.lines
     events = out.events()
     lost = [e for e in events if e["type"] == "contact_lost"]
     assert [(e["contact"], e["cue"]) for e in lost] == [("sacrum", "sacrum")]
@@ -150,3 +151,43 @@ def test_appliance_with_a_screen_draws_frames_and_applies_menu_settings():
     assert app.view.build().settings.mute is True
     assert app.display.frames > 10
     assert app.view.build().screen in ("calibrating", "live", "place")
+
+
+def test_sets_are_recorded_and_a_stick_gets_them(tmp_path, monkeypatch):
+    from device.store import Store
+    stick = tmp_path / "media" / "STICK"
+    stick.mkdir(parents=True)
+    (stick / "athletes.csv").write_text("name\nAlex\nSam\n")
+    mounts = tmp_path / "mounts"
+    mounts.write_text("")
+    cfg = parse_config(f"[data]\nusb_roots = ['{tmp_path / 'media'}']\n", "test")
+    hw = build_sim(cfg, "manual", seed=4)
+    out = Lines()
+    app = Appliance(cfg, hw, out=out)
+    app.sticks.mounts_file = str(mounts)
+
+    def scenario():
+        time.sleep(3.5)
+        hw.dowel.lift("sacrum", True)
+        time.sleep(0.8)
+        hw.dowel.lift("sacrum", False)
+        time.sleep(0.6)
+        app.submit({"do": "toggle_set"})  # button A: the set ends and is saved
+        time.sleep(0.5)
+        mounts.write_text(f"/dev/sda1 {stick} vfat rw,nosuid,nodev,noexec 0 0\n")
+    threading.Thread(target=scenario, daemon=True).start()
+    deadline = time.monotonic() + 20
+    app.run(duration=9.0)
+    while app.export_job is not None and time.monotonic() < deadline:  # pragma: no cover - slow disk
+        app.step(0.1)
+    events = out.events()
+    kinds = [e["type"] for e in events]
+    assert "athletes_imported" in kinds
+    export = [e for e in events if e["type"] == "export"]
+    assert export and export[0]["ok"], export
+    folders = [p for p in stick.iterdir() if p.is_dir()]
+    assert len(folders) == 1 and (folders[0] / "sets.csv").exists()
+    with Store.open(os.environ["SMARTDOWEL_DATA"]) as store:
+        sets = [dict(r) for r in store.iter_set_summaries()]
+        assert len(sets) == 1 and sets[0]["losses"] == 1
+        assert {a.name for a in store.athletes()} >= {"Alex", "Sam"}
