@@ -280,12 +280,17 @@ class _Closer(threading.Thread):
             except BaseException as exc:
                 if self.error is None:
                     self.error, self.failed_on = exc, out.where
-                if out.fd >= 0:
-                    try:
-                        os.close(out.fd)
-                    except OSError:
-                        pass
-                    out.fd = -1
+                _close_quietly(out)
+
+
+def _close_quietly(out: Any) -> None:
+    """Close an output's descriptor once, whatever the stick says: we are already failing."""
+    if out.fd >= 0:
+        try:
+            os.close(out.fd)
+        except OSError:
+            pass
+        out.fd = -1
 
 
 def fat_safe(name: str) -> bool:
@@ -410,12 +415,7 @@ class _Folder:
         a `*.partial` folder, which says plainly that it is incomplete."""
         self._drain()
         for out in self.open_files:
-            if out.fd >= 0:
-                try:
-                    os.close(out.fd)
-                except OSError:
-                    pass
-                out.fd = -1
+            _close_quietly(out)
         self.open_files.clear()
         try:
             if self.fd < 0:
@@ -1169,7 +1169,7 @@ class ExportJob:
 
     def __init__(self, data_dir: str, dest: str, all_sets: bool = False) -> None:
         self.dest = dest
-        self.argv = [sys.executable, "-m", "device.store_cli", "export", dest, "--data", data_dir,
+        self.argv = [sys.executable, "-m", "device.cli", "export", dest, "--data", data_dir,
                      "--progress", "--nice"]
         if all_sets:
             self.argv.append("--all")

@@ -14,7 +14,7 @@ import argparse
 import json
 import os
 import sys
-from typing import Any, Sequence, TextIO
+from typing import Any, TextIO
 
 from device.config import ConfigError, data_dir, load_config
 from device.export import ExportError, export, plural
@@ -142,20 +142,3 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def _print_progress(done: int, total: int) -> None:
     print(f"progress {done}/{total}", flush=True)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """`python -m device.store_cli sessions|export ...` (what device/cli.py will also offer)."""
-    p = argparse.ArgumentParser(prog="smartdowel", description="sessions and export")
-    add_subcommands(p.add_subparsers(dest="command", required=True))
-    args = p.parse_args(argv)
-    try:
-        return args.func(args)
-    except BrokenPipeError:
-        return 0
-    except KeyboardInterrupt:
-        return 130
-
-
-if __name__ == "__main__":
-    sys.exit(main())

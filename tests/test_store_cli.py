@@ -8,7 +8,8 @@ import os
 import pytest
 
 from device.export import ExportJob
-from device.store_cli import add_subcommands, main
+from device.cli import main
+from device.store_cli import add_subcommands
 from test_export_data import ATHLETE, build_store
 
 
