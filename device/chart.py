@@ -15,6 +15,7 @@ labels, so it reads in grey too.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Sequence
 
 import pygame
@@ -39,7 +40,9 @@ class SetSeries:
     reps: list[tuple[float, float]] = field(default_factory=list)  # start, end of each counted rep
 
 
+@lru_cache(maxsize=8)
 def _font(size: int) -> pygame.font.Font:
+    """One font object per size: loading it costs more than drawing a chart."""
     if not pygame.font.get_init():
         pygame.font.init()
     return pygame.font.Font(None, size)
