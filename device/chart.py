@@ -75,6 +75,8 @@ def draw_set_chart(surface: pygame.Surface, rect: pygame.Rect, data: SetSeries,
                    title: str = "") -> None:
     """Draw `data` into `rect` of `surface`: pressures (top), tilt (bottom), losses shaded."""
     surface.fill(BACKGROUND, rect)
+    if not pygame.font.get_init():  # pygame was quit since: cached fonts are dead
+        _font.cache_clear()
     font = _font(max(12, rect.height // 14))
     pad = max(4, rect.height // 40)
     top = rect.top + pad
