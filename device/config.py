@@ -12,6 +12,7 @@ become a silent buzzer.
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -151,6 +152,8 @@ def _coerce(key: str, value: Any, kind: Any) -> Any:
     """Check a TOML value against the field's type; ints are welcome where floats are."""
     origin = getattr(kind, "__origin__", kind)
     if origin is float and isinstance(value, (int, float)) and not isinstance(value, bool):
+        if not math.isfinite(value):
+            raise ConfigError(f"{key}: expected a finite number, got {value!r}")
         return float(value)
     if origin in (int, str, bool, list, dict) and type(value) is origin:
         if origin is list:
@@ -183,6 +186,8 @@ def parse_config(text: str, path: str) -> Config:
         table = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: not valid TOML: values nested too deeply") from None
     cfg = Config(source=path)
     try:
         _fill(cfg, table, "")

@@ -114,8 +114,8 @@ class ContactTracker:
     def step(self, t: float, count: int, g: float) -> str | None:
         """Feed one sample (raw count and its conductance); return a decision or None."""
         fault = self._check_sensor(t, count)
-        if fault is not None:
-            return fault
+        if fault is not None or count >= self._shorted_count:
+            return fault  # at the supply the pad says nothing about the contact: no loss, no level
         if self.state == FAULT:
             return self._watch_open(t, g) if self.fault_reason == "open" else None
         g1 = self._g1

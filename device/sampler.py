@@ -21,6 +21,12 @@ from typing import Callable, Protocol
 from device.signal import Sample
 
 
+class Stalled(Exception):
+    """A read that came back, but so late that the bus or the chip is in trouble."""
+
+    reason = "stalled"
+
+
 class ContactReader(Protocol):
     """What the sampler needs of an ADC: one raw count of one channel (ADS1115, MCP3008, fake)."""
 
@@ -63,11 +69,13 @@ class Sampler:
                  on_sample: Callable[[Sample], None], on_event: Callable[[dict], None],
                  channels: tuple[int, int, int] = (0, 1, 2), adc_name: str = "adc",
                  clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep, window: int = 2048) -> None:
+                 sleep: Callable[[float], None] = time.sleep, window: int = 2048,
+                 stall_s: float = 0.25) -> None:
         self.adc, self.tilt, self.channels = adc, tilt, channels
         self.period = 1.0 / rate_hz if rate_hz > 0 else 0.0
         self.on_sample, self.on_event = on_sample, on_event
         self.adc_name = adc_name
+        self.stall_s = stall_s  # a read this slow is reported as a stalled bus
         self.clock, self.sleep = clock, sleep
         self._intervals = [0.0] * window
         self._n = 0
@@ -85,6 +93,7 @@ class Sampler:
     def poll_once(self) -> Sample | None:
         """Read every channel once; the Sample, or None when the ADC failed."""
         read, (c0, c1, c2) = self.adc.read, self.channels
+        started = self.clock()
         try:
             head, upper, sacrum = read(c0), read(c1), read(c2)
         except Exception as exc:  # any failure of the chip: no sample, never a guessed one
@@ -92,7 +101,11 @@ class Sampler:
             self._fault(self.adc_name, exc)
             return None
         now = self.clock()
-        self._ok(self.adc_name)
+        if now - started > self.stall_s:  # answered, but the bus held us far too long
+            self._fault(self.adc_name, Stalled(f"reading the contacts took {now - started:.2f} s: "
+                                               "check the I2C wiring and the ADC's supply"))
+        else:
+            self._ok(self.adc_name)
         pitch = None
         if self.tilt is not None:
             try:
