@@ -1,0 +1,388 @@
+"""Power cuts: kill -9 the appliance at random moments while it records sets, and mid-export.
+
+    python bench/power_cut_bench.py [--kills 200] [--export-kills 20] [--seed 1] [--max-delay 40]
+
+Recording: `smartdowel run --hardware sim --headless --scenario demo --rate 200`
+in a child process on one data folder, killed with SIGKILL after a random
+delay, started again, killed again... After every kill:
+
+- `PRAGMA integrity_check` is ok (and foreign_key_check is empty);
+- every rep whose `rep_completed` line the child had printed is in the store,
+  as (set, rep) with the same end time: a rep printed more than IN_FLIGHT_S
+  before the kill must be there ("lost"); one printed within IN_FLIGHT_S of
+  the kill may still have been on its way to the card ("in flight") and is
+  counted apart, kept or not;
+- the sets the previous run left open were ended as "interrupted" by this run's
+  start, their traces made whole (no `.partial` left, readable).
+
+Export: `smartdowel export DEST --all --data DIR` in a child, killed after a
+random delay. The stick then holds only complete exports (MANIFEST.sha256
+lists every file and every hash matches) or folders still named `*.partial`;
+the store's rows are unchanged unless a complete export is on the stick and
+recorded in `exports`; and the next export to the same stick succeeds.
+
+Prints the counts. `tests/test_power_cut.py` runs the same code with 5 kills.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+IN_FLIGHT_S = 0.5  # a rep printed this close to the kill may not have reached the card yet
+
+
+# -- the recording child ---------------------------------------------------------------------------
+class Child:
+    """The appliance in a child process; its stdout lines with the moment each was read."""
+
+    def __init__(self, data: str, config: str, seed: int, duration: float = 600.0) -> None:
+        env = dict(os.environ, PYTHONPATH=ROOT, SMARTDOWEL_DATA=data)
+        env.pop("NOTIFY_SOCKET", None)
+        self.p = subprocess.Popen(
+            [sys.executable, "-m", "device.cli", "run", "--hardware", "sim", "--headless",
+             "--scenario", "demo", "--duration", str(duration), "--rate", "200", "--seed", str(seed),
+             "--config", config],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env, cwd=ROOT)
+        self.lines: list[tuple[float, dict]] = []
+        self.started = threading.Event()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.p.stdout is not None
+        for line in self.p.stdout:
+            now = time.monotonic()
+            try:
+                event = json.loads(line)
+            except ValueError:
+                continue
+            self.lines.append((now, event))
+            if event.get("type") == "started":
+                self.started.set()
+
+    def kill(self) -> float:
+        """SIGKILL now; the moment it was sent. Lines read after it were printed before it."""
+        at = time.monotonic()
+        os.kill(self.p.pid, signal.SIGKILL)
+        self.p.wait()
+        self._reader.join(5)
+        return at
+
+    def stop(self) -> int:
+        code = self.p.wait(60)
+        self._reader.join(5)
+        return code
+
+
+def _ro(db: str) -> sqlite3.Connection:
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10)
+    conn.row_factory = sqlite3.Row
+    return conn
+
+
+@dataclass
+class Tally:
+    kills: int = 0
+    kills_mid_set: int = 0
+    integrity_ok: int = 0
+    reps_printed: int = 0
+    reps_kept: int = 0
+    reps_in_flight: int = 0
+    reps_in_flight_lost: int = 0
+    recovered_ids: set = field(default_factory=set)
+    partial_trace_ids: set = field(default_factory=set)
+    reps_in_store: int = 0
+    problems: list[str] = field(default_factory=list)
+
+
+def check_after_kill(data: str, child: Child, killed_at: float, prev_max_id: int, tally: Tally) -> int:
+    """Check the store after one kill; returns the highest set id now in it."""
+    db = os.path.join(data, "smartdowel.db")
+    conn = _ro(db)
+    try:
+        result = "; ".join(r[0] for r in conn.execute("PRAGMA integrity_check"))
+        if result == "ok":
+            tally.integrity_ok += 1
+        else:
+            tally.problems.append(f"kill {tally.kills}: integrity_check: {result}")
+        fk = conn.execute("PRAGMA foreign_key_check").fetchall()
+        if fk:
+            tally.problems.append(f"kill {tally.kills}: foreign_key_check: {[tuple(r) for r in fk]}")
+        sets = conn.execute("SELECT * FROM sets ORDER BY id").fetchall()
+        reps = {(r["set_id"], r["rep"]): r["end_s"] for r in conn.execute("SELECT set_id, rep, end_s FROM reps")}
+        tally.reps_in_store = len(reps)
+        new_sets = [r for r in sets if r["id"] > prev_max_id]
+        old_open = [r for r in sets if r["id"] <= prev_max_id and r["ended_at"] is None]
+        if old_open and child.started.is_set():
+            tally.problems.append(f"kill {tally.kills}: sets {[r['id'] for r in old_open]} from before "
+                                  "this run are still open: not recovered at start")
+        # every ready -> the next new set; every rep_completed printed -> its row
+        set_index, ready_t = -1, 0.0
+        for seen_at, e in child.lines:
+            kind = e.get("type")
+            if kind == "ready":
+                set_index, ready_t = set_index + 1, float(e["t"])
+            elif kind == "rep_completed" and set_index >= 0:
+                tally.reps_printed += 1
+                in_flight = killed_at - seen_at < IN_FLIGHT_S
+                tally.reps_in_flight += in_flight
+                if set_index >= len(new_sets):
+                    tally.reps_in_flight_lost += in_flight
+                    if not in_flight:
+                        tally.problems.append(f"kill {tally.kills}: set #{set_index + 1} of the run "
+                                              f"(ready at t={ready_t}) is not in the store")
+                    continue
+                key = (new_sets[set_index]["id"], int(e["rep"]))
+                if key in reps and abs(reps[key] - (float(e["t"]) - ready_t)) < 0.002:
+                    tally.reps_kept += 1
+                elif in_flight:
+                    tally.reps_in_flight_lost += 1
+                else:
+                    tally.problems.append(f"kill {tally.kills}: rep {key} printed "
+                                          f"{killed_at - seen_at:.2f} s before the kill is missing "
+                                          f"(store has {reps.get(key)})")
+        if new_sets and new_sets[-1]["ended_at"] is None:
+            tally.kills_mid_set += 1
+        return max([prev_max_id] + [r["id"] for r in sets])
+    finally:
+        conn.close()
+
+
+def check_recovered(data: str, upto_id: int, tally: Tally) -> None:
+    """Sets up to `upto_id` are all ended; the interrupted ones' traces are whole."""
+    from device.recorder import PARTIAL, count_samples
+    conn = _ro(os.path.join(data, "smartdowel.db"))
+    try:
+        for r in conn.execute("SELECT * FROM sets WHERE id <= ? ORDER BY id", (upto_id,)):
+            if r["ended_at"] is None:
+                tally.problems.append(f"set {r['id']} never ended")
+                continue
+            if r["end_reason"] != "interrupted":
+                continue
+            tally.recovered_ids.add(r["id"])
+            final = os.path.join(data, r["trace"])
+            if os.path.lexists(final + PARTIAL):
+                tally.partial_trace_ids.add(r["id"])  # nothing readable (killed before the header hit the card)
+                if r["samples"]:
+                    tally.problems.append(f"set {r['id']}: .partial left but {r['samples']} samples claimed")
+                continue
+            n, _ = count_samples(final) if os.path.exists(final) else (0, None)
+            if n != r["samples"]:
+                tally.problems.append(f"set {r['id']}: trace holds {n} samples, row says {r['samples']}")
+    finally:
+        conn.close()
+
+
+def power_cuts(kills: int, delays: list[float] | None = None, seed: int = 1, max_delay: float = 40.0,
+               data: str | None = None, verbose: bool = True,
+               final_run_s: float = 3.0) -> tuple[Tally, str]:
+    rng = random.Random(seed)
+    data = data or tempfile.mkdtemp(prefix="powercut-data-")
+    config = os.path.join(data, "..", os.path.basename(data) + "-config.toml")
+    media = data + "-media"
+    os.makedirs(media, exist_ok=True)
+    with open(config, "w") as fh:
+        fh.write(f"[data]\nusb_roots = ['{media}']\n")  # no stick is ever found: no export child
+    tally = Tally()
+    max_id = 0
+    started = time.monotonic()
+    for i in range(kills):
+        delay = delays[i] if delays is not None else rng.uniform(0.2, max_delay)
+        child = Child(data, config, seed=seed * 1000 + i)
+        if not child.started.wait(30):
+            child.kill()
+            tally.problems.append(f"kill {i + 1}: the appliance never printed 'started'")
+            continue
+        time.sleep(delay)
+        if child.p.poll() is not None:
+            tally.problems.append(f"kill {i + 1}: the appliance exited by itself ({child.p.returncode})")
+            continue
+        killed_at = child.kill()
+        tally.kills += 1
+        prev = max_id
+        max_id = check_after_kill(data, child, killed_at, max_id, tally)
+        if i:
+            check_recovered(data, prev, tally)
+        if verbose and (i + 1) % max(1, kills // 20) == 0:
+            print(f"  {i + 1}/{kills} kills, {time.monotonic() - started:.0f} s: {tally.reps_kept} reps "
+                  f"kept of {tally.reps_printed} printed, problems {len(tally.problems)}", flush=True)
+    # one clean start and stop: the last kill's set is ended as interrupted
+    child = Child(data, config, seed=seed * 1000 + kills, duration=final_run_s)
+    code = child.stop()
+    if code != 0:
+        tally.problems.append(f"the clean run after the kills exited {code}")
+    check_recovered(data, max_id, tally)
+    return tally, data
+
+
+# -- the export child ------------------------------------------------------------------------------
+def _sha(path: str) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 16), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def check_stick(dest: str) -> tuple[list[str], list[str], list[str]]:
+    """(complete exports, partial folders, problems) on a stick."""
+    complete, partial, problems = [], [], []
+    for name in sorted(os.listdir(dest)):
+        path = os.path.join(dest, name)
+        if not name.startswith("smartdowel-export-"):
+            continue
+        if name.endswith(".partial"):
+            partial.append(name)
+            continue
+        manifest = os.path.join(path, "MANIFEST.sha256")
+        if not os.path.isfile(manifest):
+            problems.append(f"{name}: no manifest but not named .partial")
+            continue
+        listed = {}
+        with open(manifest) as fh:
+            for line in fh:
+                digest, _, rel = line.rstrip("\n").partition("  ")
+                listed[rel] = digest
+        on_disk = set()
+        for folder, _, files in os.walk(path):
+            for f in files:
+                rel = os.path.relpath(os.path.join(folder, f), path)
+                if rel != "MANIFEST.sha256":
+                    on_disk.add(rel)
+        if on_disk != set(listed):
+            problems.append(f"{name}: files {sorted(on_disk ^ set(listed))} not matching the manifest")
+        bad = [rel for rel in listed if rel in on_disk and _sha(os.path.join(path, rel)) != listed[rel]]
+        if bad:
+            problems.append(f"{name}: hash mismatch {bad}")
+        if not problems:
+            complete.append(name)
+    return complete, partial, problems
+
+
+def store_rows(data: str) -> dict[str, list[tuple]]:
+    conn = _ro(os.path.join(data, "smartdowel.db"))
+    try:
+        return {t: [tuple(r) for r in conn.execute(f"SELECT * FROM {t} ORDER BY rowid")]
+                for t in ("athletes", "sessions", "sets", "reps", "contact_losses", "exports")}
+    finally:
+        conn.close()
+
+
+@dataclass
+class ExportTally:
+    kills: int = 0
+    complete: int = 0
+    partial: int = 0
+    nothing: int = 0
+    store_unchanged: int = 0
+    store_marked_with_complete_export: int = 0
+    next_export_ok: int = 0
+    problems: list[str] = field(default_factory=list)
+
+
+def _export(data: str, dest: str, all_sets: bool) -> subprocess.Popen:
+    argv = [sys.executable, "-m", "device.cli", "export", dest, "--data", data]
+    if all_sets:
+        argv.append("--all")
+    return subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            env=dict(os.environ, PYTHONPATH=ROOT), cwd=ROOT)
+
+
+def export_kills(data: str, kills: int, seed: int = 1, verbose: bool = True) -> ExportTally:
+    rng = random.Random(seed + 7)
+    tally = ExportTally()
+    t0 = time.monotonic()
+    p = _export(data, tempfile.mkdtemp(prefix="stick-time-"), all_sets=True)  # how long one takes
+    out, _ = p.communicate(timeout=300)
+    full = time.monotonic() - t0
+    if p.returncode != 0:
+        tally.problems.append(f"a plain export failed: {out.strip()}")
+        return tally
+    if verbose:
+        print(f"  one full export (--all) takes {full:.2f} s: kills spread over 0..{full * 1.1:.2f} s")
+    for i in range(kills):
+        dest = tempfile.mkdtemp(prefix="stick-")
+        before = store_rows(data)
+        p = _export(data, dest, all_sets=True)
+        time.sleep(rng.uniform(0.0, full * 1.1))
+        if p.poll() is None:
+            os.kill(p.pid, signal.SIGKILL)
+        p.wait()
+        tally.kills += 1
+        complete, partial, problems = check_stick(dest)
+        tally.problems += [f"export kill {i + 1}: {x}" for x in problems]
+        tally.complete += bool(complete)
+        tally.partial += bool(partial) and not complete
+        tally.nothing += not complete and not partial
+        after = store_rows(data)
+        changed = {t for t in before if before[t] != after[t]}
+        if not changed:
+            tally.store_unchanged += 1
+        elif changed <= {"sets", "exports"} and complete and \
+                any(row[3] == complete[-1] for row in after["exports"][len(before["exports"]):]) and \
+                [r[:-1] for r in before["sets"]] == [r[:-1] for r in after["sets"]]:
+            tally.store_marked_with_complete_export += 1  # only export_id (the last column) moved
+        else:
+            tally.problems.append(f"export kill {i + 1}: the store changed ({sorted(changed)}) "
+                                  f"with complete={complete}")
+        # the next export to the same stick: must succeed and not build on the partial folder
+        p = _export(data, dest, all_sets=True)
+        out, _ = p.communicate(timeout=300)
+        complete2, partial2, problems2 = check_stick(dest)
+        if p.returncode == 0 and len(complete2) == len(complete) + 1 and not problems2 \
+                and partial2 == partial:
+            tally.next_export_ok += 1
+        else:
+            tally.problems.append(f"export kill {i + 1}: next export: exit {p.returncode} {out.strip()!r}, "
+                                  f"complete {complete2}, partial {partial2}, {problems2}")
+    return tally
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--kills", type=int, default=200)
+    ap.add_argument("--export-kills", type=int, default=20)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--max-delay", type=float, default=40.0, help="longest run before a kill, seconds")
+    a = ap.parse_args()
+    t0 = time.monotonic()
+    print(f"recording: {a.kills} kill -9 at random moments (0.2..{a.max_delay:.0f} s after start)")
+    tally, data = power_cuts(a.kills, seed=a.seed, max_delay=a.max_delay)
+    print(f"  data folder {data}")
+    print(f"  kills {tally.kills} (mid-set {tally.kills_mid_set}), integrity_check ok {tally.integrity_ok}/{tally.kills}")
+    print(f"  reps printed before a kill {tally.reps_printed}: kept {tally.reps_kept}; printed within "
+          f"{IN_FLIGHT_S} s of the kill {tally.reps_in_flight}, of those not in the store {tally.reps_in_flight_lost}")
+    print(f"  reps in the store at the end {tally.reps_in_store}; sets ended as interrupted {len(tally.recovered_ids)} "
+          f"(of them with no readable trace, killed before its first flush: {len(tally.partial_trace_ids)})")
+    print(f"  problems {len(tally.problems)}")
+    for p in tally.problems[:20]:
+        print(f"    {p}")
+    print(f"\nexport: {a.export_kills} kill -9 during `smartdowel export --all`")
+    et = export_kills(data, a.export_kills, seed=a.seed)
+    print(f"  kills {et.kills}: stick with a complete export {et.complete}, only a .partial folder {et.partial}, "
+          f"nothing {et.nothing}")
+    print(f"  store unchanged {et.store_unchanged}, marked exported with the complete export on the stick "
+          f"{et.store_marked_with_complete_export}; next export to the same stick ok {et.next_export_ok}/{et.kills}")
+    print(f"  problems {len(et.problems)}")
+    for p in et.problems[:20]:
+        print(f"    {p}")
+    print(f"\n{time.monotonic() - t0:.0f} s in all")
+    return 1 if tally.problems or et.problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
