@@ -112,6 +112,9 @@ class Appliance:
         """Run until stopped (SIGTERM, Ctrl-C, power off, `duration` seconds)."""
         self._log({"t": 0.0, "type": "started", "hardware": self.hw.kind,
                    "rate_hz": self.cfg.sampler.rate_hz})
+        if getattr(self.store, "moved_aside", None):
+            self._log({"t": 0.0, "type": "warning", "detail": f"the database would not open: kept as "
+                       f"{self.store.moved_aside}, a new one started"})
         self._boot_check()
         self.sampler.start()
         ready("running")  # sensors read, screen up: systemd may call the unit started
