@@ -17,5 +17,5 @@ setup(
         "pi": ["RPi.GPIO>=0.7", "lgpio>=0.2"],
         "test": ["pytest>=7", "hypothesis>=6"],
     },
-    entry_points={"console_scripts": ["smartdowel=device.cli:main"]},
+    entry_points={"console_scripts": ["smartdowel=device.cli.main:main"]},
 )

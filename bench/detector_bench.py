@@ -30,9 +30,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 
-from device.detector import Detector  # noqa: E402
-from device.signal import Sample, SignalChain  # noqa: E402
-from device.trace import TraceReader, TraceWriter  # noqa: E402
+from device.core.detector import Detector  # noqa: E402
+from device.core.signal import Sample, SignalChain  # noqa: E402
+from device.store.trace import TraceReader, TraceWriter  # noqa: E402
 from drivers.simulated_dowel import PRESETS, simulate  # noqa: E402
 from score import Score, score_trace  # noqa: E402
 
@@ -140,7 +140,7 @@ def write_long_trace(path: str, minutes: float) -> float:
 def replay_cost(path: str) -> tuple[float, int]:
     """Wall seconds and peak RSS (KiB) of `smartdowel replay` in a fresh process."""
     code = ("import resource, sys, time\n"
-            "from device.cli import main\n"
+            "from device.cli.main import main\n"
             "sys.stdout = open('/dev/null', 'w')\n"
             "t = time.perf_counter(); main(['replay', sys.argv[1]]); t = time.perf_counter() - t\n"
             "sys.stderr.write(f'{t} {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}\\n')\n")

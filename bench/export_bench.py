@@ -31,9 +31,9 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from device.signal import CONTACTS, Sample, SignalChain  # noqa: E402
-from device.store import Store  # noqa: E402
-from device.trace import TraceWriter  # noqa: E402
+from device.core.signal import CONTACTS, Sample, SignalChain  # noqa: E402
+from device.store.store import Store  # noqa: E402
+from device.store.trace import TraceWriter  # noqa: E402
 
 TRACE_S = 20.0
 RATE_HZ = 100.0
@@ -84,7 +84,7 @@ def fill(data_dir: str, sets: int, reps_per_set: int, sets_per_session: int = 5)
 def _child(data_dir: str, dest: str, trace_memory: bool) -> None:
     """Runs in a fresh process: one export, figures as JSON on stdout."""
     import tracemalloc
-    from device.export import export
+    from device.export.export import export
     if trace_memory:
         tracemalloc.start()
     with Store.open(data_dir, create=False, recover=False) as store:
@@ -108,7 +108,7 @@ def run_export(data_dir: str, dest: str, trace_memory: bool) -> dict:
 
 def recording_latency(workdir: str, seconds: float = 5.0, rate: float = 1000.0) -> dict:
     """Caller-side cost of post_sample/post_event while the recorder writes a set with reps."""
-    from device.recorder import SetRecorder
+    from device.store.recorder import SetRecorder
     store = Store.open(os.path.join(workdir, "rec"))
     rec = SetRecorder(store, SignalChain())
     costs: list[int] = []

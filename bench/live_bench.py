@@ -30,11 +30,11 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from gpiozero.pins.mock import MockFactory, MockPWMPin  # noqa: E402
 
-from device.cues import CuePolicy, DEFAULT_PATTERNS  # noqa: E402
-from device.detector import Detector  # noqa: E402
-from device.live import LiveLoop  # noqa: E402
-from device.sampler import Sampler  # noqa: E402
-from device.signal import SignalChain  # noqa: E402
+from device.core.cues import CuePolicy, DEFAULT_PATTERNS  # noqa: E402
+from device.core.detector import Detector  # noqa: E402
+from device.app.live import LiveLoop  # noqa: E402
+from device.app.sampler import Sampler  # noqa: E402
+from device.core.signal import SignalChain  # noqa: E402
 from drivers.ads1115 import ADS1115  # noqa: E402
 from drivers.buzzer import BuzzerPlayer  # noqa: E402
 from drivers.fake_ads1115 import FakeADS1115Bus  # noqa: E402

@@ -31,10 +31,10 @@ import tracemalloc
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from device.detector import Detector  # noqa: E402
-from device.recorder import SetRecorder  # noqa: E402
-from device.signal import Sample, SignalChain  # noqa: E402
-from device.store import DB_NAME, Store  # noqa: E402
+from device.core.detector import Detector  # noqa: E402
+from device.store.recorder import SetRecorder  # noqa: E402
+from device.core.signal import Sample, SignalChain  # noqa: E402
+from device.store.store import DB_NAME, Store  # noqa: E402
 from drivers.simulated_dowel import PRESETS, simulate  # noqa: E402
 
 WALL0 = 1.7e9  # the simulated wall clock starts here
@@ -74,7 +74,7 @@ def sampler_drift(hours: float, rate: float) -> None:
     Each read costs 3.5 ms +- 0.5 ms (three 860 SPS conversions), sleeps wake up
     to 0.3 ms late; the per-hour sample count should stay rate x 3600."""
     import random
-    from device.sampler import Sampler
+    from device.app.sampler import Sampler
     rng = random.Random(1)
     clock = {"now": 0.0}
 

@@ -24,8 +24,8 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import pygame  # noqa: E402
 
-from device.sampler import JitterStats, Sampler  # noqa: E402
-from device.viewmodel import ViewModel  # noqa: E402
+from device.app.sampler import JitterStats, Sampler  # noqa: E402
+from device.view.model import ViewModel  # noqa: E402
 from ui.display import Display  # noqa: E402
 from ui.examples import examples, run_set  # noqa: E402
 from ui.render import render  # noqa: E402

@@ -12,7 +12,7 @@ from typing import Callable, Iterable
 
 import pytest
 
-from device.signal import Sample, SignalChain
+from device.core.signal import Sample, SignalChain
 
 CHAIN = SignalChain()
 BASE_G = {"head": 2.5e-4, "upper_back": 6.0e-4, "sacrum": 5.0e-4}  # siemens at standing
@@ -103,7 +103,7 @@ def make_samples(shapes: dict[str, Shape], duration: float, rate: float = 100.0,
 
 
 def run(samples: Iterable[Sample], chain: SignalChain = CHAIN, cfg=None) -> list[dict]:
-    from device.detector import Detector
+    from device.core.detector import Detector
     d = Detector(chain, cfg)
     events: list[dict] = []
     for s in samples:

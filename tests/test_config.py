@@ -1,11 +1,11 @@
 """Config: defaults without a file, errors that name the key."""
 import pytest
 
-from device.config import Config, ConfigError, data_dir, load_config, parse_config
+from device.app.config import Config, ConfigError, data_dir, load_config, parse_config
 
 
 def test_missing_default_file_means_defaults(monkeypatch, tmp_path):
-    monkeypatch.setattr("device.config.DEFAULT_PATH", str(tmp_path / "none.toml"))
+    monkeypatch.setattr("device.app.config.DEFAULT_PATH", str(tmp_path / "none.toml"))
     cfg = load_config(None)
     assert cfg == Config()
     assert cfg.sampler.rate_hz == 100.0 and cfg.buzzer.pin == 18 and cfg.hardware.channels == [0, 1, 2]

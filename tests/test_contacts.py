@@ -156,7 +156,7 @@ def test_a_flat_zero_is_an_idle_pad_not_a_stuck_one(set_of):
 
 
 def test_appliance_state_walk():
-    from device.detector import Detector
+    from device.core.detector import Detector
     from conftest import CHAIN
     off = fall(5.0, 0.12, hold=10)
     shapes = {"head": product(placed(PLACE), off), "upper_back": product(placed(PLACE + 0.2), off),

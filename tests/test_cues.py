@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from device.cues import (CONTACT_CUE_MAX_S, CONTACT_NAMES, DEFAULT_PATTERNS, PATTERN_NAMES,
+from device.core.cues import (CONTACT_CUE_MAX_S, CONTACT_NAMES, DEFAULT_PATTERNS, PATTERN_NAMES,
                          CuePolicy, Note, Pattern, patterns_from_config)
 
 

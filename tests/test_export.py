@@ -16,9 +16,9 @@ from datetime import datetime
 
 import pytest
 
-from device.export import (CSV_FILES, FOLDER_PREFIX, MANIFEST, PARTIAL, ExportError, Media, _Charts,
+from device.export.export import (CSV_FILES, FOLDER_PREFIX, MANIFEST, PARTIAL, ExportError, Media, _Charts,
                            columns_markdown, export, fat_safe, png_bytes)
-from device.store import Store
+from device.store.store import Store
 from test_export_data import ATHLETE, STARTED, add_set, build_store, dump
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -194,7 +194,7 @@ def test_chart_workers_draw_the_same_charts(tmp_path, store):
 
 def test_a_broken_chart_pool_falls_back_to_drawing_here(store):
     from concurrent.futures.process import BrokenProcessPool
-    from device.export import ChartJob
+    from device.export.export import ChartJob
 
     class Broken:
         def submit(self, *a):
@@ -224,7 +224,7 @@ def test_png_encoder_round_trips_the_pixels():
 def test_docs_list_the_same_columns():
     path = os.path.join(ROOT, "docs", "export-columns.md")
     assert open(path, encoding="utf-8").read() == columns_markdown(), \
-        "regenerate: python -m device.export --columns > docs/export-columns.md"
+        "regenerate: python -m device.export.export --columns > docs/export-columns.md"
 
 
 def test_memory_does_not_grow_with_the_number_of_sets(tmp_path):
@@ -459,7 +459,7 @@ def test_a_stick_too_small_is_refused_before_writing(store, tmp_path):
 
 def test_a_stick_that_fills_up_mid_export(tmp_path):
     with build_store(str(tmp_path / "data"), sets=8) as store, tmpfs(str(tmp_path / "full"), "1m") as stick:
-        from device.export import _snapshot
+        from device.export.export import _snapshot
         probe = store.clone()
         need = _snapshot(probe, False).bytes_needed()
         probe.close()

@@ -4,9 +4,9 @@ from __future__ import annotations
 import os
 import random
 
-from device.recorder import TraceFile
-from device.signal import Sample, SignalChain
-from device.store import Store
+from device.store.recorder import TraceFile
+from device.core.signal import Sample, SignalChain
+from device.store.store import Store
 
 STARTED = 1_700_000_000.0
 ATHLETE = 'Zoë "Z", Smith'  # a comma, quotes and a non-ASCII letter: the CSV must cope

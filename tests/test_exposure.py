@@ -12,10 +12,10 @@ import time
 
 import pytest
 
-from device.app import Appliance
-from device.config import parse_config
-from device.hardware import build_sim
-from device.usb import Stick
+from device.app.appliance import Appliance
+from device.app.config import parse_config
+from device.app.hardware import build_sim
+from device.export.usb import Stick
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 INET_TABLES = ("tcp", "tcp6", "udp", "udp6", "raw", "raw6", "udplite", "udplite6")
@@ -170,10 +170,10 @@ class OpenSpy:
 
 def _record_one_set(app_data: str) -> None:
     """One real set in the store (detector + recorder over the simulator), for an export to take."""
-    from device.detector import Detector
-    from device.recorder import SetRecorder
-    from device.signal import Sample, SignalChain
-    from device.store import Store
+    from device.core.detector import Detector
+    from device.store.recorder import SetRecorder
+    from device.core.signal import Sample, SignalChain
+    from device.store.store import Store
     from drivers.simulated_dowel import PRESETS, simulate
     chain = SignalChain()
     with Store.open(app_data) as store:
@@ -207,8 +207,8 @@ def stick(tmp_path):
 
 
 def test_a_stick_is_read_for_athletes_csv_only(tmp_path, stick, monkeypatch):
-    import device.export as export_mod
-    from device.store import Store
+    import device.export.export as export_mod
+    from device.store.store import Store
     media, stick_dir, mounts = stick
     data = os.environ["SMARTDOWEL_DATA"]
     _record_one_set(data)
@@ -251,7 +251,7 @@ def test_a_stick_is_read_for_athletes_csv_only(tmp_path, stick, monkeypatch):
 
 
 def test_a_big_athletes_csv_is_not_read(tmp_path, stick, monkeypatch):
-    from device.usb import MAX_ATHLETES_BYTES
+    from device.export.usb import MAX_ATHLETES_BYTES
     media, stick_dir, mounts = stick
     (stick_dir / "athletes.csv").write_bytes(b"name\n" + b"Anna\n" * (3 * 1024 * 1024))
     cfg = parse_config(f"[data]\nusb_roots = ['{media}']\n", "test")

@@ -17,10 +17,10 @@ import tempfile
 import pytest
 from hypothesis import HealthCheck, assume, given, settings, strategies as st
 
-from device import cli
-from device.config import Config, ConfigError, load_config
-from device.trace import TraceError, TraceReader
-from device.usb import MAX_ATHLETES, MAX_ATHLETES_BYTES, AthleteList, read_athletes
+from device.cli import main as cli
+from device.app.config import Config, ConfigError, load_config
+from device.store.trace import TraceError, TraceReader
+from device.export.usb import MAX_ATHLETES, MAX_ATHLETES_BYTES, AthleteList, read_athletes
 from drivers.simulated_dowel import PRESETS, simulate
 
 FAST = settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))

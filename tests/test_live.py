@@ -9,13 +9,13 @@ import time
 
 import pytest
 
-from device.app import Appliance
-from device.config import Config, parse_config
-from device.cues import CuePolicy, DEFAULT_PATTERNS
-from device.detector import Detector
-from device.hardware import build_sim, choose
-from device.live import LiveLoop
-from device.signal import SignalChain
+from device.app.appliance import Appliance
+from device.app.config import Config, parse_config
+from device.core.cues import CuePolicy, DEFAULT_PATTERNS
+from device.core.detector import Detector
+from device.app.hardware import build_sim, choose
+from device.app.live import LiveLoop
+from device.core.signal import SignalChain
 from conftest import fall, make_samples, with_placement
 
 
@@ -154,7 +154,7 @@ def test_appliance_with_a_screen_draws_frames_and_applies_menu_settings():
 
 
 def test_sets_are_recorded_and_a_stick_gets_them(tmp_path, monkeypatch):
-    from device.store import Store
+    from device.store.store import Store
     stick = tmp_path / "media" / "STICK"
     stick.mkdir(parents=True)
     (stick / "athletes.csv").write_text("name\nAlex\nSam\n")

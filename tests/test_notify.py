@@ -9,7 +9,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from device.notify import Watchdog, notify, ready, sampler_is_alive, socket_address, stopping
+from device.app.notify import Watchdog, notify, ready, sampler_is_alive, socket_address, stopping
 
 
 @pytest.fixture
@@ -114,7 +114,7 @@ def test_sampler_liveness_needs_a_running_thread_that_goes_round():
 
 
 def test_with_the_real_sampler():
-    from device.sampler import Sampler
+    from device.app.sampler import Sampler
 
     class Adc:
         def read(self, channel: int) -> int:

@@ -35,10 +35,10 @@ def test_kill_9_while_recording_keeps_every_printed_rep_and_resumes(tmp_path):
 def _record_sets(data: str, n: int) -> None:
     """n simulated sets through the detector and the recorder, in-process (a second or two)."""
     import dataclasses
-    from device.detector import Detector
-    from device.recorder import SetRecorder
-    from device.signal import Sample, SignalChain
-    from device.store import Store
+    from device.core.detector import Detector
+    from device.store.recorder import SetRecorder
+    from device.core.signal import Sample, SignalChain
+    from device.store.store import Store
     from drivers.simulated_dowel import PRESETS, simulate
     chain = SignalChain()
     with Store.open(data) as store:

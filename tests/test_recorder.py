@@ -15,11 +15,11 @@ import time
 
 import pytest
 
-from device.detector import Detector
-from device.recorder import PARTIAL, SetRecorder, TraceFile, count_samples, finalize_partial, open_trace
-from device.signal import CONTACTS, Sample, SignalChain
-from device.store import Store
-from device.trace import TraceReader
+from device.core.detector import Detector
+from device.store.recorder import PARTIAL, SetRecorder, TraceFile, count_samples, finalize_partial, open_trace
+from device.core.signal import CONTACTS, Sample, SignalChain
+from device.store.store import Store
+from device.store.trace import TraceReader
 from drivers.simulated_dowel import PRESETS, simulate
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -132,7 +132,7 @@ def test_the_trace_replays_to_the_same_set(tmp_path, simulated_set):
 
 
 def test_smartdowel_replay_reads_the_unzipped_trace(tmp_path, simulated_set, capsys):
-    from device.cli import main as cli_main
+    from device.cli.main import main as cli_main
     chain, samples, events = simulated_set
     store = record(tmp_path, chain, samples, events)
     plain = tmp_path / "set.csv"
@@ -268,7 +268,7 @@ def test_a_trace_that_cannot_be_written_does_not_stop_the_set(tmp_path):
 
 
 def test_samples_are_dropped_not_queued_forever_when_far_behind(tmp_path, monkeypatch):
-    monkeypatch.setattr("device.recorder.MAX_BACKLOG", 50)
+    monkeypatch.setattr("device.store.recorder.MAX_BACKLOG", 50)
     store = Store.open(str(tmp_path))
     blocker = sqlite3.connect(store.path, isolation_level=None)
     rec = SetRecorder(store, SignalChain(), clock=Clock())
@@ -342,9 +342,9 @@ def test_a_partial_trace_is_made_whole(tmp_path):
 CRASH_CHILD = textwrap.dedent("""
     import sys, time
     sys.path.insert(0, {root!r})
-    from device.recorder import SetRecorder
-    from device.signal import Sample, SignalChain
-    from device.store import Store
+    from device.store.recorder import SetRecorder
+    from device.core.signal import Sample, SignalChain
+    from device.store.store import Store
     store = Store.open(sys.argv[1])
     rec = SetRecorder(store, SignalChain())
     t = 0.0

@@ -1,7 +1,7 @@
 """The sampler: steady timestamps, errors as sensor faults (never as values), recovery."""
 import errno
 
-from device.sampler import Sampler
+from device.app.sampler import Sampler
 
 
 class FakeClock:

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from device.config import Config
-from device.hardware import Hardware, build_sim
-from device import selftest
-from device.selftest import (FAIL, OK, SKIP, WARN, Options, Problem, Result, apply_fault, check_buzzer,
+from device.app.config import Config
+from device.app.hardware import Hardware, build_sim
+from device.selftest import checks as selftest
+from device.selftest.checks import (FAIL, OK, SKIP, WARN, Options, Problem, Result, apply_fault, check_buzzer,
                              check_clock, check_data_dir, check_screen, draw_test_pattern, quick_check,
                              run_selftest, summary)
 
@@ -225,12 +225,12 @@ def _read_only_prefix(path: Path) -> list[str] | None:
 
 CLI = """
 import sys
-from device import cli
-from device.config import ConfigError
+from device.cli import main as cli
+from device.app.config import ConfigError
 if "selftest" in cli.build_parser().format_help():   # once the lead has wired it in
     sys.exit(cli.main(sys.argv[1:]))
 import argparse
-from device.selftest import add_subcommand
+from device.selftest.checks import add_subcommand
 p = argparse.ArgumentParser(prog="smartdowel")
 add_subcommand(p.add_subparsers(dest="command", required=True))
 args = p.parse_args(sys.argv[1:])

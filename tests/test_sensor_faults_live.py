@@ -16,14 +16,14 @@ import random
 
 import pytest
 
-from device.cues import CuePolicy, DEFAULT_PATTERNS
-from device.detector import Detector
-from device.hardware import ImuTilt
-from device.live import LiveLoop
-from device.recorder import SetRecorder
-from device.sampler import Sampler
-from device.signal import CONTACTS, SignalChain
-from device.store import Store
+from device.core.cues import CuePolicy, DEFAULT_PATTERNS
+from device.core.detector import Detector
+from device.app.hardware import ImuTilt
+from device.app.live import LiveLoop
+from device.store.recorder import SetRecorder
+from device.app.sampler import Sampler
+from device.core.signal import CONTACTS, SignalChain
+from device.store.store import Store
 from drivers.ads1115 import ADS1115
 from drivers.fake_ads1115 import FakeADS1115Bus, FakeClock
 from drivers.fake_mpu6050 import FakeMPU6050Bus

@@ -7,7 +7,7 @@ import pytest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "bench"))
 
-from device.cli import main  # noqa: E402
+from device.cli.main import main  # noqa: E402
 from score import score_trace  # noqa: E402
 
 

@@ -10,7 +10,7 @@ import textwrap
 
 import pytest
 
-from device.store import DB_NAME, MIGRATIONS, SCHEMA_VERSION, Store, StoreError, clean_name, iso
+from device.store.store import DB_NAME, MIGRATIONS, SCHEMA_VERSION, Store, StoreError, clean_name, iso
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -92,7 +92,7 @@ def test_v1_file_is_upgraded_keeping_its_data(tmp_path):
 def test_a_failing_migration_leaves_the_previous_version(tmp_path, monkeypatch):
     make_v1(str(tmp_path))
     broken = (MIGRATIONS[0], MIGRATIONS[1] + ("CREATE TABLE reps (x)",))  # fails after earlier statements
-    monkeypatch.setattr("device.store.MIGRATIONS", broken)
+    monkeypatch.setattr("device.store.store.MIGRATIONS", broken)
     with pytest.raises(StoreError, match="cannot upgrade"):
         Store.open(str(tmp_path))
     conn = sqlite3.connect(os.path.join(str(tmp_path), DB_NAME))
@@ -173,7 +173,7 @@ def test_athletes_names_and_import(tmp_path):
 KILL_CHILD = textwrap.dedent("""
     import os, sys
     sys.path.insert(0, {root!r})
-    from device.store import Store
+    from device.store.store import Store
     kill_at = int(sys.argv[2])
     store = Store.open(sys.argv[1])
     session = store.begin_session(store.guest_id(), 1.7e9)

@@ -7,9 +7,9 @@ import os
 
 import pytest
 
-from device.export import ExportJob
-from device.cli import main
-from device.store_cli import add_subcommands
+from device.export.export import ExportJob
+from device.cli.main import main
+from device.cli.store_commands import add_subcommands
 from test_export_data import ATHLETE, build_store
 
 

@@ -149,7 +149,7 @@ def test_no_network_but_the_unix_sockets():
 
 
 def test_watchdog_kicks_fit_the_timeout():
-    from device.notify import Watchdog
+    from device.app.notify import Watchdog
     usec = int(one(SERVICE, "Service", "WatchdogSec").rstrip("s")) * 1_000_000
     interval = Watchdog(env={"WATCHDOG_USEC": str(usec)}).interval()
     assert interval is not None and interval * 2 <= usec / 1e6
@@ -172,7 +172,7 @@ def test_udev_rule_starts_the_mount_unit_for_fat_sticks():
 
 
 def test_sticks_are_mounted_safely_where_the_app_looks():
-    from device.config import Config
+    from device.app.config import Config
     start = one(USB_UNIT, "Service", "ExecStart").split()
     assert start[0] == "/usr/bin/systemd-mount"
     options = next(a for a in start if a.startswith("--options=")).split("=", 1)[1].split(",")

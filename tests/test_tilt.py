@@ -11,7 +11,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from device.tilt import ComplementaryFilter, wrap_deg
+from device.core.tilt import ComplementaryFilter, wrap_deg
 from drivers.fake_mpu6050 import FakeMPU6050Bus
 from drivers.mpu6050 import MPU6050, ImuReading
 

@@ -5,9 +5,9 @@ import sys
 
 import pytest
 
-from device.cli import main
-from device.signal import Sample, SignalChain
-from device.trace import TraceError, TraceReader, TraceWriter
+from device.cli.main import main
+from device.core.signal import Sample, SignalChain
+from device.store.trace import TraceError, TraceReader, TraceWriter
 
 GOOD = ("# smartdowel-trace v1\n"
         "# adc=ads1115 pga_v=4.096 vcc_v=3.3 divider_ohm=10000 rate_hz=100\n"

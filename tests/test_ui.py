@@ -10,7 +10,7 @@ os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 import pygame  # noqa: E402
 import pytest  # noqa: E402
 
-from device.viewmodel import FAULT, IN_CONTACT, LOST, WAITING, ViewModel  # noqa: E402
+from device.view.model import FAULT, IN_CONTACT, LOST, WAITING, ViewModel  # noqa: E402
 from ui import theme  # noqa: E402
 from ui.draw import HALO  # noqa: E402
 from ui.examples import examples  # noqa: E402
@@ -75,7 +75,7 @@ def test_rep_counter_is_a_third_of_the_screen_high(size):
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 @pytest.mark.parametrize("contact", ["head", "upper_back", "sacrum"])
 def test_cue_text_is_the_design_words_and_large(size, contact):
-    from device.viewmodel import CUES
+    from device.view.model import CUES
     vm = replace(MODELS["live_cue"], cue=CUES[contact], cue_contact=contact)
     surface, p = draw(vm, size)
     box = p.boxes["message"]
@@ -191,7 +191,7 @@ def test_figure_hinges_with_the_tilt():
 
 
 def test_summary_shows_the_chart_with_losses_shaded():
-    from device.chart import BACKGROUND, CONTACT_COLOURS
+    from ui.chart import BACKGROUND, CONTACT_COLOURS
     surface, p = draw(MODELS["summary"], (800, 480))
     chart = p.boxes["chart"]
     sub = surface.subsurface(chart)
@@ -232,7 +232,7 @@ def test_empty_lists_and_missing_summary_still_draw():
 
 @pytest.mark.parametrize("progress", [0.1, 0.5, 0.8])
 def test_export_progress_bar_fills_to_the_progress(progress):
-    from device.viewmodel import ExportView
+    from device.view.model import ExportView
     vm = replace(MODELS["export_writing"], export=ExportView("writing", progress, "Writing"))
     surface, p = draw(vm, (480, 320))
     track = p.boxes["progress"]
@@ -243,7 +243,7 @@ def test_export_progress_bar_fills_to_the_progress(progress):
 
 
 def test_export_error_shows_the_message():
-    from device.viewmodel import ExportView
+    from device.view.model import ExportView
     vm = replace(MODELS["export_writing"], export=ExportView("error", 0.3, "The stick is full."))
     _, p = draw(vm, (320, 240))
     said = [t for t, _ in p.texts]

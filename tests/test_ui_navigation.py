@@ -10,11 +10,11 @@ os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 import pygame  # noqa: E402
 import pytest  # noqa: E402
 
-from device.viewmodel import (MenuState, Settings, ViewModel, ViewModelBuilder)  # noqa: E402
+from device.view.model import (MenuState, Settings, ViewModel, ViewModelBuilder)  # noqa: E402
 from ui.display import Display, choose_driver  # noqa: E402
 from ui.keys import KEY_WORDS, SimKeys, word_for  # noqa: E402
 from ui.menus import MENU_ITEMS, SETTINGS_ITEMS  # noqa: E402
-from ui.navigation import press, step  # noqa: E402
+from device.view.navigation import press, step  # noqa: E402
 
 TOGGLE = [{"do": "toggle_set"}]
 

@@ -5,8 +5,8 @@ import os
 
 import pytest
 
-from device.store import Store
-from device.usb import MAX_ATHLETES_BYTES, Stick, StickWatcher, find_sticks, parse_athletes, read_athletes
+from device.store.store import Store
+from device.export.usb import MAX_ATHLETES_BYTES, Stick, StickWatcher, find_sticks, parse_athletes, read_athletes
 
 MOUNTS = """\
 /dev/mmcblk0p2 / ext4 rw,noatime 0 0

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from device.viewmodel import (CUE_HOLD_S, CUES, FAULT, IN_CONTACT, LOST, SERIES_MAX, WAITING,
+from device.view.model import (CUE_HOLD_S, CUES, FAULT, IN_CONTACT, LOST, SERIES_MAX, WAITING,
                               MenuState, Settings, ViewModelBuilder, baseline_bar, presence_bar)
 
 # The design's event lines for one short set (README "Events").

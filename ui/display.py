@@ -9,7 +9,7 @@ happens only on the thread that made the Display (the main loop), as SDL
 requires; buttons and the sampler post events instead.
 
     >>> d = Display(size=(320, 240), headless=True)
-    >>> from device.viewmodel import ViewModel
+    >>> from device.view.model import ViewModel
     >>> d.show(ViewModel()), d.show(ViewModel())
     (True, False)
     >>> d.close()
@@ -23,7 +23,7 @@ from typing import Callable, MutableMapping
 
 import pygame
 
-from device.viewmodel import CUES, RepView, ViewModel
+from device.view.model import CUES, RepView, ViewModel
 from ui.keys import word_for
 from ui.render import RENDERERS, render
 

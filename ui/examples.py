@@ -17,9 +17,9 @@ from dataclasses import replace
 from functools import lru_cache
 from typing import Callable
 
-from device.detector import Detector
-from device.signal import Sample, SignalChain
-from device.viewmodel import (FAULT, IN_CONTACT, LOST, WAITING, MenuState, Settings, ViewModel,
+from device.core.detector import Detector
+from device.core.signal import Sample, SignalChain
+from device.view.model import (FAULT, IN_CONTACT, LOST, WAITING, MenuState, Settings, ViewModel,
                               ViewModelBuilder)
 from drivers.simulated_dowel import FaultSpec, Scenario, simulate, trace_header
 

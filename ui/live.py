@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pygame
 
-from device.viewmodel import LABELS, LOST, ViewModel
+from device.view.model import LABELS, LOST, ViewModel
 from ui import theme
 from ui.draw import MIN_PX, Painter, balanced_wrap, draw_marker, font
 from ui.figure import draw_figure, draw_gauge

@@ -11,7 +11,7 @@ from typing import Any, Mapping, Sequence
 
 import pygame
 
-from device.viewmodel import ViewModel
+from device.view.model import ViewModel
 from ui import theme
 from ui.draw import Painter, hints, title
 

@@ -11,7 +11,7 @@ import math
 
 import pygame
 
-from device.viewmodel import LOST, ViewModel
+from device.view.model import LOST, ViewModel
 from ui import theme
 from ui.draw import Painter, arc_band, bar, draw_marker, hints, title
 from ui.figure import draw_figure

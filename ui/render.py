@@ -10,7 +10,7 @@ from typing import Callable
 
 import pygame
 
-from device.viewmodel import ViewModel
+from device.view.model import ViewModel
 from ui import live, menus, place, status, summary
 from ui.draw import Painter
 

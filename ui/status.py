@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pygame
 
-from device.viewmodel import ViewModel
+from device.view.model import ViewModel
 from ui import theme
 from ui.draw import Painter, bar, check_mark, draw_marker, hints, title
 

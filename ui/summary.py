@@ -10,8 +10,8 @@ from functools import lru_cache
 
 import pygame
 
-from device.chart import SetSeries, draw_set_chart
-from device.viewmodel import LABELS, SummaryView, ViewModel
+from ui.chart import SetSeries, draw_set_chart
+from device.view.model import LABELS, SummaryView, ViewModel
 from ui import theme
 from ui.draw import Painter, draw_marker, hints, title
 

@@ -4,7 +4,7 @@ The appliance's states: no dowel -> placing -> calibrating -> ready (the set:
 reps, contact losses) -> dowel removed -> no dowel. Live, in the simulator and
 in `smartdowel replay` the same object is fed the same way.
 
-    >>> from device.signal import Sample, SignalChain
+    >>> from device.core.signal import Sample, SignalChain
     >>> d = Detector(SignalChain())
     >>> d.feed(Sample(0.0, 12, 14, 11, 3.0))
     ()
@@ -20,9 +20,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from device.contact import FAULT, IN_CONTACT, LOST, ContactConfig, ContactTracker
-from device.reps import RepConfig, RepTracker
-from device.signal import CAUSES, CONTACTS, Sample, SignalChain
+from device.core.contact import FAULT, IN_CONTACT, LOST, ContactConfig, ContactTracker
+from device.core.reps import RepConfig, RepTracker
+from device.core.signal import CAUSES, CONTACTS, Sample, SignalChain
 
 NO_DOWEL, PLACING, CALIBRATING, READY = "no_dowel", "placing", "calibrating", "ready"
 NO_EVENTS: tuple = ()

@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass
 from typing import Callable, Protocol
 
-from device.signal import Sample
+from device.core.signal import Sample
 
 
 class Stalled(Exception):

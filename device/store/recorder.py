@@ -50,9 +50,9 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import IO, BinaryIO, Callable
 
-from device.signal import CAUSES, CONTACTS, Sample, SignalChain
-from device.store import Store
-from device.trace import TraceError, TraceReader, TraceWriter
+from device.core.signal import CAUSES, CONTACTS, Sample, SignalChain
+from device.store.store import Store
+from device.store.trace import TraceError, TraceReader, TraceWriter
 
 log = logging.getLogger("smartdowel.recorder")
 

@@ -9,10 +9,10 @@ import argparse
 import sys
 from typing import Sequence
 
-from device.config import ConfigError, load_config
-from device.detector import Detector
-from device.events import to_json, to_row
-from device.trace import TraceError, TraceReader
+from device.app.config import ConfigError, load_config
+from device.core.detector import Detector
+from device.core.events import to_json, to_row
+from device.store.trace import TraceError, TraceReader
 
 EXIT_BAD_INPUT = 2
 
@@ -44,8 +44,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     import dataclasses
     import json
     from drivers.simulated_dowel import PRESETS, simulate
-    from device.signal import Sample, SignalChain
-    from device.trace import TraceWriter, atomic_write_text
+    from device.core.signal import Sample, SignalChain
+    from device.store.trace import TraceWriter, atomic_write_text
     if args.scenario not in PRESETS:
         raise UsageError(f"unknown scenario {args.scenario!r} (known: {', '.join(sorted(PRESETS))})")
     changes = {field: getattr(args, flag) for flag, field in SIM_OVERRIDES.items()
@@ -78,15 +78,15 @@ class UsageError(Exception):
 
 def cmd_run(args: argparse.Namespace) -> int:
     """The appliance: the real board when there is one, else the simulated dowel."""
-    from device.app import Appliance, install_signal_handlers
-    from device.hardware import build_sim, choose
+    from device.app.appliance import Appliance, install_signal_handlers
+    from device.app.hardware import build_sim, choose
     cfg = load_config(args.config)
     if args.rate is not None:
         cfg.sampler.rate_hz = args.rate
     kind = choose(args.hardware, cfg)
     off = None
     if kind == "real":
-        from device.selftest import build_real_checked
+        from device.selftest.checks import build_real_checked
         from drivers.power import power_off
         hw, problems = build_real_checked(cfg)
         if hw is None:
@@ -168,8 +168,8 @@ def build_parser() -> argparse.ArgumentParser:
     shots.add_argument("dir", help="folder for the PNGs (made if missing)")
     shots.set_defaults(func=cmd_screenshots)
 
-    from device.selftest import add_subcommand
-    from device.store_cli import add_subcommands
+    from device.selftest.checks import add_subcommand
+    from device.cli.store_commands import add_subcommands
     add_subcommand(sub)
     add_subcommands(sub)
     return p

@@ -16,17 +16,17 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable, TextIO
 
-from device.config import Config, data_dir
-from device.cues import CuePolicy, patterns_from_config
-from device.detector import Detector, DetectorConfig
-from device.contact import ContactConfig
-from device.events import to_json
-from device.hardware import Hardware
-from device.live import LiveLoop
-from device.reps import RepConfig
-from device.notify import Watchdog, ready, sampler_is_alive, stopping
-from device.sampler import Sampler
-from device.viewmodel import SENSITIVITY_LOST_RATIO, Settings, ViewModelBuilder
+from device.app.config import Config, data_dir
+from device.core.cues import CuePolicy, patterns_from_config
+from device.core.detector import Detector, DetectorConfig
+from device.core.contact import ContactConfig
+from device.core.events import to_json
+from device.app.hardware import Hardware
+from device.app.live import LiveLoop
+from device.core.reps import RepConfig
+from device.app.notify import Watchdog, ready, sampler_is_alive, stopping
+from device.app.sampler import Sampler
+from device.view.model import SENSITIVITY_LOST_RATIO, Settings, ViewModelBuilder
 
 
 def detector_config(cfg: Config) -> DetectorConfig:
@@ -82,9 +82,9 @@ class Appliance:
 
     def _open_store(self) -> None:
         """The set store and its recorder (writes on its own thread), and the USB stick watch."""
-        from device.recorder import SetRecorder
-        from device.store import Store
-        from device.usb import StickWatcher
+        from device.store.recorder import SetRecorder
+        from device.store.store import Store
+        from device.export.usb import StickWatcher
         self.store = Store.open(data_dir(self.cfg))
         self.recorder = SetRecorder(self.store, self.hw.chain)
         self.sticks = StickWatcher(self.cfg.data.usb_roots)
@@ -133,7 +133,7 @@ class Appliance:
 
     def _boot_check(self) -> None:
         """The quick part of the selftest: a loose wire is shown now, not discovered mid-set."""
-        from device.selftest import quick_check
+        from device.selftest.checks import quick_check
         for problem in quick_check(self.hw, self.cfg):
             event = {"t": 0.0, "type": "sensor_fault", "sensor": problem.check,
                      "reason": problem.reason, "detail": problem.message}
@@ -195,7 +195,7 @@ class Appliance:
             self._stick_arrived(stick)
 
     def _stick_arrived(self, stick: Any) -> None:
-        from device.usb import read_athletes
+        from device.export.usb import read_athletes
         self._log({"t": self._now(), "type": "usb", "mountpoint": stick.mountpoint,
                    "read_only": stick.read_only})
         athletes = read_athletes(stick.mountpoint)
@@ -212,7 +212,7 @@ class Appliance:
         self._start_export(stick.mountpoint)
 
     def _start_export(self, mountpoint: str) -> None:
-        from device.export import ExportJob
+        from device.export.export import ExportJob
         if self.export_job is not None and not self.export_job.done:
             return
         self.export_job = ExportJob(self.store.data_dir, mountpoint).start()
@@ -250,7 +250,7 @@ class Appliance:
                 if button == "a":
                     self._do({"do": "toggle_set"})
                 return
-            from ui import navigation
+            from device.view import navigation
             for command in navigation.press(self.view, button):
                 self._do(command)
 
@@ -273,7 +273,7 @@ class Appliance:
             rows = [dict(r) for r in self.store.iter_set_summaries()]
             self.view.set_history(rows[-20:][::-1])
         elif what == "export":
-            from device.usb import find_sticks
+            from device.export.usb import find_sticks
             sticks = [s for s in find_sticks(self.sticks.roots, self.sticks.mounts_file) if not s.read_only]
             if sticks:
                 self._start_export(sticks[0].mountpoint)

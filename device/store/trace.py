@@ -17,7 +17,7 @@ import os
 import sys
 from typing import IO, Iterator
 
-from device.signal import CONTACTS, Sample, SignalChain
+from device.core.signal import CONTACTS, Sample, SignalChain
 
 MAGIC = "# smartdowel-trace v"
 VERSION = 1

@@ -34,7 +34,7 @@ import math
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
-from device.cues import SCHEDULES
+from device.core.cues import SCHEDULES
 
 CONTACTS: tuple[str, str, str] = ("head", "upper_back", "sacrum")
 LABELS: dict[str, str] = {"head": "Head", "upper_back": "Upper back", "sacrum": "Sacrum"}

@@ -21,8 +21,8 @@ check failed:
 appliance runs at boot (well under a second) to show the sensor-fault screen.
 
     >>> import tempfile
-    >>> from device.config import Config
-    >>> from device.hardware import build_sim
+    >>> from device.app.config import Config
+    >>> from device.app.hardware import build_sim
     >>> tmp = tempfile.TemporaryDirectory()
     >>> cfg = Config(); cfg.data.dir = tmp.name
     >>> hw = build_sim(cfg, "manual")
@@ -47,8 +47,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence, TextIO
 
-from device.config import Config, data_dir, load_config
-from device.signal import CONTACTS
+from device.app.config import Config, data_dir, load_config
+from device.core.signal import CONTACTS
 
 OK, FAIL, WARN, SKIP = "ok", "FAIL", "warn", "skip"
 MIN_YEAR = 2024
@@ -636,7 +636,7 @@ def add_subcommand(subparsers: Any) -> argparse.ArgumentParser:
 
 def cmd_selftest(args: argparse.Namespace) -> int:
     """Build the hardware, run every check, print the report; 1 if anything failed."""
-    from device.hardware import choose
+    from device.app.hardware import choose
     cfg = load_config(args.config)
     if args.data_dir:
         cfg.data.dir = args.data_dir
@@ -663,13 +663,13 @@ def cmd_selftest(args: argparse.Namespace) -> int:
 
 
 def _usage(message: str) -> Exception:
-    from device.cli import UsageError
+    from device.cli.main import UsageError
     return UsageError(message)
 
 
 def _build(kind: str, cfg: Config, args: argparse.Namespace) -> tuple[Any, list[Result]]:
     if kind == "sim":
-        from device.hardware import build_sim
+        from device.app.hardware import build_sim
         try:
             hw = build_sim(cfg, args.scenario, args.seed)
         except ValueError as exc:
@@ -708,7 +708,7 @@ def apply_fault(hw: Any, cfg: Config, spec: str) -> None:
 
 def build_real_checked(cfg: Config) -> tuple[Any, list[Result]]:
     """The real board; a missing IMU or bus becomes a result instead of a traceback."""
-    from device.hardware import build_real
+    from device.app.hardware import build_real
     from drivers.errors import SensorError
     try:
         return build_real(cfg), []

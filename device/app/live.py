@@ -14,8 +14,8 @@ import queue
 from collections import deque
 from typing import Any, Callable, Mapping, Protocol
 
-from device.detector import Detector
-from device.signal import Sample
+from device.core.detector import Detector
+from device.core.signal import Sample
 
 
 class Player(Protocol):

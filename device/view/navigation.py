@@ -7,7 +7,7 @@ MenuState and the commands for the app (start/end the set, change a
 setting, pick an athlete, export); it never touches the detector or the
 buzzer itself, which live on other threads.
 
-    >>> from device.viewmodel import ViewModel
+    >>> from device.view.model import ViewModel
     >>> menu, cmds = step(MenuState(), "b", ViewModel(screen="live"))
     >>> menu.screen, cmds
     ('menu', [])
@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from device.viewmodel import (SCHEDULES, SENSITIVITIES, VOLUMES, MenuState, ViewModel,
+from device.view.model import (SCHEDULES, SENSITIVITIES, VOLUMES, MenuState, ViewModel,
                               ViewModelBuilder, next_in)
 from ui.menus import MENU_ITEMS, SETTINGS_ITEMS
 

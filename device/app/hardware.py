@@ -18,8 +18,8 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from device.config import Config
-from device.signal import SignalChain
+from device.app.config import Config
+from device.core.signal import SignalChain
 
 BOARD_MODEL = "/proc/device-tree/model"
 
@@ -69,7 +69,7 @@ class ImuTilt:
     """Pitch from an MPU-6050 through the complementary filter, at the sampler's times."""
 
     def __init__(self, imu: Any, before_read: Callable[[float], None] | None = None) -> None:
-        from device.tilt import ComplementaryFilter
+        from device.core.tilt import ComplementaryFilter
         self.imu = imu
         self.filter = ComplementaryFilter()
         self.before_read = before_read

@@ -52,10 +52,10 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Sequence
 
-from device.recorder import open_trace
-from device.signal import CONTACTS, SignalChain
-from device.store import Store, iso
-from device.trace import TraceError, TraceReader
+from device.store.recorder import open_trace
+from device.core.signal import CONTACTS, SignalChain
+from device.store.store import Store, iso
+from device.store.trace import TraceError, TraceReader
 
 log = logging.getLogger("smartdowel.export")
 
@@ -634,7 +634,7 @@ def _fractions(gs: list[float], baseline_us: float | None) -> list[float]:
 
 def render_chart(job: ChartJob) -> bytes:
     """The set's chart as PNG bytes (device/chart.py's drawing, a fast PNG encoder)."""
-    from device.chart import SetSeries, draw_set_chart
+    from ui.chart import SetSeries, draw_set_chart
     ts, gs, pitch = _read_series(job)
     data = SetSeries(t=ts, pressure={c: _fractions(g, b) for c, g, b in zip(CONTACTS, gs, job.baseline_us)},
                      pitch=pitch, losses=list(job.losses), reps=list(job.reps))
@@ -1066,7 +1066,7 @@ def plural(n: int, word: str) -> str:
 
 def columns_markdown() -> str:
     """docs/export-columns.md, from the same column lists as the CSV headers."""
-    parts = ["# Export columns", "", "Generated from `device/export.py` (`python -m device.export --columns`).",
+    parts = ["# Export columns", "", "Generated from `device/export.py` (`python -m device.export.export --columns`).",
              "The README.txt in every export holds the same text."]
     for name, columns, what in CSV_FILES:
         parts += ["", f"## {name}", "", what[0].upper() + what[1:] + ".", "", "| column | meaning |",

@@ -5,7 +5,7 @@
 
 Both only read the store (the export marks its sets at the very end), so they
 are safe to run while the appliance records. A problem is one line on stderr
-and exit code 2, like the other commands. `python -m device.store_cli` runs the
+and exit code 2, like the other commands. `python -m device.cli.store_commands` runs the
 same commands (the appliance starts exports that way, in a child process).
 """
 from __future__ import annotations
@@ -16,9 +16,9 @@ import os
 import sys
 from typing import Any, TextIO
 
-from device.config import ConfigError, data_dir, load_config
-from device.export import ExportError, export, plural
-from device.store import DB_NAME, Store, StoreError, iso
+from device.app.config import ConfigError, data_dir, load_config
+from device.export.export import ExportError, export, plural
+from device.store.store import DB_NAME, Store, StoreError, iso
 
 EXIT_BAD_INPUT = 2
 
