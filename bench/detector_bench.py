@@ -59,7 +59,7 @@ def run_detector(chain: SignalChain, samples) -> list[dict]:
     for s in samples:
         e = d.feed(s)
         if e:
-            events.extend(e)
+            events.extend(x.to_dict() for x in e)
     return events
 
 

@@ -31,7 +31,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from device.core.signal import CONTACTS, Sample, SignalChain  # noqa: E402
+from device.core.contacts import CONTACTS
+from device.core.signal import Sample, SignalChain  # noqa: E402
 from device.store.store import Store  # noqa: E402
 from device.store.trace import TraceWriter  # noqa: E402
 
@@ -116,6 +117,7 @@ def recording_latency(workdir: str, seconds: float = 5.0, rate: float = 1000.0) 
     period = 1.0 / rate
     start = time.perf_counter()
     n, rep = 0, 0
+    from device.core.events import ContactLost, ContactRestored, Event, Ready, RepCompleted
     post_s, post_e = rec.post_sample, rec.post_event
     while (now := time.perf_counter() - start) < seconds:
         t = n * period
@@ -123,18 +125,16 @@ def recording_latency(workdir: str, seconds: float = 5.0, rate: float = 1000.0) 
         a = perf()
         post_s(s)
         costs.append(perf() - a)
-        events = []
+        events: list[Event] = []
         if n == 100:
-            events.append({"t": t, "type": "ready", "standing_deg": 3.0,
-                           "baseline_us": {c: 500.0 for c in CONTACTS}})
+            events.append(Ready(t, standing_deg=3.0, baseline_us={c: 500.0 for c in CONTACTS}))
         elif n > 100 and n % 500 == 0:
             rep += 1
-            events += [{"t": t, "type": "rep_completed", "rep": rep, "depth_deg": 60.0, "duration_s": 0.5,
-                        "descent_s": 0.2, "bottom_s": 0.1, "ascent_s": 0.2, "faults": []},
-                       {"t": t, "type": "contact_lost", "contact": "head", "cause": "cervical_flexion",
-                        "rep": rep, "phase": "standing"}]
+            events += [RepCompleted(t, rep=rep, depth_deg=60.0, duration_s=0.5, descent_s=0.2,
+                                    bottom_s=0.1, ascent_s=0.2),
+                       ContactLost(t, "head", "cervical_flexion", rep=rep, phase="standing")]
         elif n > 100 and n % 500 == 100:
-            events.append({"t": t, "type": "contact_restored", "contact": "head", "rep": rep})
+            events.append(ContactRestored(t, "head", rep=rep))
         for e in events:
             a = perf()
             post_e(e)

@@ -30,7 +30,8 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from gpiozero.pins.mock import MockFactory, MockPWMPin  # noqa: E402
 
-from device.core.cues import CuePolicy, DEFAULT_PATTERNS  # noqa: E402
+from device.core.cues import CuePolicy  # noqa: E402
+from device.core.patterns import DEFAULT_PATTERNS  # noqa: E402
 from device.core.detector import Detector  # noqa: E402
 from device.app.live import LiveLoop  # noqa: E402
 from device.app.sampler import Sampler  # noqa: E402
@@ -107,7 +108,7 @@ def build(script: LossScript, rate_hz: float, fail_rate: float = 0.0):
 def drain(events: queue.Queue) -> list[dict]:
     out = []
     while not events.empty():
-        out.append(events.get_nowait())
+        out.append(events.get_nowait().to_dict())
     return out
 
 

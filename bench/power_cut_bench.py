@@ -164,7 +164,7 @@ def check_after_kill(data: str, child: Child, killed_at: float, prev_max_id: int
 
 def check_recovered(data: str, upto_id: int, tally: Tally) -> None:
     """Sets up to `upto_id` are all ended; the interrupted ones' traces are whole."""
-    from device.store.recorder import PARTIAL, count_samples
+    from device.store.gztrace import PARTIAL, count_samples
     conn = _ro(os.path.join(data, "smartdowel.db"))
     try:
         for r in conn.execute("SELECT * FROM sets WHERE id <= ? ORDER BY id", (upto_id,)):

@@ -27,7 +27,7 @@ import pygame  # noqa: E402
 from device.app.sampler import JitterStats, Sampler  # noqa: E402
 from device.view.model import ViewModel  # noqa: E402
 from ui.display import Display  # noqa: E402
-from ui.examples import examples, run_set  # noqa: E402
+from device.cli.examples import examples, run_set  # noqa: E402
 from ui.render import render  # noqa: E402
 
 SIZE = (480, 320)

@@ -19,7 +19,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from drivers.errors import SensorError, bus_lock, i2c_call
+from drivers.i2c import SensorError, bus_lock, i2c_call, to_signed16
 
 SENSOR = "ads1115"
 
@@ -77,12 +77,6 @@ def dr_code(rate_sps: int) -> int:
     if isinstance(rate_sps, bool) or rate_sps not in DR_CODES:
         raise ValueError(f"ADS1115 rate_sps={rate_sps!r} is not one of {sorted(DR_CODES)}")
     return DR_CODES[rate_sps]
-
-
-def to_signed16(msb: int, lsb: int) -> int:
-    """Two big-endian bytes as a two's-complement integer."""
-    value = (msb << 8) | lsb
-    return value - 0x10000 if value & 0x8000 else value
 
 
 class ADS1115:
@@ -150,6 +144,13 @@ class ADS1115:
         word = self.config_word(channel)
         with self._lock:
             return self._convert(word)
+
+    def probe(self) -> int:
+        """The config register as the chip answers it (it has no ID register: answering is the probe).
+
+        Raises SensorError when nothing answers at the address."""
+        with self._lock:
+            return self._read_register(POINTER_CONFIG)
 
     def config_word(self, channel: int) -> int:
         """The config that starts a single-shot conversion of AIN`channel`."""

@@ -14,7 +14,7 @@ import threading
 import time
 from typing import Any, Callable, NamedTuple
 
-from drivers.errors import SensorError, bus_lock, i2c_call
+from drivers.i2c import SensorError, bus_lock, i2c_call, to_signed16
 
 SENSOR = "mpu6050"
 
@@ -53,12 +53,6 @@ class ImuReading(NamedTuple):
     gx: float
     gy: float
     gz: float
-
-
-def to_signed16(msb: int, lsb: int) -> int:
-    """Two big-endian bytes as a two's-complement integer."""
-    value = (msb << 8) | lsb
-    return value - 0x10000 if value & 0x8000 else value
 
 
 def _choice(name: str, value: int, table: dict[int, Any]) -> Any:

@@ -817,4 +817,9 @@ PRESETS: dict[str, Scenario] = {
     "demo": Scenario(family="demo", reps=8, faults=3, jitter=0.05, glitches_per_min=4.0, loop=True),
     # A person plays the athlete (keys lift contacts, arrows tilt): no scripted reps, never removed.
     "manual": Scenario(family="manual", reps=0, faults=0, dips=0, remove=False),
+    # The example screens: a clean-looking set with one sacrum and one head loss at known reps.
+    "screens": Scenario(family="screens", seed=7, reps=6, dips=0, glitches_per_min=0.0, jitter=0.02,
+                        depth_deg=(50.0, 70.0), descent_s=(1.1, 1.4), bottom_s=(0.3, 0.5),
+                        faults=(FaultSpec("sacrum", 3, "bottom", ramp_s=0.2, hold_s=1.5),
+                                FaultSpec("head", 5, "descent", ramp_s=0.25, hold_s=1.0))),
 }

@@ -12,6 +12,7 @@ from typing import Callable, Iterable
 
 import pytest
 
+from device.core.events import Event, parse_event
 from device.core.signal import Sample, SignalChain
 
 CHAIN = SignalChain()
@@ -103,12 +104,18 @@ def make_samples(shapes: dict[str, Shape], duration: float, rate: float = 100.0,
 
 
 def run(samples: Iterable[Sample], chain: SignalChain = CHAIN, cfg=None) -> list[dict]:
+    """The detector's events over `samples`, as the objects of their event lines."""
     from device.core.detector import Detector
     d = Detector(chain, cfg)
     events: list[dict] = []
     for s in samples:
-        events.extend(d.feed(s))
+        events.extend(e.to_dict() for e in d.feed(s))
     return events
+
+
+def ev(line: dict) -> Event:
+    """An event from the object of its line (tests write events as the log shows them)."""
+    return parse_event(line)
 
 
 def of_type(events: list[dict], kind: str) -> list[dict]:

@@ -15,7 +15,7 @@ from gpiozero.pins.mock import MockFactory, MockSPIDevice
 from hypothesis import given, settings, strategies as st
 
 from drivers.ads1115 import ADS1115, to_signed16
-from drivers.errors import SensorError
+from drivers.i2c import SensorError
 from drivers.fake_ads1115 import FakeADS1115Bus, FakeClock
 from drivers.mcp3008 import MCP3008Reader
 

@@ -11,7 +11,7 @@ import time
 import pytest
 from gpiozero.pins.mock import MockFactory, MockPin, MockPWMPin
 
-from device.core.cues import DEFAULT_PATTERNS, Pattern
+from device.core.patterns import DEFAULT_PATTERNS, Pattern
 from drivers.buzzer import BuzzerPlayer
 
 TOL_S = 0.015  # scheduling slack of a loaded CI machine

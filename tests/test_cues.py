@@ -8,34 +8,34 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from device.core.cues import (CONTACT_CUE_MAX_S, CONTACT_NAMES, DEFAULT_PATTERNS, PATTERN_NAMES,
-                         CuePolicy, Note, Pattern, patterns_from_config)
+from device.core.patterns import CONTACT_CUE_MAX_S, CONTACT_NAMES, DEFAULT_PATTERNS, PATTERN_NAMES, Note, Pattern, patterns_from_config
+from device.core.cues import CuePolicy, CuesConfig
+from device.core.events import ContactLost, ContactRestored, Event, RepCompleted, RepStarted
+from conftest import ev
 
 
 # -- helpers -----------------------------------------------------------------------------
 
 
-def lost(t: float, contact: str, rep: int | None = None) -> dict:
-    e = {"t": t, "type": "contact_lost", "contact": contact, "cause": "x"}
-    if rep is not None:
-        e["rep"] = rep
-    return e
+def policy(seed: int = 0, **settings) -> CuePolicy:
+    """A policy with these cue settings (the config's [cues] keys)."""
+    return CuePolicy(CuesConfig(**settings), seed=seed)
 
 
-def restored(t: float, contact: str, rep: int | None = None) -> dict:
-    e = {"t": t, "type": "contact_restored", "contact": contact}
-    if rep is not None:
-        e["rep"] = rep
-    return e
+def lost(t: float, contact: str, rep: int | None = None) -> Event:
+    return ContactLost(t, contact, "x", rep=rep)
 
 
-def rep_started(t: float, rep: int) -> dict:
-    return {"t": t, "type": "rep_started", "rep": rep}
+def restored(t: float, contact: str, rep: int | None = None) -> Event:
+    return ContactRestored(t, contact, rep=rep)
 
 
-def rep_completed(t: float, rep: int, faults: Sequence[str] = ()) -> dict:
-    return {"t": t, "type": "rep_completed", "rep": rep, "depth_deg": 70.0,
-            "duration_s": 2.0, "faults": list(faults)}
+def rep_started(t: float, rep: int) -> Event:
+    return RepStarted(t, rep=rep)
+
+
+def rep_completed(t: float, rep: int, faults: Sequence[str] = ()) -> Event:
+    return RepCompleted(t, rep=rep, depth_deg=70.0, duration_s=2.0, faults=tuple(faults))
 
 
 def faulty_reps(policy: CuePolicy, reps: int, contact: str = "sacrum") -> list[bool]:
@@ -158,7 +158,7 @@ def test_config_errors_name_the_bad_key_or_value(config, words):
 
 
 def test_every_schedule_cues_each_contact_once_per_rep():
-    p = CuePolicy()
+    p = policy()
     assert p.on_event(rep_started(1.0, 1)) is None
     assert p.on_event(lost(1.2, "head", 1)) == "head"
     assert p.on_event(restored(1.4, "head", 1)) is None
@@ -173,7 +173,7 @@ def test_every_schedule_cues_each_contact_once_per_rep():
 
 
 def test_loss_outside_a_rep_cues_once_until_restored_and_lost_again():
-    p = CuePolicy()
+    p = policy()
     assert p.on_event(lost(1.0, "upper_back")) == "upper_back"
     assert p.on_event(lost(1.1, "upper_back")) is None  # duplicate, never restored
     assert p.on_event(restored(1.5, "upper_back")) is None
@@ -181,7 +181,7 @@ def test_loss_outside_a_rep_cues_once_until_restored_and_lost_again():
 
 
 def test_loss_still_held_when_a_rep_starts_is_not_cued_again():
-    p = CuePolicy()
+    p = policy()
     assert p.on_event(lost(1.0, "head")) == "head"
     p.on_event(rep_started(1.5, 1))
     assert p.on_event(restored(1.8, "head", 1)) is None
@@ -189,19 +189,19 @@ def test_loss_still_held_when_a_rep_starts_is_not_cued_again():
 
 
 def test_ready_and_sensor_fault_cues():
-    p = CuePolicy()
-    assert p.on_event({"t": 1.0, "type": "ready"}) == "ready"
+    p = policy()
+    assert p.on_event(ev({"t": 1.0, "type": "ready"})) == "ready"
     fault = {"t": 2.0, "type": "sensor_fault", "contact": "head", "reason": "shorted"}
-    assert p.on_event(fault) == "sensor_fault"
-    assert p.on_event(dict(fault, t=2.5)) is None  # the same broken part is not news
-    assert p.on_event(dict(fault, contact="sacrum")) == "sensor_fault"
-    assert p.on_event({"t": 9.0, "type": "dowel_removed"}) is None
-    assert p.on_event({"t": 9.5, "type": "ready"}) == "ready"
-    assert p.on_event(dict(fault, t=10.0)) == "sensor_fault"  # after a new ready, again
+    assert p.on_event(ev(fault)) == "sensor_fault"
+    assert p.on_event(ev(dict(fault, t=2.5))) is None  # the same broken part is not news
+    assert p.on_event(ev(dict(fault, contact="sacrum"))) == "sensor_fault"
+    assert p.on_event(ev({"t": 9.0, "type": "dowel_removed"})) is None
+    assert p.on_event(ev({"t": 9.5, "type": "ready"})) == "ready"
+    assert p.on_event(ev(dict(fault, t=10.0))) == "sensor_fault"  # after a new ready, again
 
 
 def test_clean_rep_chime_is_off_by_default():
-    off, on = CuePolicy(), CuePolicy(clean_rep_chime=True)
+    off, on = policy(), policy(clean_rep_chime=True)
     for p in (off, on):
         p.on_event(rep_started(1.0, 1))
     assert off.on_event(rep_completed(2.0, 1)) is None
@@ -211,32 +211,31 @@ def test_clean_rep_chime_is_off_by_default():
 
 
 @pytest.mark.parametrize("event", [
-    {}, {"type": "nonsense"}, {"type": "contact_lost"},
-    {"type": "contact_lost", "contact": "knee", "t": 1.0},
-    {"type": "contact_restored", "contact": "head"}, {"type": "rep_completed"},
+    Event(1.0), ContactLost(1.0, "knee", "x"), ContactRestored(1.0, "head"), RepCompleted(1.0),
+    ev({"t": 1.0, "type": "sensor_ok", "sensor": "imu"}),
 ])
 def test_odd_events_never_raise(event):
-    assert CuePolicy(schedule="bandwidth").on_event(event) is None
+    assert policy(schedule="bandwidth").on_event(event) is None
 
 
 # -- mute --------------------------------------------------------------------------------
 
 
 def test_mute_silences_everything_and_counts_it():
-    p = CuePolicy(mute=True, clean_rep_chime=True)
-    events = [{"t": 0.5, "type": "ready"}, rep_started(1.0, 1), lost(1.2, "head", 1),
-              rep_completed(2.0, 1), {"t": 3.0, "type": "sensor_fault", "contact": "head",
-                                      "reason": "open"}]
+    p = policy(mute=True, clean_rep_chime=True)
+    events = [ev({"t": 0.5, "type": "ready"}), rep_started(1.0, 1), lost(1.2, "head", 1),
+              rep_completed(2.0, 1), ev({"t": 3.0, "type": "sensor_fault", "contact": "head",
+                                         "reason": "open"})]
     assert [p.on_event(e) for e in events] == [None] * 5
     assert p.stats["suppressed"] == {"mute": 4}
     assert p.stats["cued_total"] == 0
 
 
-def test_toggle_mute_resumes_cues():
-    p = CuePolicy()
-    assert p.toggle_mute() is True
+def test_unmute_resumes_cues():
+    p = policy()
+    p.set_mute(True)
     assert p.on_event(lost(1.0, "sacrum")) is None
-    assert p.toggle_mute() is False
+    p.set_mute(False)
     p.on_event(restored(1.5, "sacrum"))
     assert p.on_event(lost(2.0, "sacrum")) == "sacrum"
 
@@ -245,7 +244,7 @@ def test_toggle_mute_resumes_cues():
 
 
 def test_faded_thins_cues_over_the_session():
-    p = CuePolicy(schedule="faded", faded_start=1.0, faded_end=0.2, faded_over_reps=30)
+    p = policy(schedule="faded", faded_start=1.0, faded_end=0.2, faded_over_reps=30)
     cued = faulty_reps(p, 60)
     assert all(cued[:3])  # full feedback at the start
     first, last = sum(cued[:10]), sum(cued[-20:])
@@ -254,7 +253,7 @@ def test_faded_thins_cues_over_the_session():
 
 
 def test_faded_is_deterministic_for_a_seed():
-    runs = [faulty_reps(CuePolicy(schedule="faded", seed=s), 40) for s in (7, 7, 8)]
+    runs = [faulty_reps(policy(schedule="faded", seed=s), 40) for s in (7, 7, 8)]
     assert runs[0] == runs[1]
     assert sum(runs[0]) - sum(runs[2]) in (-1, 0, 1)
 
@@ -263,7 +262,7 @@ def test_faded_is_deterministic_for_a_seed():
 @given(seed=st.integers(0, 2**32), start=st.floats(0.0, 1.0), end=st.floats(0.0, 1.0),
        over=st.integers(1, 50))
 def test_faded_share_follows_the_schedule_within_one_rep(seed, start, end, over):
-    p = CuePolicy(schedule="faded", faded_start=start, faded_end=end,
+    p = policy(schedule="faded", faded_start=start, faded_end=end,
                   faded_over_reps=over, seed=seed)
     cued = faulty_reps(p, 60)
     expected = 0.0
@@ -273,14 +272,14 @@ def test_faded_share_follows_the_schedule_within_one_rep(seed, start, end, over)
 
 
 def test_faded_schedule_shape():
-    p = CuePolicy(schedule="faded", faded_start=1.0, faded_end=0.2, faded_over_reps=5)
+    p = policy(schedule="faded", faded_start=1.0, faded_end=0.2, faded_over_reps=5)
     assert [round(p.feedback_share(n), 2) for n in range(1, 8)] == \
         [1.0, 0.8, 0.6, 0.4, 0.2, 0.2, 0.2]
 
 
 def test_faded_without_reps_thins_each_loss():
     """No IMU, no reps: each loss is a trial of its own."""
-    p = CuePolicy(schedule="faded", faded_start=0.5, faded_end=0.5)
+    p = policy(schedule="faded", faded_start=0.5, faded_end=0.5)
     cued = []
     for i in range(20):
         cued.append(p.on_event(lost(i, "head")) == "head")
@@ -289,7 +288,7 @@ def test_faded_without_reps_thins_each_loss():
 
 
 def test_faded_also_thins_the_clean_rep_chime_and_reset_session_restarts():
-    p = CuePolicy(schedule="faded", faded_start=0.0, faded_end=0.0, clean_rep_chime=True)
+    p = policy(schedule="faded", faded_start=0.0, faded_end=0.0, clean_rep_chime=True)
     p.on_event(rep_started(1.0, 1))
     assert p.on_event(rep_completed(2.0, 1)) is None
     p.set_schedule("faded", faded_start=1.0)
@@ -302,7 +301,7 @@ def test_faded_also_thins_the_clean_rep_chime_and_reset_session_restarts():
 
 
 def test_bandwidth_cues_only_long_losses_late_and_once():
-    p = CuePolicy(schedule="bandwidth", bandwidth_s=0.5)
+    p = policy(schedule="bandwidth", bandwidth_s=0.5)
     p.on_event(rep_started(1.0, 1))
     assert p.on_event(lost(1.2, "sacrum", 1)) is None  # decided later
     assert p.poll(1.5) is None
@@ -314,7 +313,7 @@ def test_bandwidth_cues_only_long_losses_late_and_once():
 
 
 def test_bandwidth_ignores_short_losses():
-    p = CuePolicy(schedule="bandwidth", bandwidth_s=0.5)
+    p = policy(schedule="bandwidth", bandwidth_s=0.5)
     assert p.on_event(lost(1.0, "head")) is None
     assert p.poll(1.3) is None
     assert p.on_event(restored(1.4, "head")) is None
@@ -323,7 +322,7 @@ def test_bandwidth_ignores_short_losses():
 
 
 def test_bandwidth_short_loss_leaves_the_rep_open_for_a_long_one():
-    p = CuePolicy(schedule="bandwidth", bandwidth_s=0.3)
+    p = policy(schedule="bandwidth", bandwidth_s=0.3)
     p.on_event(rep_started(1.0, 1))
     p.on_event(lost(1.1, "head", 1))
     p.on_event(restored(1.2, "head", 1))
@@ -332,32 +331,32 @@ def test_bandwidth_short_loss_leaves_the_rep_open_for_a_long_one():
 
 
 def test_bandwidth_loss_restored_after_the_band_without_poll_still_cues():
-    p = CuePolicy(schedule="bandwidth", bandwidth_s=0.5)
+    p = policy(schedule="bandwidth", bandwidth_s=0.5)
     p.on_event(lost(1.0, "upper_back"))
     assert p.on_event(restored(1.6, "upper_back")) == "upper_back"
 
 
 def test_bandwidth_poll_returns_due_losses_oldest_first():
-    p = CuePolicy(schedule="bandwidth", bandwidth_s=0.2)
+    p = policy(schedule="bandwidth", bandwidth_s=0.2)
     p.on_event(lost(1.05, "head"))
     p.on_event(lost(1.0, "sacrum"))
     assert [p.poll(2.0), p.poll(2.0), p.poll(2.0)] == ["sacrum", "head", None]
 
 
 def test_bandwidth_mute_and_dowel_removed():
-    p = CuePolicy(schedule="bandwidth", bandwidth_s=0.2)
+    p = policy(schedule="bandwidth", bandwidth_s=0.2)
     p.on_event(lost(1.0, "head"))
-    p.mute = True
+    p.set_mute(True)
     assert p.poll(1.5) is None
-    p.mute = False
+    p.set_mute(False)
     p.on_event(lost(2.0, "sacrum"))
-    p.on_event({"t": 2.1, "type": "dowel_removed"})
+    p.on_event(ev({"t": 2.1, "type": "dowel_removed"}))
     assert p.poll(3.0) is None
     assert p.stats["suppressed"] == {"mute": 1, "dowel_removed": 1}
 
 
 def test_bandwidth_zero_cues_at_the_first_poll():
-    p = CuePolicy(schedule="bandwidth")
+    p = policy(schedule="bandwidth", bandwidth_s=0.0)
     assert p.on_event(lost(1.0, "head")) is None
     assert p.poll(1.0) == "head"
 
@@ -366,8 +365,8 @@ def test_bandwidth_zero_cues_at_the_first_poll():
 
 
 def test_retention_is_silent_feedback_but_the_box_still_says_ready():
-    p = CuePolicy(schedule="retention", clean_rep_chime=True)
-    assert p.on_event({"t": 0.5, "type": "ready"}) == "ready"
+    p = policy(schedule="retention", clean_rep_chime=True)
+    assert p.on_event(ev({"t": 0.5, "type": "ready"})) == "ready"
     assert faulty_reps(p, 5) == [False] * 5
     p.on_event(rep_started(30.0, 6))
     assert p.on_event(rep_completed(31.0, 6)) is None
@@ -379,7 +378,7 @@ def test_retention_is_silent_feedback_but_the_box_still_says_ready():
 
 
 def test_set_schedule_switches_and_drops_pending_bandwidth_losses():
-    p = CuePolicy(schedule="bandwidth", bandwidth_s=1.0)
+    p = policy(schedule="bandwidth", bandwidth_s=1.0)
     p.on_event(lost(1.0, "head"))
     p.set_schedule("every")
     assert p.poll(5.0) is None
@@ -397,20 +396,19 @@ def test_set_schedule_switches_and_drops_pending_bandwidth_losses():
     ({"faded_over_reps": 0}, "faded_over_reps"),
     ({"bandwidth_s": -1.0}, "bandwidth_s"),
     ({"bandwidth_s": float("nan")}, "bandwidth_s"),
-    ({"seed": "x"}, "seed"),
 ])
 def test_policy_rejects_bad_settings(kwargs, words):
     with pytest.raises(ValueError, match=words):
-        CuePolicy(**kwargs)
+        policy(**kwargs)
 
 
 def test_set_schedule_rejects_unknown_parameters():
     with pytest.raises(ValueError, match="unknown schedule parameter 'bandwidth'"):
-        CuePolicy().set_schedule("bandwidth", bandwidth=0.3)
+        policy().set_schedule("bandwidth", bandwidth=0.3)
 
 
 def test_stats_is_a_copy():
-    p = CuePolicy()
+    p = policy()
     p.on_event(lost(1.0, "head"))
     p.stats["cued"]["head"] = 99
     assert p.stats == {"cued": {"head": 1}, "suppressed": {}, "cued_total": 1,

@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 import random
 
-from device.store.recorder import TraceFile
+from device.store.gztrace import TraceFile
 from device.core.signal import Sample, SignalChain
 from device.store.store import Store
 

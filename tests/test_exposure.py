@@ -216,7 +216,7 @@ def test_a_stick_is_read_for_athletes_csv_only(tmp_path, stick, monkeypatch):
     hw = build_sim(cfg, "manual", seed=4)
     out = Lines()
     app = Appliance(cfg, hw, out=out)
-    app.sticks.mounts_file = str(mounts)
+    app.sticks.watcher.mounts_file = str(mounts)
 
     class InProcessExport:  # the export job's child process, run here so the spy sees its opens
         def __init__(self, data_dir, dest, all_sets=False):
@@ -229,20 +229,20 @@ def test_a_stick_is_read_for_athletes_csv_only(tmp_path, stick, monkeypatch):
                 self.result = export_mod.export(store, self.dest, workers=0)
             self.done = self.ok = True
             return self
-    monkeypatch.setattr(export_mod, "ExportJob", InProcessExport)
+    monkeypatch.setattr("device.app.sticks.ExportJob", InProcessExport)
     spy = OpenSpy(str(stick_dir))
     try:
-        sticks = app.sticks.poll()
+        sticks = app.sticks.watcher.poll()
         assert [s.mountpoint for s in sticks] == [str(stick_dir)]
         spy.install(monkeypatch)
-        app._stick_arrived(sticks[0])
+        app.sticks.arrived(sticks[0])
         monkeypatch.undo()
     finally:
         app.shutdown()
     reads = spy.reads()
     assert reads and {os.path.basename(p) for p, _ in reads} == {"athletes.csv"}, reads
     assert "athletes_imported" in " ".join(out.lines)
-    assert app.export_job is not None and app.export_job.ok
+    assert app.sticks.job is not None and app.sticks.job.ok
     exported = [p for p in stick_dir.iterdir() if p.name.startswith("smartdowel-export-")
                 and not p.name.endswith(".partial")]
     assert len(exported) == 1 and (exported[0] / "MANIFEST.sha256").exists()
@@ -258,7 +258,7 @@ def test_a_big_athletes_csv_is_not_read(tmp_path, stick, monkeypatch):
     hw = build_sim(cfg, "manual", seed=4)
     out = Lines()
     app = Appliance(cfg, hw, out=out)
-    monkeypatch.setattr(app, "_start_export", lambda mountpoint: None)
+    monkeypatch.setattr(app.sticks, "start", lambda mountpoint: None)
     real_read = os.read
     sizes = []
 
@@ -267,7 +267,7 @@ def test_a_big_athletes_csv_is_not_read(tmp_path, stick, monkeypatch):
         return real_read(fd, n)
     try:
         monkeypatch.setattr(os, "read", spy_read)
-        app._stick_arrived(Stick(str(stick_dir), "/dev/sda1", "vfat", False))
+        app.sticks.arrived(Stick(str(stick_dir), "/dev/sda1", "vfat", False))
         monkeypatch.undo()
     finally:
         app.shutdown()

@@ -11,10 +11,12 @@ import pytest
 
 from device.app.appliance import Appliance
 from device.app.config import Config, parse_config
-from device.core.cues import CuePolicy, DEFAULT_PATTERNS
+from device.core.patterns import DEFAULT_PATTERNS
+from device.core.cues import CuePolicy
 from device.core.detector import Detector
 from device.app.hardware import build_sim, choose
 from device.app.live import LiveLoop
+from device.view.navigation import ChangeSetting, ToggleSet
 from device.core.signal import SignalChain
 from conftest import fall, make_samples, with_placement
 
@@ -33,7 +35,7 @@ def test_live_loop_cues_each_loss_once_and_passes_every_event_on():
     live = LiveLoop(Detector(SignalChain()), CuePolicy(), DEFAULT_PATTERNS, player, out)
     for s in make_samples(with_placement({"sacrum": fall(4.0, 0.2, 0.5), "head": fall(6.0, 0.1, 0.4)}), 8.0):
         live.on_sample(s)
-    events = [out.get_nowait() for _ in range(out.qsize())]
+    events = [out.get_nowait().to_dict() for _ in range(out.qsize())]
     cued = [e["cue"] for e in events if "cue" in e]
     assert cued == ["ready", "sacrum", "head"]
     assert player.played == [DEFAULT_PATTERNS[n] for n in cued]
@@ -52,7 +54,7 @@ def test_commands_run_between_samples_on_the_sampler_thread():
     live.request(lambda d, t: d.start_set(t))
     for s in samples[450:]:
         live.on_sample(s)
-    types = [out.get_nowait()["type"] for _ in range(out.qsize())]
+    types = [out.get_nowait().TYPE for _ in range(out.qsize())]
     assert types == ["calibrating", "ready", "set_ended", "calibrating", "ready"]
 
 
@@ -143,8 +145,8 @@ def test_appliance_with_a_screen_draws_frames_and_applies_menu_settings():
     cfg = parse_config("[sampler]\nrate_hz = 100\n", "test")
     hw = build_sim(cfg, "manual", seed=3)
     app = Appliance(cfg, hw, out=Lines(), display=Display(size=(480, 320), headless=True))
-    threading.Timer(0.5, app.submit, [{"do": "setting", "key": "mute", "value": True}]).start()
-    threading.Timer(0.6, app.submit, [{"do": "setting", "key": "sensitivity", "value": "high"}]).start()
+    threading.Timer(0.5, app.submit, [ChangeSetting("mute", True)]).start()
+    threading.Timer(0.6, app.submit, [ChangeSetting("sensitivity", "high")]).start()
     app.run(duration=3.0)  # the screen belongs to the thread that made it: this one
     assert app.policy.mute is True
     assert {k.cfg.lost_ratio for k in app.detector.contacts} == {0.16}
@@ -164,7 +166,7 @@ def test_sets_are_recorded_and_a_stick_gets_them(tmp_path, monkeypatch):
     hw = build_sim(cfg, "manual", seed=4)
     out = Lines()
     app = Appliance(cfg, hw, out=out)
-    app.sticks.mounts_file = str(mounts)
+    app.sticks.watcher.mounts_file = str(mounts)
 
     def scenario():
         time.sleep(3.5)
@@ -172,13 +174,13 @@ def test_sets_are_recorded_and_a_stick_gets_them(tmp_path, monkeypatch):
         time.sleep(0.8)
         hw.dowel.lift("sacrum", False)
         time.sleep(0.6)
-        app.submit({"do": "toggle_set"})  # button A: the set ends and is saved
+        app.submit(ToggleSet())  # button A: the set ends and is saved
         time.sleep(0.5)
         mounts.write_text(f"/dev/sda1 {stick} vfat rw,nosuid,nodev,noexec 0 0\n")
     threading.Thread(target=scenario, daemon=True).start()
     deadline = time.monotonic() + 20
     app.run(duration=9.0)
-    while app.export_job is not None and time.monotonic() < deadline:  # pragma: no cover - slow disk
+    while app.sticks.job is not None and time.monotonic() < deadline:  # pragma: no cover - slow disk
         app.step(0.1)
     events = out.events()
     kinds = [e["type"] for e in events]

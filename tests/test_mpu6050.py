@@ -6,7 +6,7 @@ import math
 import pytest
 
 from drivers.ads1115 import ADS1115
-from drivers.errors import SensorError
+from drivers.i2c import SensorError
 from drivers.fake_mpu6050 import FakeMPU6050Bus
 from drivers.mpu6050 import (ACCEL_CONFIG, CONFIG, GYRO_CONFIG, MPU6050, PWR_MGMT_1,
                              SMPLRT_DIV, ImuReading)

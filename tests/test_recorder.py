@@ -16,10 +16,13 @@ import time
 import pytest
 
 from device.core.detector import Detector
-from device.store.recorder import PARTIAL, SetRecorder, TraceFile, count_samples, finalize_partial, open_trace
-from device.core.signal import CONTACTS, Sample, SignalChain
+from device.store.gztrace import PARTIAL, TraceFile, count_samples, finalize_partial, open_trace
+from device.store.recorder import SetRecorder
+from device.core.contacts import CONTACTS
+from device.core.signal import Sample, SignalChain
 from device.store.store import Store
 from device.store.trace import TraceReader
+from conftest import ev
 from drivers.simulated_dowel import PRESETS, simulate
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -44,7 +47,7 @@ def simulated_set():
     samples = [Sample(*r) for r in rows]
     det = Detector(chain)
     events = [[e for e in det.feed(s)] for s in samples]  # events[i]: decided by sample i
-    kinds = [e["type"] for evs in events for e in evs]
+    kinds = [e.TYPE for evs in events for e in evs]
     assert kinds.count("ready") == 1 and "dowel_removed" in kinds and "contact_lost" in kinds
     return chain, samples, events
 
@@ -71,7 +74,8 @@ def record(tmp_path, chain, samples, events, order: str = "live", stop_after: in
 
 
 def flat(events):
-    return [e for evs in events for e in evs]
+    """The events as the objects of their lines (what the assertions read)."""
+    return [e.to_dict() for evs in events for e in evs]
 
 
 def test_a_set_is_recorded_as_the_detector_saw_it(tmp_path, simulated_set):
@@ -119,7 +123,7 @@ def test_the_trace_replays_to_the_same_set(tmp_path, simulated_set):
         reader = TraceReader(text, name=path)
         assert reader.chain == chain
         det = Detector(reader.chain)
-        replayed = [e for s in reader for e in det.feed(s)]
+        replayed = [e.to_dict() for s in reader for e in det.feed(s)]
     live = [e for e in flat(events) if e["type"] != "calibrating"]
     t_live = next(e["t"] for e in live if e["type"] == "ready")
     replayed = [e for e in replayed if e["type"] != "calibrating"]
@@ -160,7 +164,7 @@ def test_events_before_their_samples_give_the_same_record(tmp_path, simulated_se
 
 def test_close_mid_set_saves_it_as_interrupted(tmp_path, simulated_set):
     chain, samples, events = simulated_set
-    second = [i for i, evs in enumerate(events) for e in evs if e["type"] == "rep_completed"][1]
+    second = [i for i, evs in enumerate(events) for e in evs if e.TYPE == "rep_completed"][1]
     store = record(tmp_path, chain, samples, events, stop_after=second + 30)
     set_ = store.set_row(1)
     assert set_["end_reason"] == "interrupted" and len(store.reps_of(1)) == 2
@@ -199,15 +203,15 @@ def fake_set(rec: SetRecorder, t0: float, reps: int, end: str = "dowel_removed")
     while t < t0:
         rec.post_sample(Sample(round(t, 4), 9000, 9000, 9000, 3.0))
         t += 0.01
-    rec.post_event({"t": t0, "type": "ready", "standing_deg": 3.0, "baseline_us": {c: 500.0 for c in CONTACTS}})
+    rec.post_event(ev({"t": t0, "type": "ready", "standing_deg": 3.0, "baseline_us": {c: 500.0 for c in CONTACTS}}))
     for rep in range(1, reps + 1):
-        rec.post_event({"t": round(t, 4), "type": "rep_started", "rep": rep})
+        rec.post_event(ev({"t": round(t, 4), "type": "rep_started", "rep": rep}))
         for _ in range(100):
             rec.post_sample(Sample(round(t, 4), 9000, 9000, 9000, 40.0))
             t += 0.01
-        rec.post_event({"t": round(t, 4), "type": "rep_completed", "rep": rep, "depth_deg": 40.0,
-                        "duration_s": 1.0, "descent_s": 0.4, "bottom_s": 0.2, "ascent_s": 0.4, "faults": []})
-    rec.post_event({"t": round(t, 4), "type": end, "reason": "button", "reps": reps})
+        rec.post_event(ev({"t": round(t, 4), "type": "rep_completed", "rep": rep, "depth_deg": 40.0,
+                        "duration_s": 1.0, "descent_s": 0.4, "bottom_s": 0.2, "ascent_s": 0.4, "faults": []}))
+    rec.post_event(ev({"t": round(t, 4), "type": end, "reason": "button", "reps": reps}))
     rec.post_sample(Sample(round(t + 0.01, 4), 0, 0, 0, 3.0))
     return t + 0.01
 
@@ -237,14 +241,14 @@ def test_losses_faults_and_dips_are_kept(tmp_path):
     rec = SetRecorder(store, SignalChain(), clock=Clock())
     for i in range(150):
         rec.post_sample(Sample(i / 100, 9000, 9000, 9000, 3.0))
-    rec.post_event({"t": 1.0, "type": "ready", "baseline_us": {c: 500.0 for c in CONTACTS}})
-    rec.post_event({"t": 1.1, "type": "contact_lost", "contact": "head", "cause": "cervical_flexion"})
-    rec.post_event({"t": 1.2, "type": "sensor_fault", "contact": "sacrum", "reason": "shorted"})
-    rec.post_event({"t": 1.25, "type": "rep_discarded", "rep": 1, "depth_deg": 12.0, "reason": "shallow"})
-    rec.post_event({"t": 1.3, "type": "contact_restored", "contact": "head"})
-    rec.post_event({"t": 1.35, "type": "contact_lost", "contact": "upper_back", "cause": "squatting"})
-    rec.post_event({"t": 1.4, "type": "sensor_fault", "contact": "head", "reason": "open"})
-    rec.post_event({"t": 1.45, "type": "set_ended", "reason": "button", "reps": 0})
+    rec.post_event(ev({"t": 1.0, "type": "ready", "baseline_us": {c: 500.0 for c in CONTACTS}}))
+    rec.post_event(ev({"t": 1.1, "type": "contact_lost", "contact": "head", "cause": "cervical_flexion"}))
+    rec.post_event(ev({"t": 1.2, "type": "sensor_fault", "contact": "sacrum", "reason": "shorted"}))
+    rec.post_event(ev({"t": 1.25, "type": "rep_discarded", "rep": 1, "depth_deg": 12.0, "reason": "shallow"}))
+    rec.post_event(ev({"t": 1.3, "type": "contact_restored", "contact": "head"}))
+    rec.post_event(ev({"t": 1.35, "type": "contact_lost", "contact": "upper_back", "cause": "squatting"}))
+    rec.post_event(ev({"t": 1.4, "type": "sensor_fault", "contact": "head", "reason": "open"}))
+    rec.post_event(ev({"t": 1.45, "type": "set_ended", "reason": "button", "reps": 0}))
     rec.close()
     set_ = store.set_row(1)
     assert (set_["sensor_faults"], set_["dips"], set_["end_reason"]) == ("sacrum:shorted,head:open", 1, "button")
@@ -274,7 +278,7 @@ def test_samples_are_dropped_not_queued_forever_when_far_behind(tmp_path, monkey
     rec = SetRecorder(store, SignalChain(), clock=Clock())
     rec.sync()
     blocker.execute("BEGIN IMMEDIATE")
-    rec.post_event({"t": 0.0, "type": "ready"})  # the recorder now waits on the store...
+    rec.post_event(ev({"t": 0.0, "type": "ready"}))  # the recorder now waits on the store...
     time.sleep(0.2)
     for i in range(500):  # ...while samples keep coming
         rec.post_sample(Sample(i / 100, 1, 1, 1, None))
@@ -343,6 +347,7 @@ CRASH_CHILD = textwrap.dedent("""
     import sys, time
     sys.path.insert(0, {root!r})
     from device.store.recorder import SetRecorder
+    from device.core.events import parse_event
     from device.core.signal import Sample, SignalChain
     from device.store.store import Store
     store = Store.open(sys.argv[1])
@@ -350,23 +355,23 @@ CRASH_CHILD = textwrap.dedent("""
     t = 0.0
     for i in range(300):
         rec.post_sample(Sample(round(t, 4), 9000, 9100, 9200, 3.0)); t += 0.01
-    rec.post_event({{"t": round(t, 4), "type": "ready", "standing_deg": 3.0}})
+    rec.post_event(parse_event({{"t": round(t, 4), "type": "ready", "standing_deg": 3.0}}))
     rec.sync()
     print("go", flush=True)
     rep = 0
     while True:
         rep += 1
         start = t
-        rec.post_event({{"t": round(t, 4), "type": "rep_started", "rep": rep}})
+        rec.post_event(parse_event({{"t": round(t, 4), "type": "rep_started", "rep": rep}}))
         for i in range(40):
             rec.post_sample(Sample(round(t, 4), 9000 + i, 9100, 9200 - i, 3.0 + i)); t += 0.01
             if i == 10:
-                rec.post_event({{"t": round(t, 4), "type": "contact_lost", "contact": "sacrum",
-                                "cause": "spinal_flexion", "rep": rep, "phase": "descent"}})
+                rec.post_event(parse_event({{"t": round(t, 4), "type": "contact_lost", "contact": "sacrum",
+                                "cause": "spinal_flexion", "rep": rep, "phase": "descent"}}))
             if i == 20:
-                rec.post_event({{"t": round(t, 4), "type": "contact_restored", "contact": "sacrum", "rep": rep}})
-        rec.post_event({{"t": round(t, 4), "type": "rep_completed", "rep": rep, "depth_deg": 40.0 + rep % 7,
-                        "duration_s": round(t - start, 3), "faults": ["sacrum"]}})
+                rec.post_event(parse_event({{"t": round(t, 4), "type": "contact_restored", "contact": "sacrum", "rep": rep}}))
+        rec.post_event(parse_event({{"t": round(t, 4), "type": "rep_completed", "rep": rep, "depth_deg": 40.0 + rep % 7,
+                        "duration_s": round(t - start, 3), "faults": ["sacrum"]}}))
         time.sleep(0.002)
 """)
 
@@ -410,9 +415,9 @@ def test_a_contact_loss_is_committed_without_waiting_for_the_rep(tmp_path):
     store = Store.open(str(tmp_path))
     rec = SetRecorder(store, SignalChain(), clock=Clock())
     rec.post_sample(Sample(0.0, 9000, 9000, 9000, 3.0))
-    rec.post_event({"t": 0.0, "type": "ready", "standing_deg": 3.0})
-    rec.post_event({"t": 0.5, "type": "contact_lost", "contact": "sacrum", "cause": "spinal_flexion",
-                    "rep": 1, "phase": "descent"})
+    rec.post_event(ev({"t": 0.0, "type": "ready", "standing_deg": 3.0}))
+    rec.post_event(ev({"t": 0.5, "type": "contact_lost", "contact": "sacrum", "cause": "spinal_flexion",
+                    "rep": 1, "phase": "descent"}))
     other = sqlite3.connect(store.path)  # what a power cut would leave: only what is committed
     deadline = time.monotonic() + 3.0
     while time.monotonic() < deadline:

@@ -42,7 +42,7 @@ class Tilt:
 def make(adc_failing=lambda t: False, rate=100.0, tilt=None):
     clock = FakeClock()
     samples, events = [], []
-    s = Sampler(ScriptedADC(clock, adc_failing), tilt, rate, samples.append, events.append,
+    s = Sampler(ScriptedADC(clock, adc_failing), tilt, rate, samples.append, lambda e: events.append(e.to_dict()),
                 clock=clock, sleep=clock.sleep)
     return s, samples, events
 

@@ -14,10 +14,13 @@ import pytest
 
 from device.app.config import Config
 from device.app.hardware import Hardware, build_sim
-from device.selftest import checks as selftest
-from device.selftest.checks import (FAIL, OK, SKIP, WARN, Options, Problem, Result, apply_fault, check_buzzer,
-                             check_clock, check_data_dir, check_screen, draw_test_pattern, quick_check,
-                             run_selftest, summary)
+from device.app.checks import (FAIL, OK, SKIP, WARN, Problem, Result, check_clock, check_data_dir,
+                               quick_check)
+from device.selftest.devices import check_buzzer, check_screen
+from device.selftest.options import Options
+from device.selftest.pads import HumanPresser
+from device.selftest.run import apply_fault, build_real_checked, run_selftest, summary
+from ui.testpattern import draw_test_pattern, show_test_pattern
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -223,29 +226,11 @@ def _read_only_prefix(path: Path) -> list[str] | None:
     return ["unshare", "-m", "sh", "-c", script, "sh"]
 
 
-CLI = """
-import sys
-from device.cli import main as cli
-from device.app.config import ConfigError
-if "selftest" in cli.build_parser().format_help():   # once the lead has wired it in
-    sys.exit(cli.main(sys.argv[1:]))
-import argparse
-from device.selftest.checks import add_subcommand
-p = argparse.ArgumentParser(prog="smartdowel")
-add_subcommand(p.add_subparsers(dest="command", required=True))
-args = p.parse_args(sys.argv[1:])
-try:
-    sys.exit(args.func(args))
-except (ConfigError, cli.UsageError) as exc:
-    print(f"smartdowel: {exc}", file=sys.stderr)
-    sys.exit(2)
-"""
-
-
 def selftest_cli(*args: str, prefix: list[str] = ()) -> subprocess.CompletedProcess:
     env = dict(os.environ, SDL_VIDEODRIVER="dummy", PYGAME_HIDE_SUPPORT_PROMPT="1")
-    return subprocess.run([*prefix, sys.executable, "-c", CLI, "selftest", *args], capture_output=True,
-                          text=True, timeout=60, cwd=REPO, env=env, stdin=subprocess.DEVNULL)
+    return subprocess.run([*prefix, sys.executable, "-m", "device.cli", "selftest", *args],
+                          capture_output=True, text=True, timeout=60, cwd=REPO, env=env,
+                          stdin=subprocess.DEVNULL)
 
 
 def test_cli_passes_on_the_simulator(tmp_path):
@@ -288,7 +273,7 @@ def test_real_board_without_i2c_bus_says_how_to_enable_it(cfg):
     cfg.hardware.pin_factory = "mock"  # no GPIO chip here either; the bus is what is checked
     if Path(f"/dev/i2c-{cfg.hardware.i2c_bus}").exists():
         pytest.skip("this machine has an I2C bus")
-    hw, done = selftest.build_real_checked(cfg)
+    hw, done = build_real_checked(cfg)
     assert hw is None
     assert [r.check for r in done] == ["i2c"]
     assert "dtparam=i2c_arm=on" in done[0].detail and "reboot" in done[0].detail
@@ -343,7 +328,8 @@ def test_test_pattern_fills_any_screen():
 
 def test_screen_on_sdl_dummy_driver_is_drawn_but_not_seen(monkeypatch):
     monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")
-    r = check_screen(Options(headless=False, out=io.StringIO()), simulated=True, show_s=0.0)
+    r = check_screen(Options(headless=False, out=io.StringIO(), show_pattern=show_test_pattern),
+                     simulated=True, show_s=0.0)
     assert r.status == WARN and "nothing to see" in r.detail
     assert check_screen(Options(headless=True), simulated=True).status == SKIP
 
@@ -358,7 +344,7 @@ def test_a_person_is_told_which_pad_to_press(cfg):
     def idle(channel: int) -> None:  # an open FSR: a few counts of offset and noise
         bus.set_input(channel, lambda t: 0.0016 + 0.0002 * ((t * 997) % 1.0))
 
-    class Finger(selftest.HumanPresser):
+    class Finger(HumanPresser):
         def press(self, contact, timeout_s):
             super().press(contact, timeout_s)
             bus.set_counts(channels[contact], 16000)

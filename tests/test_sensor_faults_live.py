@@ -16,13 +16,15 @@ import random
 
 import pytest
 
-from device.core.cues import CuePolicy, DEFAULT_PATTERNS
+from device.core.patterns import DEFAULT_PATTERNS
+from device.core.cues import CuePolicy
 from device.core.detector import Detector
 from device.app.hardware import ImuTilt
 from device.app.live import LiveLoop
 from device.store.recorder import SetRecorder
 from device.app.sampler import Sampler
-from device.core.signal import CONTACTS, SignalChain
+from device.core.contacts import CONTACTS
+from device.core.signal import SignalChain
 from device.store.store import Store
 from drivers.ads1115 import ADS1115
 from drivers.fake_ads1115 import FakeADS1115Bus, FakeClock
@@ -116,7 +118,7 @@ class Rig:
         new = []
         while not self.q.empty():
             e = self.q.get_nowait()
-            new.append(e)
+            new.append(e.to_dict())
             self.recorder.post_event(e)
         self.events.extend(new)
         return new

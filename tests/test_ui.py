@@ -13,7 +13,7 @@ import pytest  # noqa: E402
 from device.view.model import FAULT, IN_CONTACT, LOST, WAITING, ViewModel  # noqa: E402
 from ui import theme  # noqa: E402
 from ui.draw import HALO  # noqa: E402
-from ui.examples import examples  # noqa: E402
+from device.cli.examples import examples  # noqa: E402
 from ui.render import RENDERERS, render  # noqa: E402
 
 SIZES = [(320, 240), (480, 272), (480, 320), (800, 480), (640, 480), (1024, 600)]

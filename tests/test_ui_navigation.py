@@ -10,13 +10,17 @@ os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 import pygame  # noqa: E402
 import pytest  # noqa: E402
 
-from device.view.model import (MenuState, Settings, ViewModel, ViewModelBuilder)  # noqa: E402
+from conftest import ev  # noqa: E402
+from device.app.simkeys import SimKeys  # noqa: E402
+from device.core.settings import LiveSettings as Settings  # noqa: E402
+from device.view.builder import ViewModelBuilder  # noqa: E402
+from device.view.model import MenuState, ViewModel  # noqa: E402
+from device.view.navigation import (MENU_ITEMS, SETTINGS_ITEMS, ChangeSetting, LoadHistory,  # noqa: E402
+                                    PickAthlete, StartExport, ToggleSet, press, step)
 from ui.display import Display, choose_driver  # noqa: E402
-from ui.keys import KEY_WORDS, SimKeys, word_for  # noqa: E402
-from ui.menus import MENU_ITEMS, SETTINGS_ITEMS  # noqa: E402
-from device.view.navigation import press, step  # noqa: E402
+from ui.keys import KEY_WORDS, word_for  # noqa: E402
 
-TOGGLE = [{"do": "toggle_set"}]
+TOGGLE = [ToggleSet()]
 
 
 def vm_on(screen: str, **kw) -> ViewModel:
@@ -40,7 +44,7 @@ def test_summary_a_dismisses_it_and_starts_the_next_set():
     b = ViewModelBuilder()
     for e in ({"t": 1, "type": "ready"}, {"t": 5, "type": "rep_completed", "rep": 1, "faults": []},
               {"t": 9, "type": "set_ended", "reps": 1}):
-        b.on_event(e)
+        b.on_event(ev(e))
     assert b.build().screen == "summary"
     assert press(b, "a") == TOGGLE
     assert b.build().screen == "place" and b.menu.summary_dismissed == 1
@@ -48,11 +52,11 @@ def test_summary_a_dismisses_it_and_starts_the_next_set():
 
 def test_fault_a_dismisses_that_fault_only():
     b = ViewModelBuilder()
-    b.on_event({"t": 1, "type": "sensor_fault", "contact": "head", "reason": "stuck"})
+    b.on_event(ev({"t": 1, "type": "sensor_fault", "contact": "head", "reason": "stuck"}))
     assert b.build().screen == "fault"
     assert press(b, "a") == []
     assert b.build().screen == "place"
-    b.on_event({"t": 2, "type": "sensor_fault", "contact": "sacrum", "reason": "shorted"})
+    b.on_event(ev({"t": 2, "type": "sensor_fault", "contact": "sacrum", "reason": "shorted"}))
     assert b.build().screen == "fault"  # a new fault is news
 
 
@@ -68,9 +72,9 @@ def test_menu_b_cycles_and_a_opens_each_item():
     for i, (key, _) in enumerate(MENU_ITEMS):
         new, cmds = step(MenuState(screen="menu", cursor=i), "a", vm)
         opened[key] = (new.screen, new.cursor, cmds)
-    assert opened == {"resume": (None, 0, []), "history": ("history", 0, [{"do": "load_history"}]),
+    assert opened == {"resume": (None, 0, []), "history": ("history", 0, [LoadHistory()]),
                       "athletes": ("athletes", 1, []), "settings": ("settings", 0, []),
-                      "export": ("export", 0, [{"do": "export"}])}
+                      "export": ("export", 0, [StartExport()])}
 
 
 def test_settings_cycle_their_values_and_back_returns_to_the_menu():
@@ -80,7 +84,7 @@ def test_settings_cycle_their_values_and_back_returns_to_the_menu():
     for i, key in enumerate(SETTINGS_ITEMS[:-1]):
         menu, cmds = step(MenuState(screen="settings", cursor=i), "a", vm)
         assert menu.screen == "settings"
-        got[cmds[0]["key"]] = cmds[0]["value"]
+        got[cmds[0].key] = cmds[0].value
     assert got == {"schedule": "every", "mute": True, "volume": 0.25, "sensitivity": "low"}
     menu, cmds = step(MenuState(screen="settings", cursor=len(SETTINGS_ITEMS) - 1), "a", vm)
     assert (menu.screen, cmds) == ("menu", []) and MENU_ITEMS[menu.cursor][0] == "settings"
@@ -91,7 +95,7 @@ def test_athlete_picker_chooses_and_closes_the_menu():
     menu, _ = step(MenuState(screen="athletes", cursor=0), "b", vm)
     menu, _ = step(menu, "b", vm)
     menu, cmds = step(menu, "a", vm)
-    assert cmds == [{"do": "athlete", "name": "Jo"}] and menu.screen is None
+    assert cmds == [PickAthlete("Jo")] and menu.screen is None
     empty = vm_on("athletes")
     assert step(MenuState(screen="athletes"), "b", empty)[0].screen == "athletes"
     assert step(MenuState(screen="athletes"), "a", empty)[0].screen == "menu"
@@ -119,14 +123,14 @@ def test_other_words_change_nothing():
 def test_a_full_walk_with_the_builder():
     """B into the menu, down to Settings, mute, back out: the screens the person sees."""
     b = ViewModelBuilder()
-    b.on_event({"t": 1, "type": "ready"})
+    b.on_event(ev({"t": 1, "type": "ready"}))
     screens, commands = [], []
     for word in ["b", "b", "b", "b", "a", "b", "a", "b", "b", "b", "a", "b", "b", "a"]:
         commands += press(b, word)
         screens.append(b.build().screen)
         for cmd in commands:
-            if cmd.get("key") == "mute":
-                b.set_settings(replace(b.build().settings, mute=cmd["value"]))
+            if isinstance(cmd, ChangeSetting) and cmd.key == "mute":
+                b.set_settings(replace(b.build().settings, mute=cmd.value))
         commands = []
     assert screens == ["menu", "menu", "menu", "menu", "settings", "settings", "settings",
                        "settings", "settings", "settings", "menu", "menu", "menu", "live"]

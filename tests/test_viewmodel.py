@@ -5,8 +5,11 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from device.view.model import (CUE_HOLD_S, CUES, FAULT, IN_CONTACT, LOST, SERIES_MAX, WAITING,
-                              MenuState, Settings, ViewModelBuilder, baseline_bar, presence_bar)
+from conftest import ev
+from device.core.settings import LiveSettings as Settings
+from device.view.builder import CUE_HOLD_S, ViewModelBuilder
+from device.view.model import CUES, FAULT, IN_CONTACT, LOST, WAITING, MenuState
+from device.view.setlog import SERIES_MAX, baseline_bar, presence_bar
 
 # The design's event lines for one short set (README "Events").
 RECORDED = [
@@ -73,7 +76,7 @@ class S:
 
 def feed(b: ViewModelBuilder, events) -> None:
     for e in events:
-        b.on_event(e)
+        b.on_event(ev(e))
 
 
 def test_recorded_set_gives_counts_tempo_and_summary():
@@ -106,7 +109,7 @@ def test_cue_words_follow_the_design_table_and_clear_after_the_hold():
     det = FakeDetector(state="ready")
     b.on_tick(8.5, det, S(8.5))
     assert b.build().cue  # still off: the cue stays
-    b.on_event(RECORDED[3])  # restored at 8.61
+    b.on_event(ev(RECORDED[3]))  # restored at 8.61
     b.on_tick(8.61 + CUE_HOLD_S - 0.1, det, S(11.0))
     assert b.build().cue  # held, to be read standing up
     b.on_tick(8.61 + CUE_HOLD_S + 0.01, det, S(11.7))
@@ -117,14 +120,14 @@ def test_a_new_rep_clears_a_cue_whose_contact_is_back():
     b = ViewModelBuilder()
     feed(b, RECORDED[:5])
     assert b.build().cue
-    b.on_event({"t": 10.0, "type": "rep_started", "rep": 2})
+    b.on_event(ev({"t": 10.0, "type": "rep_started", "rep": 2}))
     assert b.build().cue == ""
 
 
 def test_a_contact_still_off_keeps_its_cue_into_the_next_rep():
     b = ViewModelBuilder()
     feed(b, RECORDED[:3])
-    b.on_event({"t": 10.0, "type": "rep_started", "rep": 2})
+    b.on_event(ev({"t": 10.0, "type": "rep_started", "rep": 2}))
     assert b.build().cue_contact == "sacrum"
 
 
@@ -139,16 +142,16 @@ def test_retention_schedule_withholds_the_cue_but_counts_the_loss():
 
 def test_sensor_fault_screen_words_and_recovery():
     b = ViewModelBuilder()
-    b.on_event({"t": 12.0, "type": "sensor_fault", "contact": "head", "reason": "shorted"})
+    b.on_event(ev({"t": 12.0, "type": "sensor_fault", "contact": "head", "reason": "shorted"}))
     vm = b.build()
     assert vm.screen == "fault"
     f = vm.faults[0]
     assert f.label == "Head sensor" and "shorted" == f.reason and "head pad" in f.check
-    b.on_event({"t": 13.0, "type": "sensor_fault", "sensor": "imu", "reason": "OSError"})
+    b.on_event(ev({"t": 13.0, "type": "sensor_fault", "sensor": "imu", "reason": "OSError"}))
     assert {f.sensor for f in b.build().faults} == {"head", "imu"}
     assert "tilt" in b.build().faults[1].label.lower()
-    b.on_event({"t": 14.0, "type": "sensor_ok", "contact": "head"})
-    b.on_event({"t": 14.0, "type": "sensor_ok", "sensor": "imu"})
+    b.on_event(ev({"t": 14.0, "type": "sensor_ok", "contact": "head"}))
+    b.on_event(ev({"t": 14.0, "type": "sensor_ok", "sensor": "imu"}))
     assert b.build().faults == () and b.build().screen == "place"
 
 
@@ -159,11 +162,11 @@ def test_screen_priority_menu_then_fault_then_appliance_then_summary():
     assert b.build().screen == "summary"
     b.set_menu(MenuState(summary_dismissed=1))
     assert b.build().screen == "place"
-    b.on_event({"t": 40.0, "type": "calibrating"})
+    b.on_event(ev({"t": 40.0, "type": "calibrating"}))
     assert b.build().screen == "calibrating"
-    b.on_event({"t": 41.0, "type": "ready"})
+    b.on_event(ev({"t": 41.0, "type": "ready"}))
     assert b.build().screen == "live"
-    b.on_event({"t": 42.0, "type": "sensor_fault", "contact": "sacrum", "reason": "stuck"})
+    b.on_event(ev({"t": 42.0, "type": "sensor_fault", "contact": "sacrum", "reason": "stuck"}))
     assert b.build().screen == "fault"
     b.set_menu(MenuState(screen="settings"))
     assert b.build().screen == "settings"
@@ -174,7 +177,7 @@ def test_screen_priority_menu_then_fault_then_appliance_then_summary():
 def test_a_set_starting_closes_the_menu():
     b = ViewModelBuilder()
     b.set_menu(MenuState(screen="history", cursor=2))
-    b.on_event({"t": 1.0, "type": "ready"})
+    b.on_event(ev({"t": 1.0, "type": "ready"}))
     assert b.build().screen == "live" and b.menu.screen is None
 
 
@@ -232,16 +235,16 @@ def test_steady_scene_builds_the_same_object_and_a_real_change_a_new_one():
 
 def test_an_uneventful_set_has_no_summary_and_losses_outside_a_set_are_ignored():
     b = ViewModelBuilder()
-    b.on_event({"t": 0.0, "type": "ready"})
-    b.on_event({"t": 5.0, "type": "set_ended", "reps": 0})
-    b.on_event({"t": 6.0, "type": "contact_lost", "contact": "head"})
+    b.on_event(ev({"t": 0.0, "type": "ready"}))
+    b.on_event(ev({"t": 5.0, "type": "set_ended", "reps": 0}))
+    b.on_event(ev({"t": 6.0, "type": "contact_lost", "contact": "head"}))
     vm = b.build()
     assert vm.summary is None and vm.screen == "place"
 
 
 def test_series_decimates_and_keeps_the_whole_set():
     b = ViewModelBuilder()
-    b.on_event({"t": 0.0, "type": "ready"})
+    b.on_event(ev({"t": 0.0, "type": "ready"}))
     det = FakeDetector(state="ready")
     for k in det.contacts:
         k.m3 = k.baseline = 3e-4
@@ -249,8 +252,8 @@ def test_series_decimates_and_keeps_the_whole_set():
     for i in range(30000):
         t = i * 0.02
         b.on_tick(t, det, S(t, pitch=4.0))
-    b.on_event({"t": 600.0, "type": "rep_completed", "rep": 1, "depth_deg": 50.0, "faults": []})
-    b.on_event({"t": 600.0, "type": "set_ended", "reps": 1})
+    b.on_event(ev({"t": 600.0, "type": "rep_completed", "rep": 1, "depth_deg": 50.0, "faults": []}))
+    b.on_event(ev({"t": 600.0, "type": "set_ended", "reps": 1}))
     series = b.build().summary.series
     assert SERIES_MAX // 2 <= len(series.t) <= SERIES_MAX
     assert series.t[0] == 0.0 and series.t[-1] > 590.0
@@ -272,9 +275,9 @@ def test_export_state_is_checked():
 
 def test_simulated_set_through_the_real_detector():
     """End to end: simulated athlete -> Detector -> builder; the summary matches the truth."""
-    from ui.examples import SCENARIO, run_set
-    from drivers.simulated_dowel import simulate
-    _, truth = simulate(SCENARIO)
+    from device.app.hardware import simulate_trace
+    from device.cli.examples import SCENARIO, run_set
+    truth = simulate_trace(SCENARIO).truth
     b, got = run_set(wants={})
     s = b.build().summary
     faulty_reps = {f["rep"] for f in truth["faults"]}

@@ -12,13 +12,10 @@ from typing import Any, Mapping, Sequence
 import pygame
 
 from device.view.model import ViewModel
+from device.view.navigation import MENU_ITEMS
 from ui import theme
 from ui.draw import Painter, hints, title
 
-MENU_ITEMS: tuple[tuple[str, str], ...] = (
-    ("resume", "Back"), ("history", "History"), ("athletes", "Athlete"),
-    ("settings", "Settings"), ("export", "Export to USB"))
-SETTINGS_ITEMS: tuple[str, ...] = ("schedule", "mute", "volume", "sensitivity", "back")
 SCHEDULE_WORDS = {"every": "every rep", "faded": "fading", "bandwidth": "big errors only",
                   "retention": "off (test)"}
 

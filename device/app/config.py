@@ -16,7 +16,11 @@ import math
 import os
 import tomllib
 from dataclasses import dataclass, field
+from collections.abc import Mapping
 from typing import Any, get_type_hints
+
+from device.core.cues import CuesConfig
+from device.core.detector import DetectorConfig
 
 DEFAULT_PATH = "/etc/smartdowel/config.toml"
 
@@ -83,36 +87,6 @@ class ButtonsConfig:
 
 
 @dataclass
-class CuesConfig:
-    schedule: str = "every"  # every, faded, bandwidth, retention
-    mute: bool = False
-    clean_rep_chime: bool = False
-    bandwidth_s: float = 0.3
-    faded_start: float = 1.0
-    faded_end: float = 0.2
-    faded_over_reps: int = 30
-    patterns: dict[str, Any] = field(default_factory=dict)  # name -> [[hz, seconds], ...]
-
-    def check(self) -> None:
-        _one_of("cues.schedule", self.schedule, ("every", "faded", "bandwidth", "retention"))
-
-
-@dataclass
-class DetectorSettings:
-    lost_ratio: float = 0.12
-    debounce_s: float = 0.045
-    depth_min_deg: float = 35.0
-    return_deg: float = 15.0
-
-    def check(self) -> None:
-        if not 0.02 <= self.lost_ratio <= 0.5:
-            raise ConfigError(f"detector.lost_ratio: between 0.02 and 0.5, not {self.lost_ratio}")
-        _positive("detector.debounce_s", self.debounce_s)
-        if not self.return_deg < self.depth_min_deg:
-            raise ConfigError("detector.return_deg must be smaller than detector.depth_min_deg")
-
-
-@dataclass
 class DataConfig:
     dir: str = ""  # "" = SMARTDOWEL_DATA, /var/lib/smartdowel for the service, else ~/.local/share/smartdowel
     usb_roots: list[str] = field(default_factory=lambda: ["/media", "/run/media"])
@@ -128,7 +102,7 @@ class Config:
     buzzer: BuzzerConfig = field(default_factory=BuzzerConfig)
     buttons: ButtonsConfig = field(default_factory=ButtonsConfig)
     cues: CuesConfig = field(default_factory=CuesConfig)
-    detector: DetectorSettings = field(default_factory=DetectorSettings)
+    detector: DetectorConfig = field(default_factory=DetectorConfig)
     data: DataConfig = field(default_factory=DataConfig)
     source: str = "defaults"
 
@@ -148,6 +122,12 @@ def _gpio(key: str, pin: int) -> None:
         raise ConfigError(f"{key}: a BCM GPIO number 0..27, not {pin}")
 
 
+# Keys of [detector] from before its thresholds were split into [detector.contact] and
+# [detector.reps]: still read, into the table they now live in.
+_DETECTOR_ALIASES = {"lost_ratio": "contact", "debounce_s": "contact",
+                     "depth_min_deg": "reps", "return_deg": "reps"}
+
+
 def _coerce(key: str, value: Any, kind: Any) -> Any:
     """Check a TOML value against the field's type; ints are welcome where floats are."""
     origin = getattr(kind, "__origin__", kind)
@@ -155,29 +135,61 @@ def _coerce(key: str, value: Any, kind: Any) -> Any:
         if not math.isfinite(value):
             raise ConfigError(f"{key}: expected a finite number, got {value!r}")
         return float(value)
+    if origin is Mapping and isinstance(value, dict):
+        return value
     if origin in (int, str, bool, list, dict) and type(value) is origin:
         if origin is list:
             inner = kind.__args__[0]
             return [_coerce(f"{key}[{i}]", v, inner) for i, v in enumerate(value)]
         return value
     names = {float: "a number", int: "an integer", str: "a string", bool: "true or false",
-             list: "a list", dict: "a table"}
+             list: "a list", dict: "a table", Mapping: "a table"}
     raise ConfigError(f"{key}: expected {names.get(origin, origin)}, got {value!r}")
 
 
-def _fill(obj: Any, table: dict, prefix: str) -> None:
-    hints = get_type_hints(type(obj))
-    known = {f.name for f in dataclasses.fields(obj)}
+def _build(cls: type, table: dict[str, Any], prefix: str) -> Any:
+    """An instance of the dataclass `cls` from a TOML table: every key known, every value checked.
+
+    The dataclass's own defaults fill what the table leaves out (one source of
+    defaults: the classes of the logic that uses them)."""
+    hints = get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls) if f.name != "source"}
+    kwargs: dict[str, Any] = {}
     for key, value in table.items():
-        if key not in known or key == "source":
-            raise ConfigError(f"unknown key {prefix}{key} (known: {', '.join(sorted(known - {'source'}))})")
-        current = getattr(obj, key)
-        if dataclasses.is_dataclass(current):
+        if key not in fields:
+            raise ConfigError(f"unknown key {prefix}{key} (known: {', '.join(sorted(fields))})")
+        kind = hints[key]
+        if dataclasses.is_dataclass(kind):
             if not isinstance(value, dict):
                 raise ConfigError(f"{prefix}{key}: expected a [{prefix}{key}] table")
-            _fill(current, value, f"{prefix}{key}.")
+            kwargs[key] = _build(kind, value, f"{prefix}{key}.")
         else:
-            setattr(obj, key, _coerce(prefix + key, value, hints[key]))
+            kwargs[key] = _coerce(prefix + key, value, kind)
+    try:
+        obj = cls(**kwargs)
+    except ValueError as exc:  # the class's own check of its values
+        raise ConfigError(f"{prefix}{exc}") from None
+    check = getattr(obj, "check", None)
+    if check is not None:
+        check()
+    return obj
+
+
+def _unalias(table: dict[str, Any]) -> dict[str, Any]:
+    """[detector]'s old flat keys moved into the subtables they belong to."""
+    detector = table.get("detector")
+    if not isinstance(detector, dict):
+        return table
+    detector = dict(detector)
+    for key, sub in _DETECTOR_ALIASES.items():
+        if key in detector:
+            inner = detector.get(sub, {})
+            if not isinstance(inner, dict):
+                raise ConfigError(f"detector.{sub}: expected a [detector.{sub}] table")
+            if key in inner:
+                raise ConfigError(f"detector.{key} and detector.{sub}.{key} both given: keep one")
+            detector[sub] = {**inner, key: detector.pop(key)}
+    return {**table, "detector": detector}
 
 
 def parse_config(text: str, path: str) -> Config:
@@ -188,14 +200,11 @@ def parse_config(text: str, path: str) -> Config:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
     except RecursionError:
         raise ConfigError(f"{path}: not valid TOML: values nested too deeply") from None
-    cfg = Config(source=path)
     try:
-        _fill(cfg, table, "")
-        for section in (cfg.hardware, cfg.sampler, cfg.buzzer, cfg.buttons, cfg.cues,
-                        cfg.detector, cfg.data):
-            section.check()
+        cfg: Config = _build(Config, _unalias(table), "")
     except ConfigError as exc:
         raise ConfigError(f"{path}: {exc}") from None
+    cfg.source = path
     return cfg
 
 

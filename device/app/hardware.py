@@ -14,12 +14,22 @@ live path but the wires.
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from device.app.config import Config
-from device.core.signal import SignalChain
+from device.app.sampler import ContactReader, PitchReader
+from device.core.signal import Sample, SignalChain
+from drivers.i2c import SensorError  # pure Python: the one driver name the app's logic catches
+
+if TYPE_CHECKING:
+    from drivers.buttons import Buttons
+    from drivers.buzzer import BuzzerPlayer
+    from drivers.simulated_dowel import SimulatedDowel
+
+__all__ = ["Hardware", "SensorError", "build_real", "build_sim", "buzzer_player", "buttons", "choose"]
 
 BOARD_MODEL = "/proc/device-tree/model"
 
@@ -48,13 +58,14 @@ class Hardware:
     """What the app runs on: an ADC, maybe a tilt source, pins, and how to let go of them."""
 
     kind: str
-    adc: Any
-    tilt: Any
+    adc: ContactReader
+    tilt: PitchReader | None
     chain: SignalChain
-    pin_factory: Any
+    pin_factory: Any  # a gpiozero pin factory
     adc_name: str = "ads1115"
-    dowel: Any = None  # the simulated athlete (keyboard play, demos); None on the real board
+    dowel: SimulatedDowel | None = None  # the simulated athlete (keys, demos); None on the board
     closers: list[Callable[[], None]] = field(default_factory=list)
+    power_off: Callable[[], tuple[bool, str]] | None = None  # logind on the board; None in the simulator
 
     def close(self) -> None:
         """Release buses and pins (SIGTERM, Ctrl-C, end of run). Safe to call twice."""
@@ -133,7 +144,9 @@ def build_real(cfg: Config) -> Hardware:
         imu.probe()
         imu.wake()
         tilt = ImuTilt(imu)
-    return Hardware("real", adc, tilt, chain_of(cfg), factory, adc_name=hw.adc, closers=closers)
+    from drivers.power import power_off
+    return Hardware("real", adc, tilt, chain_of(cfg), factory, adc_name=hw.adc, closers=closers,
+                    power_off=power_off)
 
 
 def build_sim(cfg: Config, scenario: str = "demo", seed: int | None = None,
@@ -144,7 +157,6 @@ def build_sim(cfg: Config, scenario: str = "demo", seed: int | None = None,
     from drivers.fake_mpu6050 import FakeMPU6050Bus
     from drivers.mpu6050 import MPU6050
     from drivers.simulated_dowel import PRESETS, SimulatedDowel
-    import dataclasses
     import time
 
     hw = cfg.hardware
@@ -192,3 +204,50 @@ def build_sim(cfg: Config, scenario: str = "demo", seed: int | None = None,
     factory = pin_factory(cfg, "sim")
     return Hardware("sim", adc, tilt, chain, factory, adc_name="ads1115", dowel=dowel,
                     closers=[factory.close])
+
+
+def buzzer_player(cfg: Config, hw: Hardware, **hooks: Any) -> BuzzerPlayer:
+    """The buzzer on its pin (passive or active, as configured); hooks as BuzzerPlayer takes them."""
+    from drivers.buzzer import BuzzerPlayer
+    return BuzzerPlayer(cfg.buzzer.pin, kind=cfg.buzzer.kind, pin_factory=hw.pin_factory, **hooks)
+
+
+def buttons(cfg: Config, hw: Hardware, post: Callable[[str], None]) -> Buttons:
+    """Buttons A and B; their callbacks only `post` a word ("a", "b", "b_long")."""
+    from drivers.buttons import Buttons
+    b = cfg.buttons
+    return Buttons(b.a_pin, b.b_pin, post, b.long_press_s, pin_factory=hw.pin_factory)
+
+
+# -- the simulated athlete's traces (the `simulate` command, example screens) ------------------
+@dataclass
+class SimulatedTrace:
+    """A trace from the simulated athlete: its samples, what really happened, its signal chain."""
+
+    samples: Iterator[Sample]
+    truth: dict[str, Any]
+    chain: SignalChain
+    has_pitch: bool
+
+
+def scenario_names() -> list[str]:
+    """The simulated athlete's presets."""
+    from drivers.simulated_dowel import PRESETS
+    return sorted(PRESETS)
+
+
+def simulate_trace(scenario: str | Any, **changes: Any) -> SimulatedTrace:
+    """A preset by name (or a Scenario), with fields changed; ValueError naming a bad one."""
+    from drivers.simulated_dowel import PRESETS, simulate
+    if isinstance(scenario, str):
+        if scenario not in PRESETS:
+            raise ValueError(f"unknown scenario {scenario!r} (known: {', '.join(sorted(PRESETS))})")
+        scenario = PRESETS[scenario]
+    try:
+        chosen = dataclasses.replace(scenario, **changes)
+    except TypeError as exc:
+        raise ValueError(str(exc)) from None
+    rows, truth = simulate(chosen)
+    chain = SignalChain(pga_v=chosen.pga_v, vcc_v=chosen.vcc_v, divider_ohm=chosen.divider_ohm,
+                        rate_hz=chosen.rate_hz)
+    return SimulatedTrace((Sample(*row) for row in rows), truth, chain, chosen.imu)

@@ -14,8 +14,12 @@ import queue
 from collections import deque
 from typing import Any, Callable, Mapping, Protocol
 
+from device.app.events import CuePlayed
 from device.core.detector import Detector
+from device.core.events import Event
 from device.core.signal import Sample
+
+Command = Callable[[Detector, float], "list[Event]"]
 
 
 class Player(Protocol):
@@ -23,7 +27,7 @@ class Player(Protocol):
 
 
 class Policy(Protocol):
-    def on_event(self, event: Mapping[str, Any]) -> str | None: ...
+    def on_event(self, event: Event) -> str | None: ...
     def poll(self, t: float) -> str | None: ...
 
 
@@ -31,12 +35,12 @@ class LiveLoop:
     """Glue between the sampler, the detector, the cue policy and the buzzer."""
 
     def __init__(self, detector: Detector, policy: Policy, patterns: Mapping[str, Any],
-                 player: Player | None, out: "queue.Queue[dict]",
+                 player: Player | None, out: "queue.Queue[Event]",
                  on_sample: Callable[[Sample], None] | None = None) -> None:
         self.detector, self.policy, self.patterns = detector, policy, patterns
         self.player, self.out = player, out
         self.extra_on_sample = on_sample
-        self._commands: deque[Callable[[Detector, float], list[dict]]] = deque()
+        self._commands: deque[Command] = deque()
         self.last_sample: Sample | None = None
 
     def on_sample(self, sample: Sample) -> None:
@@ -48,17 +52,17 @@ class LiveLoop:
         due = self.policy.poll(sample.t)
         if due is not None:
             self._play(due)
-            self.out.put({"t": round(sample.t, 4), "type": "cue", "pattern": due, "late": True})
+            self.out.put(CuePlayed(round(sample.t, 4), pattern=due))
         self.last_sample = sample
         if self.extra_on_sample is not None:
             self.extra_on_sample(sample)
 
-    def on_event(self, event: dict) -> None:
+    def on_event(self, event: Event) -> None:
         """An event from the detector or the sampler itself (a chip gone quiet)."""
         name = self.policy.on_event(event)
         if name is not None:
             self._play(name)
-            event = {**event, "cue": name}
+            event = event.with_cue(name)
         self.out.put(event)
 
     def _play(self, name: str) -> None:
@@ -66,7 +70,7 @@ class LiveLoop:
         if pattern is not None and self.player is not None:
             self.player.play(pattern)
 
-    def request(self, command: Callable[[Detector, float], list[dict]]) -> None:
+    def request(self, command: Command) -> None:
         """Run `command(detector, t)` on the sampler's thread before the next sample."""
         self._commands.append(command)
 

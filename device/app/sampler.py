@@ -18,6 +18,7 @@ import time
 from dataclasses import dataclass
 from typing import Callable, Protocol
 
+from device.core.events import Event, SensorFault, SensorOk
 from device.core.signal import Sample
 
 
@@ -66,7 +67,7 @@ class Sampler:
     """
 
     def __init__(self, adc: ContactReader, tilt: PitchReader | None, rate_hz: float,
-                 on_sample: Callable[[Sample], None], on_event: Callable[[dict], None],
+                 on_sample: Callable[[Sample], None], on_event: Callable[[Event], None],
                  channels: tuple[int, int, int] = (0, 1, 2), adc_name: str = "adc",
                  clock: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], None] = time.sleep, window: int = 2048,
@@ -128,15 +129,13 @@ class Sampler:
         if self._down.get(sensor):
             return
         self._down[sensor] = True
-        self.on_event({"t": round(self.clock() - self._t0, 4), "type": "sensor_fault",
-                       "sensor": sensor, "reason": getattr(exc, "reason", type(exc).__name__),
-                       "detail": str(exc)})
+        self.on_event(SensorFault(round(self.clock() - self._t0, 4), sensor=sensor,
+                                  reason=getattr(exc, "reason", type(exc).__name__), detail=str(exc)))
 
     def _ok(self, sensor: str) -> None:
         if self._down.get(sensor):
             self._down[sensor] = False
-            self.on_event({"t": round(self.clock() - self._t0, 4), "type": "sensor_ok",
-                           "sensor": sensor})
+            self.on_event(SensorOk(round(self.clock() - self._t0, 4), sensor=sensor))
 
     # -- the loop ----------------------------------------------------------------------
     def _loop(self, until: float | None) -> None:

@@ -17,9 +17,29 @@ differently; a rep itself raises the pressure to 1.5× standing.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from enum import Enum, StrEnum
 
-IN_CONTACT, LOST, FAULT = "in_contact", "lost", "sensor_fault"
+
+class ContactState(StrEnum):
+    """Where a contact stands; the values are the words the screen and the logs use."""
+
+    IN_CONTACT = "in_contact"
+    LOST = "lost"
+    FAULT = "sensor_fault"
+
+
+class Decision(Enum):
+    """What one sample decided about a contact (`ContactTracker.step`); the reason of a FAULT
+    is the tracker's `fault_reason`."""
+
+    LOST = "lost"
+    RESTORED = "restored"
+    FAULT = "fault"
+    FAULT_CLEARED = "fault_cleared"
+
+
+IN_CONTACT, LOST, FAULT = ContactState.IN_CONTACT, ContactState.LOST, ContactState.FAULT
 
 
 @dataclass(frozen=True)
@@ -46,14 +66,37 @@ class ContactConfig:
     recover_s: float = 0.5  # plausible again this long: the fault clears
     baseline_tau_s: float = 8.0  # slow tracking of the standing baseline
 
+    def __post_init__(self) -> None:
+        if not 0.02 <= self.lost_ratio <= 0.5:
+            raise ValueError(f"lost_ratio: between 0.02 and 0.5, not {self.lost_ratio}")
+        if not self.debounce_s > 0:
+            raise ValueError(f"debounce_s: must be positive, not {self.debounce_s}")
+
+    def with_sensitivity(self, level: str) -> ContactConfig:
+        """The thresholds for the screen's sensitivity setting: a higher one cues a smaller drop.
+
+        Relative to the configured `lost_ratio` (0.08 / 0.12 / 0.16 with the
+        defaults): "high" stays below the 20 % sag that must never be cued.
+
+        >>> ContactConfig().with_sensitivity("high").lost_ratio
+        0.16
+        """
+        if level not in SENSITIVITY_SCALE:
+            raise ValueError(f"sensitivity must be one of {', '.join(SENSITIVITY_SCALE)}, not {level!r}")
+        return replace(self, lost_ratio=round(self.lost_ratio * SENSITIVITY_SCALE[level], 4))
+
+
+# The screen's sensitivity setting, as a factor on the configured loss threshold.
+SENSITIVITY_SCALE: dict[str, float] = {"low": 2.0 / 3.0, "normal": 1.0, "high": 4.0 / 3.0}
+
 
 class ContactTracker:
     """Turns one contact's conductance samples into lost / restored / fault decisions.
 
-    `step` returns None almost always, else one of "lost", "restored",
-    "fault:shorted", "fault:stuck", "fault_cleared" ("fault:open" comes from
-    the detector, which knows when the athlete stands tall: `mark_open`). It has no clock: time comes
-    from the samples.
+    `step` returns None almost always, else a Decision: LOST, RESTORED,
+    FAULT (shorted or stuck: `fault_reason` says which) or FAULT_CLEARED
+    ("open" comes from the detector, which knows when the athlete stands
+    tall: `mark_open`). It has no clock: time comes from the samples.
     """
 
     __slots__ = (
@@ -104,19 +147,19 @@ class ContactTracker:
 
     def track_baseline(self, dt: float) -> None:
         """Follow slow drift while the athlete stands still (never during a rep)."""
-        if self.state == IN_CONTACT and self.m3 > 0.0:
+        if self.state is IN_CONTACT and self.m3 > 0.0:
             a = dt / self.cfg.baseline_tau_s
             if a > 1.0:
                 a = 1.0
             self.baseline += a * (self.m3 - self.baseline)
 
     # -- per sample ---------------------------------------------------------------
-    def step(self, t: float, count: int, g: float) -> str | None:
+    def step(self, t: float, count: int, g: float) -> Decision | None:
         """Feed one sample (raw count and its conductance); return a decision or None."""
         fault = self._check_sensor(t, count)
         if fault is not None or count >= self._shorted_count:
             return fault  # at the supply the pad says nothing about the contact: no loss, no level
-        if self.state == FAULT:
+        if self.state is FAULT:
             return self._watch_open(t, g) if self.fault_reason == "open" else None
         g1 = self._g1
         g2 = self._g2
@@ -129,11 +172,11 @@ class ContactTracker:
         self._g2 = g1
         self._g1 = g
         self.m3 = m3
-        if self.state == IN_CONTACT:
+        if self.state is IN_CONTACT:
             return self._watch_contact(t, g, m3)
         return self._watch_lost(t, g, m3)
 
-    def _watch_contact(self, t: float, g: float, m3: float) -> str | None:
+    def _watch_contact(self, t: float, g: float, m3: float) -> Decision | None:
         cfg = self.cfg
         if t >= self._block_end:
             blocks = self._blocks
@@ -179,51 +222,51 @@ class ContactTracker:
             return self._lose(t, level)
         return None
 
-    def _lose(self, t: float, level: float) -> str:
+    def _lose(self, t: float, level: float) -> Decision:
         self.state = LOST
         self.lost_level = level
         self.lost_since = t
         self._restore_hits = 0
         self._below_since = -1.0
         self._recheck = False
-        return "lost"
+        return Decision.LOST
 
-    def _watch_lost(self, t: float, g: float, m3: float) -> str | None:
+    def _watch_lost(self, t: float, g: float, m3: float) -> Decision | None:
         if g >= self.cfg.restore_ratio * self.lost_level:
             self._restore_hits += 1
             if self._restore_hits >= 2:
                 self.state = IN_CONTACT
                 self.reset_level(t, g)
-                return "restored"
+                return Decision.RESTORED
         else:
             self._restore_hits = 0
         return None
 
     def ratio(self) -> float:
         """Pressure now relative to the recent level (1.0 = pressing as usual)."""
-        level = self.lost_level if self.state == LOST else max(self.level, self._block_max)
+        level = self.lost_level if self.state is LOST else max(self.level, self._block_max)
         return self.m3 / level if level > 0.0 else 0.0
 
     # -- sensor faults ------------------------------------------------------------
-    def _check_sensor(self, t: float, count: int) -> str | None:
+    def _check_sensor(self, t: float, count: int) -> Decision | None:
         """Shorted (at the supply) or stuck (the same pressed count for a second) is a sensor fault."""
         cfg = self.cfg
         if count >= self._shorted_count:
             if self._short_since < 0.0:
                 self._short_since = t
-            elif self.state != FAULT and t - self._short_since >= cfg.shorted_s:
+            elif self.state is not FAULT and t - self._short_since >= cfg.shorted_s:
                 return self._fault(t, "shorted")
         else:
             self._short_since = -1.0
         if count == self._last_count and count >= self._stuck_min_count:
             if self._stuck_since < 0.0:
                 self._stuck_since = t
-            elif self.state != FAULT and t - self._stuck_since >= cfg.stuck_s:
+            elif self.state is not FAULT and t - self._stuck_since >= cfg.stuck_s:
                 return self._fault(t, "stuck")
         else:
             self._stuck_since = -1.0
             self._last_count = count
-        if self.state == FAULT and self.fault_reason != "open":
+        if self.state is FAULT and self.fault_reason != "open":
             plausible = self._short_since < 0.0 and self._stuck_since < 0.0
             if not plausible:
                 self._ok_since = -1.0
@@ -234,17 +277,16 @@ class ContactTracker:
                 self.fault_reason = ""
                 self.reset_level(t, 0.0)
                 self._prev_r = 0.0
-                return "fault_cleared"
+                return Decision.FAULT_CLEARED
         return None
 
-    def mark_open(self) -> str:
+    def mark_open(self) -> None:
         """Lost, at zero, through standing tall: an unplugged pad, not a posture. Stop cueing it."""
         self.state = FAULT
         self.fault_reason = "open"
         self._restore_hits = 0
-        return "fault:open"
 
-    def _watch_open(self, t: float, g: float) -> str | None:
+    def _watch_open(self, t: float, g: float) -> Decision | None:
         """An open (unplugged) pad reads again: plugged back, or pressed after all."""
         if g >= self.cfg.restore_ratio * self.lost_level:
             self._restore_hits += 1
@@ -252,13 +294,13 @@ class ContactTracker:
                 self.state = IN_CONTACT
                 self.fault_reason = ""
                 self.reset_level(t, g)
-                return "fault_cleared"
+                return Decision.FAULT_CLEARED
         else:
             self._restore_hits = 0
         return None
 
-    def _fault(self, t: float, reason: str) -> str:
+    def _fault(self, t: float, reason: str) -> Decision:
         self.state = FAULT
         self.fault_reason = reason
         self._ok_since = -1.0
-        return "fault:" + reason
+        return Decision.FAULT

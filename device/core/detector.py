@@ -9,7 +9,7 @@ in `smartdowel replay` the same object is fed the same way.
     >>> d.feed(Sample(0.0, 12, 14, 11, 3.0))
     ()
     >>> d.state
-    'no_dowel'
+    <Appliance.NO_DOWEL: 'no_dowel'>
 
 Taking the dowel off looks, contact by contact, like three losses at once.
 So a loss decided while the two other contacts are also falling is held for
@@ -19,13 +19,30 @@ up to `removal_hold_s`: if all three go, it was the dowel being taken off
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Sequence
 
-from device.core.contact import FAULT, IN_CONTACT, LOST, ContactConfig, ContactTracker
-from device.core.reps import RepConfig, RepTracker
-from device.core.signal import CAUSES, CONTACTS, Sample, SignalChain
+from device.core.contact import FAULT, IN_CONTACT, LOST, ContactConfig, ContactTracker, Decision
+from device.core.contacts import CAUSES, CONTACTS
+from device.core.events import (Calibrating, ContactLost, ContactRestored, DowelRemoved, Event,
+                                Ready, RepStarted, SensorFault, SensorOk, SetEnded)
+from device.core.reps import STANDING, Phase, RepConfig, RepTracker
+from device.core.signal import Sample, SignalChain
 
-NO_DOWEL, PLACING, CALIBRATING, READY = "no_dowel", "placing", "calibrating", "ready"
-NO_EVENTS: tuple = ()
+
+class Appliance(StrEnum):
+    """The appliance's state as the detector sees it."""
+
+    NO_DOWEL = "no_dowel"
+    PLACING = "placing"
+    CALIBRATING = "calibrating"
+    READY = "ready"
+
+
+NO_DOWEL, PLACING, CALIBRATING, READY = (Appliance.NO_DOWEL, Appliance.PLACING, Appliance.CALIBRATING,
+                                         Appliance.READY)
+NO_EVENTS: tuple[Event, ...] = ()
+Events = Sequence[Event]
 
 
 @dataclass(frozen=True)
@@ -48,7 +65,7 @@ class DetectorConfig:
 
 
 class Detector:
-    """Feeds on Samples and returns lists of event dicts (the design's event lines)."""
+    """Feeds on Samples and returns the events they decide (the design's event lines)."""
 
     def __init__(self, chain: SignalChain, cfg: DetectorConfig | None = None) -> None:
         self.cfg = cfg or DetectorConfig()
@@ -57,7 +74,7 @@ class Detector:
         shorted = chain.shorted_count()
         self.contacts = [ContactTracker(name, shorted, self.cfg.contact) for name in CONTACTS]
         self.reps = RepTracker(self.cfg.reps)
-        self.state = NO_DOWEL
+        self.state: Appliance = NO_DOWEL
         self.has_imu = False
         self._last_t: float | None = None
         self._pending: list[ContactTracker] = []
@@ -68,7 +85,7 @@ class Detector:
         self._cal_reset(0.0)
 
     # -- feeding --------------------------------------------------------------------
-    def feed(self, s: Sample) -> list[dict] | tuple:
+    def feed(self, s: Sample) -> Events:
         """One sample in, the events it decides out (usually none)."""
         t = s.t
         dt = 0.0 if self._last_t is None else t - self._last_t
@@ -78,38 +95,35 @@ class Detector:
         dh = h.step(t, s.head, table[s.head + off])
         du = u.step(t, s.upper_back, table[s.upper_back + off])
         dc = c.step(t, s.sacrum, table[s.sacrum + off])
-        if self.state == READY:
+        if self.state is READY:
             return self._during_set(s, dt, dh, du, dc)
         events = self._sensor_events(t, dh, du, dc)
         self._setting_up(s, events)
         return events or NO_EVENTS
 
-    def _sensor_events(self, t: float, *decisions: str | None) -> list[dict]:
+    def _sensor_events(self, t: float, *decisions: Decision | None) -> list[Event]:
         """Sensor faults are reported in every state; losses only during a set."""
-        events: list[dict] = []
+        events: list[Event] = []
         for tracker, d in zip(self.contacts, decisions):
-            if d is None:
-                continue
-            if d.startswith("fault:"):
-                events.append({"t": round(t, 4), "type": "sensor_fault",
-                               "contact": tracker.name, "reason": d[6:]})
-            elif d == "fault_cleared":
-                events.append({"t": round(t, 4), "type": "sensor_ok", "contact": tracker.name})
+            if d is Decision.FAULT:
+                events.append(SensorFault(round(t, 4), contact=tracker.name, reason=tracker.fault_reason))
+            elif d is Decision.FAULT_CLEARED:
+                events.append(SensorOk(round(t, 4), contact=tracker.name))
         return events
 
     # -- before the set -------------------------------------------------------------------
-    def _setting_up(self, s: Sample, events: list[dict]) -> None:
+    def _setting_up(self, s: Sample, events: list[Event]) -> None:
         present = self.cfg.present_siemens
-        touching = sum(1 for k in self.contacts if k.m3 >= present and k.state != FAULT)
+        touching = sum(1 for k in self.contacts if k.m3 >= present and k.state is not FAULT)
         if self._await_empty or self._paused:
             if touching:
                 return
             self._await_empty = self._paused = False
         if touching == 3:
-            if self.state != CALIBRATING:
+            if self.state is not CALIBRATING:
                 self.state = CALIBRATING
                 self._cal_reset(s.t)
-                events.append({"t": round(s.t, 4), "type": "calibrating"})
+                events.append(Calibrating(round(s.t, 4)))
             self._calibrate(s, events)
         else:
             self.state = PLACING if touching else NO_DOWEL
@@ -121,7 +135,7 @@ class Detector:
         self._cal_pitch_n = 0
         self._cal_pitch_sum = 0.0
 
-    def _calibrate(self, s: Sample, events: list[dict]) -> None:
+    def _calibrate(self, s: Sample, events: list[Event]) -> None:
         """Stand still with all three pressed for `calibrate_s`: that is the baseline."""
         cfg = self.cfg
         n = self._cal_n
@@ -144,20 +158,20 @@ class Detector:
         if s.t - self._cal_start >= cfg.calibrate_s and self._cal_n >= 10:
             self._go_ready(s.t, events)
 
-    def _go_ready(self, t: float, events: list[dict]) -> None:
+    def _go_ready(self, t: float, events: list[Event]) -> None:
         n = self._cal_n
-        event: dict = {"t": round(t, 4), "type": "ready"}
         for k, total in zip(self.contacts, self._cal_sum):
             k.calibrate(t, total / n)
         self.has_imu = self._cal_pitch_n > 0
+        standing_deg = None
         if self.has_imu:
             standing = self._cal_pitch_sum / self._cal_pitch_n
             self.reps.calibrate(t, standing)
-            event["standing_deg"] = round(standing, 1)
-        event["baseline_us"] = {k.name: round(k.baseline * 1e6, 2) for k in self.contacts}
+            standing_deg = round(standing, 1)
+        baseline = {k.name: round(k.baseline * 1e6, 2) for k in self.contacts}
         self._pending = []
         self.state = READY
-        events.append(event)
+        events.append(Ready(round(t, 4), baseline_us=baseline, standing_deg=standing_deg))
 
     # -- read by the screen (main thread) ----------------------------------------------------
     @property
@@ -167,60 +181,60 @@ class Detector:
 
     def calibration_progress(self, t: float) -> float:
         """Share (0..1) of the still-standing time calibration has had; 1.0 once ready."""
-        if self.state == READY:
+        if self.state is READY:
             return 1.0
-        if self.state != CALIBRATING:
+        if self.state is not CALIBRATING:
             return 0.0
         return min(1.0, max(0.0, (t - self._cal_start) / self.cfg.calibrate_s))
 
     # -- commands (button A) ------------------------------------------------------------
-    def end_set(self, t: float) -> list[dict]:
+    def end_set(self, t: float) -> list[Event]:
         """End the set now, dowel on or off; the next starts with `start_set` or a new placement."""
-        if self.state != READY:
+        if self.state is not READY:
             return []
         self.reps.abandon()
         self._pending = []
         self.state = NO_DOWEL
         self._paused = True
-        return [{"t": round(t, 4), "type": "set_ended", "reason": "button", "reps": self.reps.completed}]
+        return [SetEnded(round(t, 4), reason="button", reps=self.reps.completed)]
 
-    def start_set(self, t: float) -> list[dict]:
+    def start_set(self, t: float) -> list[Event]:
         """Start a set with the dowel already on: calibrate afresh from the next sample."""
-        if self.state == READY:
+        if self.state is READY:
             return []
         self._paused = self._await_empty = False
         self.state = NO_DOWEL
         return []
 
     # -- during the set -----------------------------------------------------------------
-    def _during_set(self, s: Sample, dt: float, *decisions: str | None) -> list[dict] | tuple:
+    def _during_set(self, s: Sample, dt: float, *decisions: Decision | None) -> Events:
         t = s.t
-        events: list[dict] | None = None
+        events: list[Event] | None = None
         reps = self.reps
         if self.has_imu and s.pitch is not None:
             e = reps.step(t, s.pitch, dt)
             if e is not None:
                 events = [e]
-                if e["type"] == "rep_started":
+                if type(e) is RepStarted:
                     for k in self.contacts:
-                        if k.state == LOST:
+                        if k.state is LOST:
                             reps.note_fault(k.name)
         if decisions[0] or decisions[1] or decisions[2]:
             events = self._contact_decisions(t, decisions, events or [])
         if self._pending and (t >= self._hold_until or self._all_gone()):
             events = self._resolve_pending(t, events or [])
-        standing = reps.state == "standing"
+        standing = reps.state is STANDING
         if standing:
             self._track_baselines(dt)
             if self._standing_since is None:
                 self._standing_since = t
-            if self.state == READY and (h := self._unplugged(t)) is not None:
+            if self.state is READY and (h := self._unplugged(t)) is not None:
                 events = (events or []) + [h]
         else:
             self._standing_since = None
         return events or NO_EVENTS
 
-    def _unplugged(self, t: float) -> dict | None:
+    def _unplugged(self, t: float) -> SensorFault | None:
         """A pad still at zero after standing tall a while (every pad must be back) is a sensor fault.
 
         It first read as a lost contact and was cued once; from here on it is
@@ -229,30 +243,31 @@ class Detector:
         wait = cfg.open_after_s if self.has_imu else cfg.open_after_no_imu_s
         since = self._standing_since if self.has_imu else -1e9
         for k in self.contacts:
-            if k.state == LOST and k not in self._pending and t - max(k.lost_since, since) >= wait \
+            if k.state is LOST and k not in self._pending and t - max(k.lost_since, since) >= wait \
                     and k.m3 < cfg.open_ratio * k.lost_level:
                 k.mark_open()
-                return {"t": round(t, 4), "type": "sensor_fault", "contact": k.name, "reason": "open",
-                        "detail": f"{k.name} pad reads nothing while standing tall: check its plug and wires"}
+                return SensorFault(round(t, 4), contact=k.name, reason="open",
+                                   detail=f"{k.name} pad reads nothing while standing tall: check its plug and wires")
         return None
 
-    def _contact_decisions(self, t: float, decisions, events: list[dict]) -> list[dict]:
+    def _contact_decisions(self, t: float, decisions: tuple[Decision | None, ...],
+                           events: list[Event]) -> list[Event]:
         events.extend(self._sensor_events(t, *decisions))
         for k, d in zip(self.contacts, decisions):
-            if d == "lost":
+            if d is Decision.LOST:
                 if self._others_falling(k, t):
                     if not self._pending:
                         self._hold_until = t + self.cfg.removal_hold_s
                     self._pending.append(k)
                 else:
                     events.append(self._lost_event(t, k))
-            elif d == "restored":
+            elif d is Decision.RESTORED:
                 if k in self._pending:
                     self._pending.remove(k)  # back within the hold: never a real loss
                 else:
-                    events.append({"t": round(t, 4), "type": "contact_restored", "contact": k.name,
-                                   **self._rep_fields()})
-            elif d is not None and d.startswith("fault:") and k in self._pending:
+                    rep, phase = self._rep_fields()
+                    events.append(ContactRestored(round(t, 4), contact=k.name, rep=rep, phase=phase))
+            elif d is Decision.FAULT and k in self._pending:
                 self._pending.remove(k)
         return events
 
@@ -267,39 +282,40 @@ class Detector:
         for k in self.contacts:
             if k is lost:
                 continue
-            if k.state == LOST:
+            if k.state is LOST:
                 if t - k.lost_since > cfg.removal_window_s:
                     return False
-            elif k.state != IN_CONTACT or k.ratio() >= cfg.removal_ratio \
+            elif k.state is not IN_CONTACT or k.ratio() >= cfg.removal_ratio \
                     or t - k.t_full > cfg.removal_window_s:
                 return False
         return True
 
     def _all_gone(self) -> bool:
-        watched = [k for k in self.contacts if k.state != FAULT]
-        return len(watched) >= 2 and all(k.state == LOST for k in watched)
+        watched = [k for k in self.contacts if k.state is not FAULT]
+        return len(watched) >= 2 and all(k.state is LOST for k in watched)
 
-    def _resolve_pending(self, t: float, events: list[dict]) -> list[dict]:
+    def _resolve_pending(self, t: float, events: list[Event]) -> list[Event]:
         if self._all_gone():
-            events.append({"t": round(t, 4), "type": "dowel_removed", "reps": self.reps.completed})
+            events.append(DowelRemoved(round(t, 4), reps=self.reps.completed))
             self.reps.abandon()
             self.state = NO_DOWEL
             self._await_empty = True
         else:
-            events.extend(self._lost_event(t, k) for k in self._pending if k.state == LOST)
+            events.extend(self._lost_event(t, k) for k in self._pending if k.state is LOST)
         self._pending = []
         return events
 
-    def _lost_event(self, t: float, k: ContactTracker) -> dict:
+    def _lost_event(self, t: float, k: ContactTracker) -> ContactLost:
         self.reps.note_fault(k.name)
-        return {"t": round(t, 4), "type": "contact_lost", "contact": k.name,
-                "cause": CAUSES[k.name], **self._rep_fields()}
+        rep, phase = self._rep_fields()
+        return ContactLost(round(t, 4), contact=k.name, cause=CAUSES[k.name], rep=rep, phase=phase)
 
-    def _rep_fields(self) -> dict:
+    def _rep_fields(self) -> tuple[int | None, str | None]:
+        """The rep under way and its phase; standing between reps with an IMU; neither without."""
         rep = self.reps.current_rep
         if rep is None:
-            return {"phase": "standing"} if self.has_imu else {}
-        return {"rep": rep, "phase": self.reps.phase}
+            return None, (Phase.STANDING if self.has_imu else None)
+        return rep, self.reps.phase
 
     def _track_baselines(self, dt: float) -> None:
         """Follow drift only while standing still: with an IMU its word, else the pads'."""

@@ -11,14 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import NamedTuple
 
-CONTACTS: tuple[str, str, str] = ("head", "upper_back", "sacrum")
-
-CAUSES: dict[str, str] = {
-    "head": "cervical_flexion",
-    "upper_back": "squatting",
-    "sacrum": "spinal_flexion",
-}
-
 ADC_KINDS = ("ads1115", "mcp3008")
 
 # A divider output within 2 % of the supply means the FSR reads under ~200 ohm:

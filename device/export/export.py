@@ -52,8 +52,9 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Sequence
 
-from device.store.recorder import open_trace
-from device.core.signal import CONTACTS, SignalChain
+from device.store.gztrace import open_trace
+from device.core.contacts import CONTACTS
+from device.core.signal import SignalChain
 from device.store.store import Store, iso
 from device.store.trace import TraceError, TraceReader
 

@@ -17,219 +17,41 @@ A set begins at `ready` and ends at `dowel_removed`, `set_ended` or `close()`
 
 A power cut therefore loses at most the rep in progress. The next recorder to
 start ends any set left open as "interrupted" and turns its `.partial` trace
-into a complete gzip file.
+into a complete gzip file (device/store/recovery.py).
 
-Trace files are trace v1 text, gzip-compressed, with `preroll_s` seconds before
-`ready` (placement and calibration) so that `smartdowel replay` finds the same
-set. Their `t` is 0 at `preroll_s` before `ready` (the first sample may come a
-little later); the set row's `trace_ready_s` is when `ready` happened on that
-clock, and every time in the store (rep start/end, loss start) is seconds
+The trace's `t` is 0 at `preroll_s` before `ready` (the first sample may come
+a little later); the set row's `trace_ready_s` is when `ready` happened on
+that clock, and every time in the store (rep start/end, loss start) is seconds
 since `ready`.
-
-Reading a trace back: `open_trace(path)` gives text for `TraceReader`, complete
-or cut short. A gzip stream cut short (power cut mid-set) has no trailer:
-`gzip.open(...).read()` raises EOFError at the cut and `zcat` prints everything
-then warns "unexpected end of file". Because the writer makes a zlib sync flush
-at every rep, all data up to the last rep is whole deflate blocks; open_trace
-decompresses with a raw `zlib.decompressobj` and stops quietly at the cut,
-dropping a last line that was cut in half. `gunzip -c set.csv.gz > set.csv`
-then `smartdowel replay set.csv` replays a finished one.
 """
 from __future__ import annotations
 
-import gzip
-import io
 import logging
 import math
 import os
 import queue
 import threading
 import time
-import zlib
 from collections import deque
 from dataclasses import dataclass, field
-from typing import IO, BinaryIO, Callable
+from typing import Callable
 
-from device.core.signal import CAUSES, CONTACTS, Sample, SignalChain
+from device.core.contacts import CAUSES, CONTACTS
+from device.core.events import (ContactLost, ContactRestored, DowelRemoved, Event, EventHandler,
+                                Ready, RepCompleted, RepDiscarded, RepStarted, SensorFault, SetEnded)
+from device.core.signal import Sample, SignalChain
+from device.store.gztrace import PARTIAL, TraceFile
+from device.store.recovery import recover_interrupted
 from device.store.store import Store
-from device.store.trace import TraceError, TraceReader, TraceWriter
 
 log = logging.getLogger("smartdowel.recorder")
 
 PREROLL_S = 3.0  # samples kept before `ready`: placement + 0.7 s calibration, for replay
 SESSION_GAP_S = 30 * 60.0  # a set this long after the last one starts a new session
 MAX_BACKLOG = 200_000  # queued items (about half an hour at 100 Hz) before samples are dropped
-PARTIAL = ".partial"
 _STOP = object()
 
 
-# -- trace files ------------------------------------------------------------------------------
-class TraceFile:
-    """A set's trace, gzip-compressed, written as samples come, durable at each checkpoint."""
-
-    def __init__(self, path: str, chain: SignalChain, has_pitch: bool, t0: float) -> None:
-        self.path, self.t0 = path, t0
-        self.partial = path + PARTIAL
-        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
-        self._raw = os.fdopen(os.open(self.partial, flags, 0o644), "wb")
-        try:
-            self._gz = gzip.GzipFile(filename="", mode="wb", fileobj=self._raw, mtime=0)
-        except BaseException:
-            self._raw.close()
-            raise
-        self._text = io.TextIOWrapper(self._gz, encoding="utf-8", newline="")
-        self._writer = TraceWriter(self._text, chain, has_pitch)
-        self.samples = 0
-        self.last_t: float | None = None
-
-    def write(self, s: Sample) -> None:
-        self._writer.write(Sample(s.t - self.t0, s.head, s.upper_back, s.sacrum, s.pitch))
-        self.samples += 1
-        self.last_t = s.t
-
-    def checkpoint(self) -> None:
-        """Everything so far on the card as whole deflate blocks (readable if cut after this)."""
-        self._text.flush()
-        self._gz.flush(zlib.Z_SYNC_FLUSH)
-        self._raw.flush()
-        os.fsync(self._raw.fileno())
-
-    def finish(self) -> None:
-        """Trailer, fsync, rename to the final name (never over an existing file), fsync the folder."""
-        self._text.flush()
-        self._gz.close()
-        self._raw.flush()
-        os.fsync(self._raw.fileno())
-        self._raw.close()
-        if os.path.lexists(self.path):
-            raise FileExistsError(17, "a trace with this name is already there", self.path)
-        os.rename(self.partial, self.path)
-        _fsync_dir(os.path.dirname(self.path))
-
-    def abandon(self) -> None:
-        """Close without finishing: the .partial stays for recovery."""
-        for closer in (self._text.flush, self._raw.close):
-            try:
-                closer()
-            except (OSError, ValueError):
-                pass
-
-
-def _fsync_dir(folder: str) -> None:
-    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-class TolerantGunzip(io.RawIOBase):
-    """Decompresses a gzip file; where it was cut short (or garbled) it ends quietly.
-
-    `truncated` tells afterwards whether the end was a cut rather than a trailer.
-    Only whole lines are given out from a cut stream.
-    """
-
-    CHUNK = 4096  # compressed bytes per step: a garbled stretch costs at most this much
-
-    def __init__(self, fh: BinaryIO) -> None:
-        self._fh = fh
-        self._z = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        self._out = memoryview(b"")
-        self._held = b""
-        self._done = False
-        self.truncated = False
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buf) -> int:  # type: ignore[no-untyped-def, override]
-        while not len(self._out) and not self._done:
-            self._fill()
-        n = min(len(buf), len(self._out))
-        buf[:n] = self._out[:n]
-        self._out = self._out[n:]
-        return n
-
-    def _fill(self) -> None:
-        chunk = self._fh.read(self.CHUNK)
-        try:
-            data = self._z.decompress(chunk) if chunk else b""
-        except zlib.error:
-            data, chunk = b"", b""
-        if self._z.eof:  # trailer reached and CRC checked: all of it is good
-            self._out, self._held, self._done = memoryview(self._held + data), b"", True
-            return
-        if not chunk:  # cut short: keep whole lines only
-            self._out, self._held, self._done, self.truncated = memoryview(b""), b"", True, True
-            return
-        data = self._held + data
-        cut = data.rfind(b"\n") + 1
-        self._out, self._held = memoryview(data[:cut]), data[cut:]
-
-    def close(self) -> None:
-        self._fh.close()
-        super().close()
-
-
-def open_trace(path: str) -> IO[str]:
-    """A recorded trace (finished or cut short) as text for `TraceReader(open_trace(p), name=p)`."""
-    fh = open(path, "rb")
-    return io.TextIOWrapper(io.BufferedReader(TolerantGunzip(fh)), encoding="utf-8", newline="")
-
-
-def finalize_partial(partial: str, final: str) -> tuple[int, float | None]:
-    """Turn a cut-short `.partial` trace into a complete gzip file; (samples, last t) kept.
-
-    The readable samples are re-written through TraceWriter (temp name, fsync,
-    rename), then the partial is removed: its data is all in the new file."""
-    if os.path.lexists(final):  # crashed after the rename, before the removal
-        os.unlink(partial)
-        return count_samples(final)
-    tmp = final + ".recover"
-    if os.path.lexists(tmp):
-        os.unlink(tmp)  # our own leftover from a recovery that was itself cut short
-    samples, last_t = 0, None
-    with open_trace(partial) as text:
-        try:
-            reader = TraceReader(text, name=partial)
-        except TraceError:
-            reader = None  # not even a header: keep the partial, nothing to make
-        if reader is None:
-            return 0, None
-        raw = os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644), "wb")
-        with raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as gz:
-            out = io.TextIOWrapper(gz, encoding="utf-8", newline="")
-            writer = TraceWriter(out, reader.chain, reader.has_pitch)
-            try:
-                for s in reader:
-                    writer.write(s)
-                    samples, last_t = samples + 1, s.t
-            except TraceError:
-                pass  # stop at the first unreadable line: everything before it is kept
-            out.flush()
-            out.detach()
-        with open(tmp, "rb") as fh:
-            os.fsync(fh.fileno())
-    os.rename(tmp, final)
-    os.unlink(partial)
-    _fsync_dir(os.path.dirname(final))
-    return samples, last_t
-
-
-def count_samples(path: str) -> tuple[int, float | None]:
-    """Samples in a trace and the last one's t (None if it holds none)."""
-    n, last = 0, None
-    try:
-        with open_trace(path) as text:
-            for s in TraceReader(text, name=path):
-                n, last = n + 1, s.t
-    except TraceError:
-        pass
-    return n, last
-
-
-# -- the recorder ---------------------------------------------------------------------------
 @dataclass
 class _Set:
     id: int
@@ -272,12 +94,13 @@ class SetRecorder:
         self.sets_recorded = self.reps_recorded = self.errors = self.dropped_samples = 0
         self.last_error = ""
         self._closed = False
+        self._events = _Events(self)
         self._thread = threading.Thread(target=self._run, name="smartdowel-recorder", daemon=True)
         self._thread.start()
 
     # -- the caller's side: a queue put, nothing else ----------------------------------------
-    def post_event(self, event: dict) -> None:
-        """A detector event (the dicts of DESIGN.md's event lines)."""
+    def post_event(self, event: Event) -> None:
+        """A detector event (the app's own log events are ignored)."""
         self._q.put(event)
 
     def post_sample(self, sample: Sample) -> None:
@@ -346,10 +169,10 @@ class SetRecorder:
         """One queued item; True for the stop marker. Errors are logged, never raised."""
         if item is _STOP:
             return True
-        if isinstance(item, tuple):
-            self._guard("writing the trace", self._on_sample, item)  # type: ignore[arg-type]
-        elif isinstance(item, dict):
-            self._guard(f"recording {item.get('type')}", self._on_event, item)
+        if isinstance(item, Sample):
+            self._guard("writing the trace", self._on_sample, item)
+        elif isinstance(item, Event):
+            self._guard(f"recording {item.TYPE}", item.accept, self._events)
         elif callable(item):
             self._guard("running a command", item)
         return False
@@ -400,60 +223,46 @@ class SetRecorder:
             cur.trace = None
             self._fail(f"set {cur.id}: trace stopped", exc)
 
-    # -- events -------------------------------------------------------------------------------
-    def _on_event(self, e: dict) -> None:
-        kind = e.get("type")
-        if kind == "ready":
-            self._begin(e)
-            return
+    # -- events (on the recorder's thread, through _Events) ----------------------------------------
+    def _current(self) -> _Set | None:
+        """The set events are recorded into: None between sets and once its end is known."""
         cur = self._set
-        if cur is None or cur.end is not None:
-            return  # between sets (or after the end): nothing to record
-        t = float(e.get("t", self._latest_t))
-        if kind == "rep_started":
-            cur.rep_start[int(e["rep"])] = t
-        elif kind == "rep_completed":
-            self._rep(cur, e, t)
-        elif kind == "rep_discarded":
-            cur.dips += 1
-        elif kind == "contact_lost":
-            self._lost(cur, e, t)
-        elif kind == "contact_restored":
-            self._restored(cur, e, t)
-        elif kind == "sensor_fault":
-            fault = f"{e.get('contact')}:{e.get('reason')}"
-            self._ops.append(lambda: self._db().note_sensor_fault(cur.id, fault))
-        elif kind in ("dowel_removed", "set_ended"):
-            reason = "dowel_removed" if kind == "dowel_removed" else str(e.get("reason") or "ended")
-            cur.end, cur.end_seen_wall = (t, reason), self._clock()
-            if self._latest_t >= t:
-                self._finish(t, reason)
+        return None if cur is None or cur.end is not None else cur
+
+    def _sensor_fault(self, cur: _Set, e: SensorFault) -> None:
+        fault = f"{e.part}:{e.reason}"
+        self._ops.append(lambda: self._db().note_sensor_fault(cur.id, fault))
+
+    def _end(self, cur: _Set, t: float, reason: str) -> None:
+        cur.end, cur.end_seen_wall = (t, reason), self._clock()
+        if self._latest_t >= t:
+            self._finish(t, reason)
 
     def _db(self) -> Store:
         if self._store is None:
             raise RuntimeError("no store (it could not be opened)")
         return self._store
 
-    def _begin(self, e: dict) -> None:
+    def _begin(self, e: Ready) -> None:
         """`ready`: a new set (and a new session when the athlete or the day changed)."""
         if self._set is not None:
             self._finish(*(self._set.end or (self._latest_t, "interrupted")))
         self._flush_ops()
         store = self._db()
-        t_r = float(e["t"])
+        t_r = e.t
         started = self._clock() - max(0.0, self._latest_t - t_r)
         session = self._session_for(started)
         t0 = t_r - self.preroll_s  # fixed, whatever order samples and events arrive in
         pre = [s for s in self._recent if s.t >= t0]
-        base = {k: float(v) for k, v in (e.get("baseline_us") or {}).items()}
-        set_id, trace_name = store.begin_set(session, started, e.get("standing_deg"), base,
+        base = {k: float(v) for k, v in e.baseline_us.items()}
+        set_id, trace_name = store.begin_set(session, started, e.standing_deg, base,
                                              round(t_r - t0, 4))
         cur = _Set(set_id, t_r, started, None)
         self._set = cur
         self.sets_recorded += 1
         try:
             cur.trace = TraceFile(os.path.join(store.data_dir, trace_name), self.chain,
-                                  "standing_deg" in e, t0)
+                                  e.standing_deg is not None, t0)
         except OSError as exc:
             self._fail(f"set {set_id}: cannot start the trace", exc)
         for s in pre:
@@ -477,7 +286,7 @@ class SetRecorder:
     def _switch_athlete(self, athlete_id: int) -> None:
         self._athlete_id = athlete_id
 
-    def _rep(self, cur: _Set, e: dict, t: float) -> None:
+    def _rep(self, cur: _Set, e: RepCompleted) -> None:
         """Trace to the card first, then the rep in one commit (with any losses waiting)."""
         if cur.trace is not None:
             try:
@@ -486,38 +295,37 @@ class SetRecorder:
                 cur.trace.abandon()
                 cur.trace = None
                 self._fail(f"set {cur.id}: trace stopped", exc)
-        rep = int(e["rep"])
-        duration = e.get("duration_s")
-        start = cur.rep_start.pop(rep, t - duration if duration is not None else None)
-        row = {"rep": rep, "start_s": None if start is None else round(start - cur.ready_t, 3),
-               "end_s": round(t - cur.ready_t, 3), "depth_deg": e.get("depth_deg"),
-               "duration_s": duration, "descent_s": e.get("descent_s"), "bottom_s": e.get("bottom_s"),
-               "ascent_s": e.get("ascent_s"), "faults": [f for f in e.get("faults", ()) if f in CONTACTS]}
+        t = e.t
+        start = cur.rep_start.pop(e.rep, t - e.duration_s)
+        row = {"rep": e.rep, "start_s": round(start - cur.ready_t, 3),
+               "end_s": round(t - cur.ready_t, 3), "depth_deg": e.depth_deg,
+               "duration_s": e.duration_s, "descent_s": e.descent_s, "bottom_s": e.bottom_s,
+               "ascent_s": e.ascent_s, "faults": [f for f in e.faults if f in CONTACTS]}
         store = self._db()
         with store.transaction():
             self._run_ops()
             store.add_rep(cur.id, row)
         self.reps_recorded += 1
 
-    def _lost(self, cur: _Set, e: dict, t: float) -> None:
-        contact = e.get("contact")
+    def _lost(self, cur: _Set, e: ContactLost) -> None:
+        contact, t = e.contact, e.t
         if contact not in CONTACTS or contact in cur.open_losses or contact in cur.pending_ids:
             return
-        cause = e.get("cause") or CAUSES[contact]
+        cause = e.cause or CAUSES[contact]
         start = round(t - cur.ready_t, 3)
         cur.pending_ids[contact] = t
 
         def insert() -> None:
-            loss_id = self._db().add_loss(cur.id, contact, cause, start, e.get("phase"), e.get("rep"))
+            loss_id = self._db().add_loss(cur.id, contact, cause, start, e.phase, e.rep)
             cur.pending_ids.pop(contact, None)
             cur.open_losses[contact] = (loss_id, t)
         self._ops.append(insert)
 
-    def _restored(self, cur: _Set, e: dict, t: float) -> None:
-        contact = e.get("contact")
+    def _restored(self, cur: _Set, e: ContactRestored) -> None:
+        contact, t = e.contact, e.t
 
         def update() -> None:
-            opened = cur.open_losses.pop(contact, None)  # type: ignore[arg-type]
+            opened = cur.open_losses.pop(contact, None)
             if opened is not None:
                 self._db().restore_loss(opened[0], round(max(0.0, t - opened[1]), 3))
         self._ops.append(update)
@@ -568,25 +376,43 @@ class SetRecorder:
             self._store.close()
 
 
-def recover_interrupted(store: Store) -> int:
-    """End the sets a crash left open ('interrupted'), their traces made whole; how many."""
-    n = 0
-    for row in store.open_sets():
-        samples, last_t = 0, None
-        if row["trace"]:
-            final = os.path.join(store.data_dir, row["trace"])
-            try:
-                if os.path.lexists(final + PARTIAL):
-                    samples, last_t = finalize_partial(final + PARTIAL, final)
-                elif os.path.lexists(final):
-                    samples, last_t = count_samples(final)
-            except OSError as exc:
-                log.error("smartdowel recorder: set %s: cannot recover its trace %s: %s",
-                          row["id"], final, exc)
-        ready = row["trace_ready_s"] or 0.0
-        duration = max(store.last_times(row["id"]), (last_t - ready) if last_t is not None else 0.0)
-        store.end_set(row["id"], round(duration, 3), "interrupted", samples, row["dips"])
-        log.warning("smartdowel recorder: set %s was interrupted (power cut or crash); kept %d "
-                    "samples", row["id"], samples)
-        n += 1
-    return n
+class _Events(EventHandler[None]):
+    """What each detector event means to the recorder (runs on the recorder's thread)."""
+
+    def __init__(self, rec: SetRecorder) -> None:
+        self.rec = rec
+
+    def on_ready(self, e: Ready) -> None:
+        self.rec._begin(e)
+
+    def on_rep_started(self, e: RepStarted) -> None:
+        if (cur := self.rec._current()) is not None:
+            cur.rep_start[e.rep] = e.t
+
+    def on_rep_completed(self, e: RepCompleted) -> None:
+        if (cur := self.rec._current()) is not None:
+            self.rec._rep(cur, e)
+
+    def on_rep_discarded(self, e: RepDiscarded) -> None:
+        if (cur := self.rec._current()) is not None:
+            cur.dips += 1
+
+    def on_contact_lost(self, e: ContactLost) -> None:
+        if (cur := self.rec._current()) is not None:
+            self.rec._lost(cur, e)
+
+    def on_contact_restored(self, e: ContactRestored) -> None:
+        if (cur := self.rec._current()) is not None:
+            self.rec._restored(cur, e)
+
+    def on_sensor_fault(self, e: SensorFault) -> None:
+        if (cur := self.rec._current()) is not None:
+            self.rec._sensor_fault(cur, e)
+
+    def on_dowel_removed(self, e: DowelRemoved) -> None:
+        if (cur := self.rec._current()) is not None:
+            self.rec._end(cur, e.t, "dowel_removed")
+
+    def on_set_ended(self, e: SetEnded) -> None:
+        if (cur := self.rec._current()) is not None:
+            self.rec._end(cur, e.t, e.reason or "ended")

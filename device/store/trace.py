@@ -17,7 +17,9 @@ import os
 import sys
 from typing import IO, Iterator
 
-from device.core.signal import CONTACTS, Sample, SignalChain
+from device.core.contacts import CONTACTS
+from device.core.signal import Sample, SignalChain
+from device.store.files import fsync_dir, temp_name
 
 MAGIC = "# smartdowel-trace v"
 VERSION = 1
@@ -197,26 +199,6 @@ class TraceReader:
         self.close()
 
 
-def atomic_write_text(path: str, text: str) -> None:
-    """Write a small text file durably: temp name, fsync, rename, fsync the folder."""
-    folder = os.path.dirname(os.path.abspath(path))
-    tmp = os.path.join(folder, f".{os.path.basename(path)}.tmp{os.getpid()}")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-    _fsync_dir(folder)
-
-
-def _fsync_dir(folder: str) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def header_line(chain: SignalChain) -> str:
     """The `key=value` line that describes a signal chain."""
     return (f"# adc={chain.adc} pga_v={chain.pga_v:g} vcc_v={chain.vcc_v:g} "
@@ -239,8 +221,7 @@ class TraceWriter:
         self._final: str | None = None
         if isinstance(dest, str) and dest != "-":
             self._final = dest
-            self._tmp = os.path.join(os.path.dirname(os.path.abspath(dest)),
-                                     f".{os.path.basename(dest)}.tmp{os.getpid()}")
+            self._tmp = temp_name(dest)
             self._fh: IO[str] = open(self._tmp, "w", encoding="utf-8", newline="")
         else:
             self._fh = sys.stdout if dest == "-" else dest  # type: ignore[assignment]
@@ -263,7 +244,7 @@ class TraceWriter:
         os.fsync(self._fh.fileno())
         self._fh.close()
         os.replace(self._tmp, self._final)
-        _fsync_dir(os.path.dirname(os.path.abspath(self._final)))
+        fsync_dir(os.path.dirname(os.path.abspath(self._final)))
 
     def abort(self) -> None:
         """Drop a partial file: the destination is left as it was."""

@@ -10,25 +10,68 @@ buzzer itself, which live on other threads.
     >>> from device.view.model import ViewModel
     >>> menu, cmds = step(MenuState(), "b", ViewModel(screen="live"))
     >>> menu.screen, cmds
-    ('menu', [])
+    (<Screen.MENU: 'menu'>, [])
     >>> step(MenuState(), "a", ViewModel(screen="live"))[1]
-    [{'do': 'toggle_set'}]
-
-Commands (plain dicts): `{"do": "toggle_set"}`, `{"do": "setting", "key":
-"schedule"|"mute"|"volume"|"sensitivity", "value": ...}`, `{"do": "athlete",
-"name": ...}`, `{"do": "export"}`, `{"do": "load_history"}`.
+    [ToggleSet()]
 """
 from __future__ import annotations
 
-from dataclasses import replace
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import Any, Callable, Protocol
 
-from device.view.model import (SCHEDULES, SENSITIVITIES, VOLUMES, MenuState, ViewModel,
-                              ViewModelBuilder, next_in)
-from ui.menus import MENU_ITEMS, SETTINGS_ITEMS
+from device.core.cues import SCHEDULES
+from device.core.settings import SENSITIVITIES, VOLUMES, next_in
+from device.view.model import MenuState, Screen, ViewModel
 
-Command = dict[str, Any]
+MENU_ITEMS: tuple[tuple[str, str], ...] = (
+    ("resume", "Back"), ("history", "History"), ("athletes", "Athlete"),
+    ("settings", "Settings"), ("export", "Export to USB"))
+SETTINGS_ITEMS: tuple[str, ...] = ("schedule", "mute", "volume", "sensitivity", "back")
+
+
+# -- what a press asks the app to do ------------------------------------------------------------
+@dataclass(frozen=True)
+class Command:
+    """Something a press asks of the app; `to_dict()` is the `command` log line's fields."""
+
+    DO = "command"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"do": self.DO, **{k: v for k, v in self.__dict__.items()}}
+
+
+@dataclass(frozen=True)
+class ToggleSet(Command):
+    """End the set in progress, or start one with the dowel already on."""
+
+    DO = "toggle_set"
+
+
+@dataclass(frozen=True)
+class ChangeSetting(Command):
+    DO = "setting"
+    key: str
+    value: Any
+
+
+@dataclass(frozen=True)
+class PickAthlete(Command):
+    DO = "athlete"
+    name: str
+
+
+@dataclass(frozen=True)
+class LoadHistory(Command):
+    DO = "load_history"
+
+
+@dataclass(frozen=True)
+class StartExport(Command):
+    DO = "export"
+
+
 Result = tuple[MenuState, list[Command]]
+Handler = Callable[[MenuState, str, ViewModel], Result]
 
 
 def step(menu: MenuState, word: str, vm: ViewModel) -> Result:
@@ -39,29 +82,40 @@ def step(menu: MenuState, word: str, vm: ViewModel) -> Result:
     return handler(menu, word, vm)
 
 
-def press(builder: ViewModelBuilder, word: str) -> list[Command]:
-    """Apply a press to the builder's menu state; the commands are for the app to carry out."""
-    menu, commands = step(builder.menu, word, builder.build())
-    builder.set_menu(menu)
+class MenuHolder(Protocol):
+    """Where the menu state lives between presses (the view model builder)."""
+
+    @property
+    def menu(self) -> MenuState: ...
+
+    def set_menu(self, menu: MenuState) -> None: ...
+
+    def build(self) -> ViewModel: ...
+
+
+def press(holder: MenuHolder, word: str) -> list[Command]:
+    """Apply a press to the holder's menu state; the commands are for the app to carry out."""
+    menu, commands = step(holder.menu, word, holder.build())
+    holder.set_menu(menu)
     return commands
 
 
 def _open_menu(menu: MenuState) -> MenuState:
-    return replace(menu, screen="menu", cursor=0)
+    return replace(menu, screen=Screen.MENU, cursor=0)
 
 
 def _auto(menu: MenuState, word: str, vm: ViewModel) -> Result:
     """Screens that follow the appliance: A acts on the set, B opens the menu."""
     if word == "b":
         return _open_menu(menu), []
-    if vm.screen == "summary" and vm.summary is not None:
-        return replace(menu, summary_dismissed=vm.summary.set_no), [{"do": "toggle_set"}]
-    if vm.screen == "fault":
+    if vm.screen == Screen.SUMMARY and vm.summary is not None:
+        return replace(menu, summary_dismissed=vm.summary.set_no), [ToggleSet()]
+    if vm.screen == Screen.FAULT:
         keys = frozenset(f.key for f in vm.faults)
         return replace(menu, dismissed_faults=menu.dismissed_faults | keys), []
-    if vm.screen == "calibrating":
+    if vm.screen == Screen.CALIBRATING:
         return menu, []  # the set is about to start by itself
-    return menu, [{"do": "toggle_set"}]
+    return menu, [ToggleSet()]
 
 
 def _menu(menu: MenuState, word: str, vm: ViewModel) -> Result:
@@ -72,14 +126,14 @@ def _menu(menu: MenuState, word: str, vm: ViewModel) -> Result:
         return replace(menu, screen=None, cursor=0), []
     if item == "athletes":
         at = vm.athletes.index(vm.athlete) if vm.athlete in vm.athletes else 0
-        return replace(menu, screen="athletes", cursor=at), []
-    commands = {"history": [{"do": "load_history"}], "export": [{"do": "export"}]}.get(item, [])
-    return replace(menu, screen=item, cursor=0), commands
+        return replace(menu, screen=Screen.ATHLETES, cursor=at), []
+    commands: list[Command] = {"history": [LoadHistory()], "export": [StartExport()]}.get(item, [])
+    return replace(menu, screen=Screen(item), cursor=0), commands
 
 
 def _back_to_menu(menu: MenuState, item: str) -> MenuState:
     at = [k for k, _ in MENU_ITEMS].index(item)
-    return replace(menu, screen="menu", cursor=at)
+    return replace(menu, screen=Screen.MENU, cursor=at)
 
 
 def _history(menu: MenuState, word: str, vm: ViewModel) -> Result:
@@ -94,7 +148,7 @@ def _athletes(menu: MenuState, word: str, vm: ViewModel) -> Result:
     if word == "b":
         return replace(menu, cursor=(menu.cursor + 1) % len(vm.athletes)), []
     name = vm.athletes[menu.cursor % len(vm.athletes)]
-    return replace(menu, screen=None, cursor=0), [{"do": "athlete", "name": name}]
+    return replace(menu, screen=None, cursor=0), [PickAthlete(name)]
 
 
 def _settings(menu: MenuState, word: str, vm: ViewModel) -> Result:
@@ -107,7 +161,7 @@ def _settings(menu: MenuState, word: str, vm: ViewModel) -> Result:
     value = {"schedule": lambda: next_in(SCHEDULES, s.schedule), "mute": lambda: not s.mute,
              "volume": lambda: next_in(VOLUMES, s.volume),
              "sensitivity": lambda: next_in(SENSITIVITIES, s.sensitivity)}[item]()
-    return menu, [{"do": "setting", "key": item, "value": value}]
+    return menu, [ChangeSetting(item, value)]
 
 
 def _export(menu: MenuState, word: str, vm: ViewModel) -> Result:
@@ -117,5 +171,6 @@ def _export(menu: MenuState, word: str, vm: ViewModel) -> Result:
     return menu, []
 
 
-_HANDLERS = {"menu": _menu, "history": _history, "athletes": _athletes,
-             "settings": _settings, "export": _export}
+_HANDLERS: dict[str, Handler] = {Screen.MENU: _menu, Screen.HISTORY: _history,
+                                 Screen.ATHLETES: _athletes, Screen.SETTINGS: _settings,
+                                 Screen.EXPORT: _export}

@@ -1,4 +1,4 @@
-"""One exception type for every sensor fault, and the I2C rules drivers share.
+"""The I2C rules drivers share: one exception type for every sensor fault, retries, one lock per bus.
 
 Callers (the sampler, the CLI, the screen) need to know *which* chip failed and
 *why* in a machine word, and a person at the box needs to be told what to check.
@@ -132,3 +132,13 @@ def bus_lock(bus: Any) -> threading.RLock:
             return lock
         except TypeError:
             return threading.RLock()
+
+
+def to_signed16(msb: int, lsb: int) -> int:
+    """Two big-endian bytes as a two's-complement integer (both chips' registers are so).
+
+    >>> to_signed16(0xFF, 0xFE), to_signed16(0x01, 0x00)
+    (-2, 256)
+    """
+    value = (msb << 8) | lsb
+    return value - 0x10000 if value & 0x8000 else value

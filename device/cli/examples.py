@@ -3,12 +3,12 @@
 Why simulated and not hand-written: screenshots, tests and the benchmark
 should show states the appliance really reaches, with the detector's own
 numbers (pressures, tilt, tempo, the chart's series). So a simulated athlete
-(drivers/simulated_dowel.py) does a set, the real Detector watches it, and a
+(the simulator's 'screens' preset) does a set, the real Detector watches it, and a
 ViewModelBuilder is snapshotted at chosen moments. This is a development
 tool: the running appliance never imports it.
 
     >>> models = examples()
-    >>> models["live_cue"].cue_contact, models["summary"].screen
+    >>> models["live_cue"].cue_contact, str(models["summary"].screen)
     ('sacrum', 'summary')
 """
 from __future__ import annotations
@@ -17,16 +17,14 @@ from dataclasses import replace
 from functools import lru_cache
 from typing import Callable
 
+from device.app.hardware import simulate_trace
 from device.core.detector import Detector
-from device.core.signal import Sample, SignalChain
-from device.view.model import (FAULT, IN_CONTACT, LOST, WAITING, MenuState, Settings, ViewModel,
-                              ViewModelBuilder)
-from drivers.simulated_dowel import FaultSpec, Scenario, simulate, trace_header
+from device.core.events import SensorFault
+from device.core.settings import LiveSettings
+from device.view.builder import ViewModelBuilder
+from device.view.model import FAULT, IN_CONTACT, LOST, WAITING, MenuState, Screen, ViewModel
 
-SCENARIO = Scenario(family="screens", seed=7, reps=6, dips=0, glitches_per_min=0.0, jitter=0.02,
-                    depth_deg=(50.0, 70.0), descent_s=(1.1, 1.4), bottom_s=(0.3, 0.5),
-                    faults=(FaultSpec("sacrum", 3, "bottom", ramp_s=0.2, hold_s=1.5),
-                            FaultSpec("head", 5, "descent", ramp_s=0.25, hold_s=1.0)))
+SCENARIO = "screens"  # the simulated athlete's preset for these screens
 ATHLETES = ("Alex", "Sam", "Jordan", "Priya", "Chris", "Mia", "Tomás")
 HISTORY = tuple({"started": f"{day} 1{i}:0{i}", "reps": 8 - i % 3, "clean_reps": 6 - i % 4,
                  "mean_depth_deg": 52.0 + 3 * i}
@@ -47,19 +45,16 @@ def _touching(vm: ViewModel) -> int:
     return sum(c.state == IN_CONTACT for c in vm.contacts)
 
 
-def run_set(scenario: Scenario = SCENARIO, wants: dict[str, Want] | None = None,
+def run_set(scenario: str = SCENARIO, wants: dict[str, Want] | None = None,
             builder: ViewModelBuilder | None = None) -> tuple[ViewModelBuilder, dict[str, ViewModel]]:
     """Feed a simulated set through Detector and builder; the first model each `want` accepts."""
     wants = WANTS if wants is None else wants
-    rows, _ = simulate(scenario)
-    h = trace_header(scenario)
-    detector = Detector(SignalChain(pga_v=h["pga_v"], vcc_v=h["vcc_v"],  # type: ignore[arg-type]
-                                    divider_ohm=h["divider_ohm"], rate_hz=h["rate_hz"]))  # type: ignore[arg-type]
+    trace = simulate_trace(scenario)
+    detector = Detector(trace.chain)
     b = builder or ViewModelBuilder(simulator=True, athlete="Alex",
-                                    settings=Settings(schedule="every", volume=0.75))
+                                    settings=LiveSettings(schedule="every", volume=0.75))
     got: dict[str, ViewModel] = {}
-    for row in rows:
-        sample = Sample(*row)
+    for sample in trace.samples:
         for event in detector.feed(sample):
             b.on_event(event)
         b.on_tick(sample.t, detector, sample)
@@ -79,13 +74,13 @@ def examples() -> dict[str, ViewModel]:
     b.set_history(HISTORY)
     models = dict(got)
     if "place" not in models:  # the pads may press within one sample of each other
-        models["place"] = replace(got["calibrating"], screen="place", appliance="placing")
+        models["place"] = replace(got["calibrating"], screen=Screen.PLACE, appliance="placing")
     models["idle"] = _idle(models["place"])
     models["summary"] = b.build()
     models["live_fault"] = _with_states(got["live"], {"upper_back": FAULT, "head": LOST})
     models.update(_menus(b))
     b.set_menu(MenuState())
-    b.on_event({"t": 99.0, "type": "sensor_fault", "contact": "upper_back", "reason": "shorted"})
+    b.on_event(SensorFault(99.0, contact="upper_back", reason="shorted"))
     models["fault"] = b.build()
     return models
 
@@ -103,11 +98,11 @@ def _with_states(vm: ViewModel, states: dict[str, str], bar: float | None = None
 
 def _menus(b: ViewModelBuilder) -> dict[str, ViewModel]:
     out: dict[str, ViewModel] = {}
-    for name, menu in (("menu", MenuState("menu", 3)), ("history", MenuState("history", 0)),
-                       ("athletes", MenuState("athletes", 1)), ("settings", MenuState("settings", 2))):
+    for name, menu in (("menu", MenuState(Screen.MENU, 3)), ("history", MenuState(Screen.HISTORY, 0)),
+                       ("athletes", MenuState(Screen.ATHLETES, 1)), ("settings", MenuState(Screen.SETTINGS, 2))):
         b.set_menu(menu)
         out[name] = b.build()
-    b.set_menu(MenuState("export"))
+    b.set_menu(MenuState(Screen.EXPORT))
     b.set_export("writing", 0.62, "Writing set 5 of 8. Do not remove the stick.")
     out["export_writing"] = b.build()
     b.set_export("done", 1.0, "8 sets written to SMARTDOWEL/alex.")

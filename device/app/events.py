@@ -1,0 +1,106 @@
+"""The app's own log lines (besides the detector's events): what the box did and why.
+
+Each is an Event, so it prints through the same `to_json()` and reaches the
+same handlers (as `on_other`), and a tool reading the journal can parse it
+back (`device.core.events.parse_event`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Mapping
+
+from device.core.events import Event, register
+
+
+@register
+@dataclass(frozen=True, slots=True)
+class Started(Event):
+    TYPE: ClassVar[str] = "started"
+    hardware: str = ""
+    rate_hz: float = 0.0
+
+
+@register
+@dataclass(frozen=True, slots=True)
+class Stopped(Event):
+    TYPE: ClassVar[str] = "stopped"
+    reason: str = "stop"
+    samples: int = 0
+    interval_p50_ms: float = 0.0
+    interval_p99_ms: float = 0.0
+    overruns: int = 0
+
+
+@register
+@dataclass(frozen=True, slots=True)
+class CuePlayed(Event):
+    """A cue decided by time, not by an event (a bandwidth loss that lasted long enough)."""
+
+    TYPE: ClassVar[str] = "cue"
+    pattern: str = ""
+    late: bool = True
+
+
+@register
+@dataclass(frozen=True, slots=True)
+class Notice(Event):
+    """Something the coach should know (a file moved aside, a line of athletes.csv skipped)."""
+
+    TYPE: ClassVar[str] = "warning"
+    detail: str = ""
+
+
+@register
+@dataclass(frozen=True, slots=True)
+class Display(Event):
+    TYPE: ClassVar[str] = "display"
+    detail: str = ""
+
+
+@register
+@dataclass(frozen=True, slots=True)
+class StickArrived(Event):
+    TYPE: ClassVar[str] = "usb"
+    mountpoint: str = ""
+    read_only: bool = False
+
+
+@register
+@dataclass(frozen=True, slots=True)
+class AthletesImported(Event):
+    TYPE: ClassVar[str] = "athletes_imported"
+    added: int = 0
+
+
+@register
+@dataclass(frozen=True, slots=True)
+class ExportFinished(Event):
+    TYPE: ClassVar[str] = "export"
+    ok: bool = False
+    message: str = ""
+
+
+@register
+@dataclass(frozen=True, slots=True)
+class PowerOffRequested(Event):
+    TYPE: ClassVar[str] = "power_off_requested"
+
+
+@register
+@dataclass(frozen=True, slots=True)
+class PowerOff(Event):
+    TYPE: ClassVar[str] = "power_off"
+    ok: bool = False
+    message: str = ""
+
+
+@register
+@dataclass(frozen=True, slots=True)
+class CommandDone(Event):
+    """A press's command carried out; its fields are the command's (`do`, then its own)."""
+
+    TYPE: ClassVar[str] = "command"
+    command: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"t": self.t, "type": self.TYPE, **self.command}

@@ -1,0 +1,73 @@
+"""`smartdowel run`: the appliance, on the real board when there is one, else the simulated dowel.
+
+The one place that picks a display from ui/ (the app only knows a `Screen`).
+Imports happen when the command runs, so other commands start without them.
+"""
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from device.cli.errors import UsageError
+
+
+def add_parser(sub: Any) -> None:
+    run = sub.add_parser("run", help="run the appliance (real board if found, else the simulated dowel)")
+    run.add_argument("--hardware", choices=("real", "sim"), help="force the real board or the simulator")
+    run.add_argument("--config", help="TOML config (default /etc/smartdowel/config.toml if present)")
+    run.add_argument("--data", metavar="DIR", help="data folder (default: config, SMARTDOWEL_DATA, "
+                     "/var/lib/smartdowel for the service, ~/.local/share/smartdowel)")
+    run.add_argument("--headless", action="store_true", help="no screen")
+    run.add_argument("--duration", type=float, help="stop after this many seconds")
+    run.add_argument("--rate", type=float, help="samples per second per contact (0 = flat out)")
+    run.add_argument("--scenario", default="demo", help="simulated athlete (simulator only)")
+    run.add_argument("--seed", type=int, help="simulated athlete's seed (simulator only)")
+    run.add_argument("--fail-rate", type=float, default=0.0,
+                     help="fraction of I2C transactions that fail (simulator only)")
+    run.add_argument("--fullscreen", action="store_true", help="full screen (automatic on the Pi console)")
+    run.add_argument("--window", help="window size WIDTHxHEIGHT, e.g. 480x320")
+    run.set_defaults(func=cmd_run)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """The appliance: the real board when there is one, else the simulated dowel."""
+    from device.app.appliance import Appliance, install_signal_handlers
+    from device.app.config import load_config
+    from device.app.events import Display
+    from device.app.hardware import build_sim, choose
+    from device.selftest.run import build_real_checked
+    cfg = load_config(args.config)
+    if args.rate is not None:
+        cfg.sampler.rate_hz = args.rate
+    if args.data:
+        cfg.data.dir = args.data
+    size = _window(args.window)
+    if choose(args.hardware, cfg) == "real":
+        hw, problems = build_real_checked(cfg)
+        if hw is None:
+            raise UsageError("; ".join(r.detail for r in problems))
+    else:
+        try:
+            hw = build_sim(cfg, args.scenario, args.seed, args.fail_rate)
+        except ValueError as exc:
+            raise UsageError(f"--scenario: {exc}") from None
+    display = None
+    if not args.headless:
+        from ui.display import open_display
+        display, why = open_display(size, args.fullscreen)
+        print(Display(0.0, detail=why).to_json(), flush=True)
+    app = Appliance(cfg, hw, display=display)
+    install_signal_handlers(app)
+    return app.run(duration=args.duration)
+
+
+def _window(text: str | None) -> tuple[int, int] | None:
+    if not text:
+        return None
+    try:
+        w, h = (int(x) for x in text.lower().split("x"))
+    except ValueError:
+        raise UsageError(f"--window: expected WIDTHxHEIGHT like 480x320, not {text!r}") from None
+    if w < 320 or h < 240:
+        raise UsageError(f"--window: at least 320x240, not {text}")
+    return w, h

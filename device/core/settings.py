@@ -1,0 +1,51 @@
+"""The settings a coach changes on the box while it runs (the Settings menu).
+
+They start from the config (`[cues] schedule`, `mute`) and are then the
+app's own state: the app applies them (cue policy, buzzer, detector) and
+shows them; the view model only displays a copy.
+
+    >>> s = LiveSettings()
+    >>> s.schedule, s.sensitivity, next_in(VOLUMES, 1.0)
+    ('every', 'normal', 0.25)
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+from device.core.contact import SENSITIVITY_SCALE
+from device.core.cues import SCHEDULES
+
+VOLUMES: tuple[float, ...] = (0.25, 0.5, 0.75, 1.0)
+SENSITIVITIES: tuple[str, ...] = tuple(SENSITIVITY_SCALE)
+
+
+@dataclass(frozen=True)
+class LiveSettings:
+    """Feedback schedule, mute, buzzer volume and loss sensitivity, as the menu sets them."""
+
+    schedule: str = "every"
+    mute: bool = False
+    volume: float = 1.0
+    sensitivity: str = "normal"
+
+    def __post_init__(self) -> None:
+        if self.schedule not in SCHEDULES:
+            raise ValueError(f"schedule must be one of {', '.join(SCHEDULES)}, not {self.schedule!r}")
+        if self.sensitivity not in SENSITIVITIES:
+            raise ValueError(f"sensitivity must be one of {', '.join(SENSITIVITIES)}, "
+                             f"not {self.sensitivity!r}")
+        if not 0.0 < self.volume <= 1.0:
+            raise ValueError(f"volume must be in (0, 1], not {self.volume!r}")
+
+
+def next_in(options: Sequence[Any], current: Any) -> Any:
+    """The option after `current`, wrapping (the settings cycle through their values).
+
+    >>> next_in(SCHEDULES, "retention")
+    'every'
+    """
+    try:
+        return options[(list(options).index(current) + 1) % len(options)]
+    except ValueError:
+        return options[0]
