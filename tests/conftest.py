@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import random
+from pathlib import Path
 from typing import Callable, Iterable
 
 import pytest
@@ -15,6 +16,8 @@ import pytest
 from device.core.events import Event, parse_event
 from device.core.signal import Sample, SignalChain
 
+REPO = Path(__file__).resolve().parents[1]  # the checkout: tests run from any folder
+TIERS = ("unit", "integration", "system")
 CHAIN = SignalChain()
 BASE_G = {"head": 2.5e-4, "upper_back": 6.0e-4, "sacrum": 5.0e-4}  # siemens at standing
 
@@ -144,3 +147,11 @@ def set_of(request):
 def _data_dir(tmp_path_factory, monkeypatch):
     """Sets recorded by an appliance under test go to a temporary folder, never the user's."""
     monkeypatch.setenv("SMARTDOWEL_DATA", str(tmp_path_factory.mktemp("data")))
+
+
+def pytest_collection_modifyitems(config, items):
+    """Each test is marked with its tier, the folder it lives in: `-m unit` runs the fast tier alone."""
+    for item in items:
+        parts = Path(str(item.fspath)).parts
+        tier = next((t for t in TIERS if t in parts), "unit")  # the modules' doctests are unit tests
+        item.add_marker(getattr(pytest.mark, tier))

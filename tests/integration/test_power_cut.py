@@ -7,8 +7,9 @@ import importlib.util
 import os
 import random
 import sys
+from conftest import REPO
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = str(REPO)
 _spec = importlib.util.spec_from_file_location("power_cut_bench", os.path.join(ROOT, "bench", "power_cut_bench.py"))
 bench = importlib.util.module_from_spec(_spec)
 sys.modules.setdefault("power_cut_bench", bench)

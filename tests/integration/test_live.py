@@ -18,7 +18,7 @@ from device.app.hardware import build_sim, choose
 from device.app.live import LiveLoop
 from device.view.navigation import ChangeSetting, ToggleSet
 from device.core.signal import SignalChain
-from conftest import fall, make_samples, with_placement
+from conftest import REPO, fall, make_samples, with_placement
 
 
 class FakePlayer:
@@ -118,7 +118,7 @@ def test_appliance_on_the_simulated_dowel_cues_on_the_buzzer_pin():
 
 
 def test_sigterm_stops_cleanly_with_the_buzzer_off():
-    env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(__file__)))
+    env = dict(os.environ, PYTHONPATH=str(REPO))
     p = subprocess.Popen([sys.executable, "-m", "device.cli", "run", "--hardware", "sim",
                           "--headless", "--duration", "60"], stdout=subprocess.PIPE, text=True, env=env)
     first = p.stdout.readline()
@@ -135,7 +135,7 @@ def test_bad_config_is_one_line_exit_2(tmp_path):
     bad.write_text("[buzzer]\npin = 99\n")
     p = subprocess.run([sys.executable, "-m", "device.cli", "run", "--hardware", "sim",
                         "--config", str(bad)], capture_output=True, text=True,
-                       cwd=os.path.dirname(os.path.dirname(__file__)))
+                       cwd=str(REPO))
     assert p.returncode == 2 and "buzzer.pin" in p.stderr and "Traceback" not in p.stderr
 
 

@@ -11,8 +11,9 @@ import textwrap
 import pytest
 
 from device.store.store import DB_NAME, MIGRATIONS, SCHEMA_VERSION, Store, StoreError, clean_name, iso
+from conftest import REPO
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = str(REPO)
 
 # The first release's schema, written out here on purpose: if someone edits MIGRATIONS[0]
 # the upgrade of a real v1 file is still what is tested.

@@ -11,8 +11,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from conftest import REPO
 
-REPO = Path(__file__).resolve().parents[1]
 SCRIPT = REPO / "systemd" / "install.sh"
 PI_CONFIG_TXT = """\
 # For more options and information see

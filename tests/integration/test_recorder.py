@@ -22,10 +22,10 @@ from device.core.contacts import CONTACTS
 from device.core.signal import Sample, SignalChain
 from device.store.store import Store
 from device.store.trace import TraceReader
-from conftest import ev
+from conftest import REPO, ev
 from drivers.simulated_dowel import PRESETS, simulate
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = str(REPO)
 
 
 class Clock:

@@ -10,8 +10,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from conftest import REPO
 
-REPO = Path(__file__).resolve().parents[1]
 SYSTEMD = REPO / "systemd"
 SERVICE = SYSTEMD / "smartdowel.service"
 USB_UNIT = SYSTEMD / "smartdowel-usb@.service"

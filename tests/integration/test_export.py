@@ -19,9 +19,10 @@ import pytest
 from device.export.export import (CSV_FILES, FOLDER_PREFIX, MANIFEST, PARTIAL, ExportError, Media, _Charts,
                            columns_markdown, export, fat_safe, png_bytes)
 from device.store.store import Store
-from test_export_data import ATHLETE, STARTED, add_set, build_store, dump
+from support.stores import ATHLETE, STARTED, add_set, build_store, dump
+from conftest import REPO
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = str(REPO)
 NOW = 1_700_003_600.0
 FOLDER = FOLDER_PREFIX + time.strftime("%Y-%m-%dT%H-%M-%S", time.localtime(NOW))
 

@@ -10,7 +10,7 @@ import pytest
 from device.export.export import ExportJob
 from device.cli.main import main
 from device.cli.store_commands import add_subcommands
-from test_export_data import ATHLETE, build_store
+from support.stores import ATHLETE, build_store
 
 
 def parser() -> argparse.ArgumentParser:

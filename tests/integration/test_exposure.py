@@ -16,8 +16,9 @@ from device.app.appliance import Appliance
 from device.app.config import parse_config
 from device.app.hardware import build_sim
 from device.export.usb import Stick
+from conftest import REPO
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = str(REPO)
 INET_TABLES = ("tcp", "tcp6", "udp", "udp6", "raw", "raw6", "udplite", "udplite6")
 
 

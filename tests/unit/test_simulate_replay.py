@@ -5,7 +5,9 @@ import sys
 
 import pytest
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "bench"))
+from conftest import REPO
+
+sys.path.insert(0, str(REPO / "bench"))
 
 from device.cli.main import main  # noqa: E402
 from score import score_trace  # noqa: E402
