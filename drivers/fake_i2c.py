@@ -45,8 +45,9 @@ class BusWire:
     Without a board profile transfers take no time (the fakes' old behaviour).
     With one, the time is spent on the clock: a FakeClock is advanced (tests,
     the benchmark); on the real clock it is slept only when `real_time` is
-    set (the simulator showing a board's rate), in slices of a millisecond or
-    more because a Linux sleep wakes some 100 us late.
+    set (the simulator showing a board's rate): owed time is slept off once it
+    exceeds how late a Linux sleep wakes (some 100 us, learnt), so each
+    transfer takes its time on average.
     """
 
     def __init__(self, board: BoardProfile | None = None, clock: Callable[[], float] | None = None,
@@ -96,12 +97,12 @@ class BusWire:
             self._advance(seconds)
         elif self._real_time:
             self._debt += seconds
-            if self._debt >= 0.001:
+            if self._debt > self._late + 50e-6:
                 self._pay()
 
     def _pay(self) -> None:
-        """Sleep off the time owed, less how late sleeps have been waking (learnt)."""
-        want = max(self._debt - self._late, 0.0)
+        """Sleep off the time owed, less how late sleeps have been waking (learnt); an overshoot is credit."""
+        want = self._debt - self._late
         start = time.monotonic()
         time.sleep(want)
         took = time.monotonic() - start

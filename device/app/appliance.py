@@ -109,6 +109,8 @@ class Appliance:
     def run(self, duration: float | None = None) -> int:
         """Run until stopped (SIGTERM, Ctrl-C, power off, `duration` seconds)."""
         self._log(Started(0.0, hardware=self.hw.kind, rate_hz=self.cfg.sampler.rate_hz))
+        for notice in self.hw.notices:
+            self._log(Notice(0.0, detail=notice))
         if self.store.moved_aside:
             self._log(Notice(0.0, detail=f"the database would not open: kept as "
                                          f"{self.store.moved_aside}, a new one started"))

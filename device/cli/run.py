@@ -24,6 +24,9 @@ def add_parser(sub: Any) -> None:
     run.add_argument("--seed", type=int, help="simulated athlete's seed (simulator only)")
     run.add_argument("--fail-rate", type=float, default=0.0,
                      help="fraction of I2C transactions that fail (simulator only)")
+    run.add_argument("--board", default="", metavar="PROFILE",
+                     help="give each I2C transfer the time it takes on this board's bus, e.g. "
+                          "zero2w-100k, zero2w-400k, pi4-400k (simulator only; default: no bus time)")
     run.add_argument("--fullscreen", action="store_true", help="full screen (automatic on the Pi console)")
     run.add_argument("--window", help="window size WIDTHxHEIGHT, e.g. 480x320")
     run.set_defaults(func=cmd_run)
@@ -48,9 +51,9 @@ def cmd_run(args: argparse.Namespace) -> int:
             raise UsageError("; ".join(r.detail for r in problems))
     else:
         try:
-            hw = build_sim(cfg, args.scenario, args.seed, args.fail_rate)
+            hw = build_sim(cfg, args.scenario, args.seed, args.fail_rate, args.board)
         except ValueError as exc:
-            raise UsageError(f"--scenario: {exc}") from None
+            raise UsageError(f"--{'board' if 'board' in str(exc) else 'scenario'}: {exc}") from None
     display = None
     if not args.headless:
         from ui.display import open_display
