@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import threading
 import time
+from functools import partial
 from typing import Any, Callable, NamedTuple, Sequence
 
 from smbus2 import i2c_msg
@@ -66,8 +67,9 @@ class ADS1115:
     """One ADS1115; `read(channel)` returns the signed count of AINx against GND.
 
     Example, against the fake chip with a fake clock (the real thing takes an
-    ``smbus2.SMBus(1)``, and optionally `ready`, a gpiozero ``InputDevice`` on
-    the GPIO its ALERT/RDY pin is wired to, pull-up on):
+    ``smbus2.SMBus(1)``, and optionally `ready`, a function that says whether
+    the ALERT/RDY line reads "conversion ready" now: a read of the GPIO it is
+    wired to, pull-up on, low = ready):
 
     >>> from drivers.fake_ads1115 import FakeADS1115Bus, FakeClock
     >>> clock = FakeClock()
@@ -86,7 +88,8 @@ class ADS1115:
                  rate_sps: int = 860, retries: int = 3, timeout_s: float | None = None, *,
                  clock: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], None] = time.sleep,
-                 lock: threading.RLock | None = None, ready: Any = None) -> None:
+                 lock: threading.RLock | None = None,
+                 ready: Callable[[], bool] | None = None) -> None:
         self._pga = pga_code(pga_v)
         self._dr = dr_code(rate_sps)
         if retries < 0:
@@ -103,12 +106,13 @@ class ADS1115:
         self._clock = clock
         self._sleep = sleep
         self._lock = lock or bus_lock(bus)
-        self.ready = ready  # ALERT/RDY input (is_active = asserted), None: poll the OS bit
+        self.ready = ready  # reads ALERT/RDY: True = conversion ready; None: poll the OS bit
         self.ready_hits = self.ready_misses = 0
         self.ready_fault = ""
         self._comp_que = COMP_QUE_DISABLE if ready is None else COMP_QUE_ONE
         self._words = {ch: self.config_word(ch) for ch in range(4)}
         self._msgs = {ch: self._messages(ch) for ch in range(4)}
+        self._starts = {ch: partial(bus.i2c_rdwr, msgs[0]) for ch, msgs in self._msgs.items()}
         self._status = (i2c_msg.write(address, [POINTER_CONFIG]), i2c_msg.read(address, 2))
         self._result = (i2c_msg.write(address, [POINTER_CONVERSION]), i2c_msg.read(address, 2))
         self._unsure = True  # True until a conversion finished cleanly: the chip may be busy
@@ -116,6 +120,10 @@ class ADS1115:
         self._oversleep = 0.0  # how late sleeps wake, learnt
         # from the end of the starting transfer to "done", learnt: started alone, or combined
         self._ready_after = [self.conversion_time_s, self.conversion_time_s]
+        self._t = t = self.conversion_time_s
+        self._shortest, self._longest = (1.0 - OSCILLATOR_TOLERANCE) * t, (1.0 + OSCILLATOR_TOLERANCE) * t
+        self._interval = max(t / 10.0, 0.0002)  # between questions once the learnt end has passed
+        self._valid: set[tuple[int, ...]] = set()
 
     # --- public --------------------------------------------------------------
     @property
@@ -148,8 +156,10 @@ class ADS1115:
         otherwise sit idle. It runs once, even when a failed combined transfer
         makes the conversions start over. SensorError as for `read`.
         """
-        for ch in channels:
-            self._check_channel(ch)
+        if channels not in self._valid:
+            for ch in channels:
+                self._check_channel(ch)
+            self._valid.add(tuple(channels))
         with self._lock:
             for attempt in range(self.retries + 1):
                 try:
@@ -217,7 +227,7 @@ class ADS1115:
 
     def _start(self, channel: int) -> _Started:
         before = self._clock()
-        self._call(lambda: self.bus.i2c_rdwr(*self._msgs[channel][:1]))
+        self._call(self._starts[channel])
         return _Started(before, self._clock(), self._pin_released(before), 0)
 
     def _swap(self, channel: int) -> tuple[_Started, int]:
@@ -259,12 +269,11 @@ class ADS1115:
         status must show (OS aside), None to skip the check; `learn`: the
         conversion being waited for (None: a wait for idle). The timeout counts
         from `since`, when the conversion had certainly started."""
-        interval = max(self.conversion_time_s / 10.0, 0.0002)
         first = True
         while True:
             if use_pin:
                 status = None
-                done = self.ready.is_active
+                done = self.ready()  # type: ignore[misc]
             else:
                 status = self._read_register(self._status) & 0xFFFF
                 done = bool(status & 0x8000)
@@ -285,7 +294,7 @@ class ADS1115:
                 use_pin = False  # the OS bit tells whether the chip or the pin is at fault
                 continue
             first = False
-            self._sleep(interval)
+            self._sleep(self._interval)
 
     def _learn(self, first: bool, now: float, started: _Started) -> None:
         """A hit lowers the learnt end a little; a miss raises it to where "done" was seen.
@@ -295,13 +304,12 @@ class ADS1115:
         fast chip is asked a little late, never before it could be done), never
         above the slowest chip's time (a late look, a preempted thread, is not
         the chip's time)."""
-        t, kind = self.conversion_time_s, started.combined
+        t, kind = self._t, started.combined
         if first:
             least = t - (started.after - started.before)
             self._ready_after[kind] = max(self._ready_after[kind] - 0.002 * t, least)
         else:
-            most = (1.0 + OSCILLATOR_TOLERANCE) * t
-            self._ready_after[kind] = max(self._ready_after[kind], min(now - started.after, most))
+            self._ready_after[kind] = max(self._ready_after[kind], min(now - started.after, self._longest))
 
     def _sleep_learning(self, want: float) -> None:
         """Sleep `want`, allowing for how late sleeps wake.
@@ -313,7 +321,7 @@ class ADS1115:
         before = self._clock()
         self._sleep(shortened)
         late = self._clock() - before - shortened
-        self._oversleep += 0.1 * (min(max(late, 0.0), self.conversion_time_s / 4) - self._oversleep)
+        self._oversleep += 0.1 * (min(max(late, 0.0), self._t / 4) - self._oversleep)
 
     # --- the ALERT/RDY pin --------------------------------------------------------
     def _arm(self) -> None:
@@ -328,17 +336,17 @@ class ADS1115:
         """Whether to trust the pin for the conversion just started: it must read not-ready now.
 
         A pin stuck at "ready" would hand over the previous result, so it is
-        trusted only when seen released while the conversion certainly still
-        runs (less than the shortest conversion since before the start)."""
+        trusted only when seen released after the start (the line is then
+        working and follows this conversion). Seen at "ready" sooner than the
+        shortest conversion after the start began, it is stuck; later than
+        that, nobody can tell, and the OS bit is asked this time."""
         if self.ready is None:
             return False
-        asserted = self.ready.is_active
-        if self._clock() - started >= (1.0 - OSCILLATOR_TOLERANCE) * self.conversion_time_s:
-            return False  # too late to tell: ask the OS bit this time
-        if asserted:
+        if not self.ready():
+            return True
+        if self._clock() - started < self._shortest:
             self._pin_failed("stuck at ready")
-            return False
-        return True
+        return False
 
     def _pin_failed(self, why: str) -> None:
         self.ready_misses += 1

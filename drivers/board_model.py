@@ -35,9 +35,16 @@ the calling thread. It is an assumption, not a measurement on a Zero 2 W:
   and the benchmark also prints the Zero at 250 us to show what a worse
   figure would do. The Pi 4/5 is taken at 30 us.
 
+The CPU a Pi spends in its kernel is not Python and does not scale by the
+factor: half of the per-transfer overhead is taken as kernel CPU (the rest
+is waiting for the controller's interrupt), a sleep and its wake-up as 20 us
+on the Zero (two context switches and a timer) and 8 us on a Pi 4/5, a bare
+ioctl (an address select, a GPIO read) as the `ioctl_s` above. Estimates,
+printed apart from the measured Python share.
+
 Sleeping threads wake late (timer slack is 50 us on Linux, plus scheduling):
 this machine measured 60-110 us (ADR 0004); a Zero is taken at 150 us, a Pi
-4/5 at 80 us. The Python factor of the Zero (22, range 18-29) is the issue's
+4/5 at 80 us, each varying by half of that either way. The Python factor of the Zero (22, range 18-29) is the issue's
 measurement of the same Debian Python 3.11 build against public Pi 3B+ and
 Pi 4 results; the Pi 4/5 profile takes the Pi 4, the slower of the two, at 8
 (range 6-10: its Cortex-A72 at 1.5-1.8 GHz against the Zero's A53 at 1 GHz).
@@ -88,11 +95,14 @@ class BoardProfile:
     i2c_hz: int
     transfer_overhead_s: float   # per ioctl: system call, kernel I2C/SPI driver, interrupt, wake-up
     ioctl_s: float               # a bare ioctl without bus traffic (smbus2 selecting an address)
-    wake_latency_s: float        # how late a sleeping thread wakes
+    wake_latency_s: float        # how late a sleeping thread wakes, on average
     python_factor: float         # this board's CPU time for Python work, per second of it here
     python_range: tuple[float, float]
+    kernel_transfer_s: float = 0.0  # of the overhead, CPU in the kernel per transfer (estimate)
+    kernel_wakeup_s: float = 0.0    # CPU in the kernel per sleep and wake-up (estimate)
     adc: str = "ads1115"         # "ads1115" on I2C or "mcp3008" on SPI
     spi_hz: int = 500_000
+    wake_jitter: float = 0.5     # the lateness varies by this fraction of it either way
 
     def transfer_s(self, messages: Sequence[Message]) -> float:
         """Time of one I2C transfer on this board: the overhead and the wire."""
@@ -109,9 +119,11 @@ class BoardProfile:
 
 
 _ZERO = dict(transfer_overhead_s=80e-6, ioctl_s=15e-6, wake_latency_s=150e-6,
-             python_factor=22.0, python_range=(18.0, 29.0))
+             python_factor=22.0, python_range=(18.0, 29.0),
+             kernel_transfer_s=40e-6, kernel_wakeup_s=20e-6)
 _PI4 = dict(transfer_overhead_s=30e-6, ioctl_s=5e-6, wake_latency_s=80e-6,
-            python_factor=8.0, python_range=(6.0, 10.0))
+            python_factor=8.0, python_range=(6.0, 10.0),
+            kernel_transfer_s=15e-6, kernel_wakeup_s=8e-6)
 
 PROFILES: dict[str, BoardProfile] = {p.name: p for p in (
     BoardProfile("zero2w-100k", "Pi Zero 2 W, I2C 100 kHz", 100_000, **_ZERO),  # type: ignore[arg-type]

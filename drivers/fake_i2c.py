@@ -35,7 +35,7 @@ from smbus2 import i2c_msg
 from smbus2.smbus2 import (I2C_M_RD, I2C_SMBUS_I2C_BLOCK_DATA, I2C_SMBUS_READ, I2C_SMBUS_WRITE,
                            i2c_rdwr_ioctl_data, i2c_smbus_ioctl_data)
 
-from drivers.board_model import BoardProfile, Message, i2c_clocks
+from drivers.board_model import BoardProfile, i2c_clocks, spi_transfer_s
 from drivers.fake_time import simulating
 
 
@@ -58,7 +58,8 @@ class BusWire:
         self.transactions = 0
         self.address_switches = 0
         self.ioctls = 0
-        self.busy_s = 0.0
+        self.busy_s = 0.0  # transfers: overhead and wire
+        self.io_s = 0.0  # system calls without a transfer
         self.selected: int | None = None  # the address smbus-style calls last selected
         self._advance = getattr(self.clock, "advance", None)
         self._real_time = real_time and self._advance is None
@@ -75,6 +76,12 @@ class BusWire:
         """`n` SCL clocks on the wire."""
         if self.board is not None and n:
             self.spend(n / float(self.board.i2c_hz))
+
+    def spi(self, nbytes: int) -> None:
+        """One SPI transfer of `nbytes` (full duplex): counted, its overhead and wire time spent."""
+        self.overhead()
+        if self.board is not None:
+            self.spend(spi_transfer_s(nbytes, self.board.spi_hz))
 
     def select(self, address: int) -> None:
         """smbus2's I2C_SLAVE ioctl, made only when the address changes: no bus traffic."""
@@ -93,6 +100,8 @@ class BusWire:
         """Time taken: on a FakeClock at once, on the real clock when asked to; `bus`: the wire's."""
         if bus:
             self.busy_s += seconds
+        else:
+            self.io_s += seconds
         if self._advance is not None:
             self._advance(seconds)
         elif self._real_time:
