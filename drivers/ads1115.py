@@ -156,10 +156,11 @@ class ADS1115:
         otherwise sit idle. It runs once, even when a failed combined transfer
         makes the conversions start over. SensorError as for `read`.
         """
+        channels = tuple(channels)
         if channels not in self._valid:
             for ch in channels:
                 self._check_channel(ch)
-            self._valid.add(tuple(channels))
+            self._valid.add(channels)
         with self._lock:
             for attempt in range(self.retries + 1):
                 try:
