@@ -20,8 +20,8 @@ script of contact losses. Printed per row, medians over `--repeat` runs:
   one Zero 2 W core it would take at 100 Hz with the issue's 22x (18-29x);
   beside it, the kernel's share estimated from the transfers, wake-ups and
   ioctls counted (drivers/board_model.py says how);
-- the screen's CPU per frame here, rendering the example view models off
-  screen (SDL dummy driver), and its share at 25 frames a second.
+- the screen's CPU per frame here (ui/display.py rendering a simulated set's
+  frames at 480x320, SDL dummy driver), and its share at 25 frames a second.
 
 "old" rows run the drivers and recorder of commit `--baseline` (the one
 before this work) on the same fakes, for comparison.
@@ -47,6 +47,7 @@ from live_bench import pct  # noqa: E402
 BASELINE = "b9d3fcf"  # the last commit before the leaner bus path
 ZERO_FACTOR, ZERO_RANGE = PROFILES["zero2w-400k"].python_factor, PROFILES["zero2w-400k"].python_range
 FPS = 25.0
+TICKS_PER_S = 1 / 0.015  # the appliance's main loop with a screen (device/app/appliance.py)
 TARGETS = "targets: Zero 2 W holds 100 Hz at 100 and 400 kHz (400 kHz: margin >= 30 %), Pi 4/5 200 Hz; " \
           "<= 7 transfers a sample; Zero core <= 10 % headless, <= 35 % with the screen; cue p99 <= 50 ms"
 
@@ -147,25 +148,51 @@ def buzzer_handoff(n: int = 40) -> float:
 
 
 def screen_frame_cpu() -> float | None:
-    """Median CPU seconds here to render one frame of today's screen (480x320), or None without pygame."""
+    """Median CPU seconds here per frame of today's screen (render and flip at 480x320), or None without pygame.
+
+    The frames are a simulated set's view models as the display draws them
+    (each one that differs from the last), through ui/display.py's `show`."""
     try:
-        import pygame
-        from device.cli.examples import examples
-        from ui.render import render
+        from device.cli.examples import run_set
+        from ui.display import Display
     except ImportError:
         return None
-    pygame.font.init()
-    surface = pygame.Surface((480, 320))
-    frames = list(examples().values())
-    for vm in frames:  # fonts and text caches warm, as on the box after its first frames
-        render(vm, surface)
-    times = []
-    for _ in range(5):
+    frames: list = []
+    run_set(wants={"all": lambda vm: bool(frames.append(vm)) if not frames or vm is not frames[-1] else False})
+    display = Display(size=(480, 320), fps=0)
+    try:
+        for vm in frames[:50]:  # fonts and text caches warm, as after the box's first frames
+            display.show(vm)
+        times = []
         for vm in frames:
             start = time.thread_time()
-            render(vm, surface)
-            times.append(time.thread_time() - start)
-    return statistics.median(times)
+            if display.show(vm):
+                times.append(time.thread_time() - start)
+    finally:
+        display.close()
+    return statistics.median(times) if times else None
+
+
+def view_tick_cpu(ticks: int = 2000) -> float:
+    """CPU seconds here per turn of the main loop with a screen: the view model updated and built.
+
+    The appliance does this every 15 ms (about 66 times a second) whether or
+    not anything changed (item 3 of the issue; not changed here)."""
+    from device.core.detector import Detector
+    from device.core.signal import Sample, SignalChain
+    from device.view.builder import ViewModelBuilder
+    detector, view = Detector(SignalChain()), ViewModelBuilder()
+    t, sample = 0.0, None
+    for _ in range(300):  # standing at the dowel: calibrated, ready
+        t += 0.01
+        sample = Sample(round(t, 4), 9000, 9100, 9200, 3.0)
+        for event in detector.feed(sample):
+            view.on_event(event)
+    start = time.thread_time()
+    for _ in range(ticks):
+        view.on_tick(t, detector, sample)
+        view.build()
+    return (time.thread_time() - start) / ticks
 
 
 def timing_table(table: list[Row]) -> None:
@@ -180,7 +207,7 @@ def timing_table(table: list[Row]) -> None:
               + (f" ({r.missed} missed, {r.false_cues} false)" if r.missed or r.false_cues else ""))
 
 
-def cpu_table(table: list[Row], frame_s: float | None) -> None:
+def cpu_table(table: list[Row], frame_s: float | None, tick_s: float) -> None:
     lo, hi = ZERO_RANGE
     print(f"\n{'board / path':32s} | {'CPU/sample here':>15s} {'of it recorder':>14s} | "
           f"{'Python: Zero core at 100 Hz':>28s} | {'+ kernel (est.)':>15s} | recorder wake-ups/s")
@@ -191,11 +218,16 @@ def cpu_table(table: list[Row], frame_s: float | None) -> None:
     if frame_s is not None:
         screen = frame_s * ZERO_FACTOR * FPS
         print(f"\nscreen today (item 3, not changed here): {frame_s * 1e3:.2f} ms CPU per frame here "
-              f"(480x320, example view models, SDL dummy) -> {screen:.0%} of a Zero core at {FPS:.0f} fps "
+              f"(render and flip, 480x320, a set's frames, SDL dummy) -> {screen:.0%} of a Zero core at "
+              f"{FPS:.0f} fps "
               f"({frame_s * lo * FPS:.0%}-{frame_s * hi * FPS:.0%})")
+        ticks = tick_s * ZERO_FACTOR * TICKS_PER_S
+        print(f"main loop with a screen: {tick_s * 1e6:.0f} us CPU here per turn building the view model, "
+              f"{TICKS_PER_S:.0f} turns a second -> {ticks:.0%} of a Zero core")
         best = next(r for r in table if r.label == "Zero 2 W, 400 kHz")
-        print(f"Zero 2 W, 400 kHz, with the screen: {best.share() + screen:.0%} of a core "
-              f"(headless {best.share():.1%} + screen {screen:.0%}; kernel est. {best.kernel_share():+.1%})")
+        print(f"Zero 2 W, 400 kHz, with the screen: {best.share() + screen + ticks:.0%} of a core "
+              f"(headless {best.share():.1%} + frames {screen:.0%} + view models {ticks:.0%}; "
+              f"kernel est. {best.kernel_share():+.1%})")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -224,7 +256,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"cue p99: force below 10 % to the cue handed to the buzzer; the buzzer thread's hand-off to the "
           f"pin adds a wake-up and {handoff * 1e6:.0f} us of CPU here: "
           f"{(zero.wake_latency_s + handoff * ZERO_FACTOR) * 1e3:.1f} ms on a Zero")
-    cpu_table(table, screen_frame_cpu())
+    cpu_table(table, screen_frame_cpu(), view_tick_cpu())
     print(TARGETS)
     return 0
 

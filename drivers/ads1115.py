@@ -255,22 +255,29 @@ class ADS1115:
         if want > 0:
             self._sleep_learning(want)
         trusted = started.trusted
-        status = self._wait_done(started.after, None if trusted else word, trusted, started)
-        if trusted and status is None:
+        if trusted and self.ready():  # type: ignore[misc]  # the usual case: one look, done
+            self._learn(True, 0.0, started)
+        elif self._wait_done(started.after, None if trusted else word, trusted, started,
+                             looked=trusted) is not None:
+            return  # the OS bit answered
+        if trusted:
             self.ready_hits += 1
             self.ready_misses = 0
 
     def _wait_done(self, since: float, word: int | None, use_pin: bool = False,
-                   learn: _Started | None = None) -> int | None:
+                   learn: _Started | None = None, looked: bool = False) -> int | None:
         """Ask until done: the pin's level, or the OS bit (status returned); learn how long it took.
 
         The first question comes after the learnt end: a miss raises that end
         to where "done" was seen, a hit lowers it a little, so nearly every
         conversion costs one sleep and one question. `word`: the config the
         status must show (OS aside), None to skip the check; `learn`: the
-        conversion being waited for (None: a wait for idle). The timeout counts
-        from `since`, when the conversion had certainly started."""
-        first = True
+        conversion being waited for (None: a wait for idle); `looked`: the
+        pin was asked once already, in vain. The timeout counts from `since`,
+        when the conversion had certainly started."""
+        first = not looked
+        if looked:
+            self._sleep(self._interval)
         while True:
             if use_pin:
                 status = None

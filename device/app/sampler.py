@@ -110,7 +110,7 @@ class Sampler:
         self.overruns = 0
         self.samples = 0
         self.failed_reads = 0
-        self._down: dict[str, bool] = {}
+        self._down: set[str] = set()  # sensors reported faulty, until they read again
         self._t0 = clock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -131,7 +131,7 @@ class Sampler:
         if now - started > self.stall_s:  # answered, but the bus held us far too long
             self._fault(self.adc_name, Stalled(f"reading the contacts took {now - started:.2f} s: "
                                                "check the I2C wiring and the ADC's supply"))
-        else:
+        elif self._down:
             self._ok(self.adc_name)
         t = now - self._t0
         if self._last_t is not None:
@@ -150,18 +150,19 @@ class Sampler:
         except Exception as exc:
             self._fault("imu", exc)
         else:
-            self._ok("imu")
+            if self._down:
+                self._ok("imu")
 
     def _fault(self, sensor: str, exc: Exception) -> None:
-        if self._down.get(sensor):
+        if sensor in self._down:
             return
-        self._down[sensor] = True
+        self._down.add(sensor)
         self.on_event(SensorFault(round(self.clock() - self._t0, 4), sensor=sensor,
                                   reason=getattr(exc, "reason", type(exc).__name__), detail=str(exc)))
 
     def _ok(self, sensor: str) -> None:
-        if self._down.get(sensor):
-            self._down[sensor] = False
+        if sensor in self._down:
+            self._down.discard(sensor)
             self.on_event(SensorOk(round(self.clock() - self._t0, 4), sensor=sensor))
 
     # -- the loop ----------------------------------------------------------------------
