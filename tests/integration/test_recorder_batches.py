@@ -29,6 +29,18 @@ def sample(i: int) -> Sample:
     return Sample(round(i / 100, 4), 9000, 9000, 9000, 3.0)
 
 
+def recording(tmp_path, ready_after: int, then: int = 0) -> tuple[Store, SetRecorder]:
+    """A recorder given `ready_after` samples (100 Hz), the set's `ready` at 1 s, then up to sample `then`."""
+    store = Store.open(str(tmp_path))
+    rec = SetRecorder(store, SignalChain())
+    for i in range(ready_after):
+        rec.post_sample(sample(i))
+    rec.post_event(ev(READY))
+    for i in range(ready_after, then):
+        rec.post_sample(sample(i))
+    return store, rec
+
+
 def test_the_recorder_wakes_per_batch_not_per_sample(tmp_path):
     store = Store.open(str(tmp_path))
     rec = SetRecorder(store, SignalChain())
@@ -41,13 +53,7 @@ def test_the_recorder_wakes_per_batch_not_per_sample(tmp_path):
 
 def test_a_rep_whose_deciding_sample_comes_later_waits_for_it(tmp_path):
     """The rep's event can reach the recorder before its own last sample: the row waits."""
-    store = Store.open(str(tmp_path))
-    rec = SetRecorder(store, SignalChain())
-    for i in range(150):
-        rec.post_sample(sample(i))
-    rec.post_event(ev(READY))
-    for i in range(150, 250):
-        rec.post_sample(sample(i))
+    store, rec = recording(tmp_path, 150, 250)
     rec.post_event(ev(rep_done(1, 2.55)))  # decided by a sample not handed over yet
     assert rec.sync()
     assert store.reps_of(1) == []  # not without its samples
@@ -62,11 +68,7 @@ def test_a_rep_whose_deciding_sample_comes_later_waits_for_it(tmp_path):
 
 
 def test_a_rep_whose_samples_never_come_is_written_after_a_second(tmp_path):
-    store = Store.open(str(tmp_path))
-    rec = SetRecorder(store, SignalChain())
-    for i in range(200):
-        rec.post_sample(sample(i))
-    rec.post_event(ev(READY))
+    store, rec = recording(tmp_path, 200)
     rec.post_event(ev(rep_done(1, 5.0)))  # the sampler stopped: no sample reaches 5.0
     deadline = time.monotonic() + 3.0
     while not store.reps_of(1) and time.monotonic() < deadline:
@@ -76,13 +78,7 @@ def test_a_rep_whose_samples_never_come_is_written_after_a_second(tmp_path):
 
 
 def test_close_mid_batch_writes_every_sample_handed_over(tmp_path):
-    store = Store.open(str(tmp_path))
-    rec = SetRecorder(store, SignalChain())
-    for i in range(150):
-        rec.post_sample(sample(i))
-    rec.post_event(ev(READY))
-    for i in range(150, 437):  # the last batch is still gathering
-        rec.post_sample(sample(i))
+    store, rec = recording(tmp_path, 150, 437)  # the last batch is still gathering
     rec.close()
     set_ = store.set_row(1)
     assert set_["end_reason"] == "interrupted"
