@@ -42,6 +42,11 @@ class Inbox:
         self._first_t = 0.0  # sample time of the batch's first sample
         self._backlog = 0  # samples handed over and not yet taken by the worker
 
+    @property
+    def backlog(self) -> int:
+        """Samples handed over and not yet taken by the worker."""
+        return self._backlog
+
     def put(self, item: object) -> None:
         """An item for the worker, after the samples that came before it."""
         with self._lock:

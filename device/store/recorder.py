@@ -120,6 +120,11 @@ class SetRecorder:
     def dropped_samples(self) -> int:
         return self._inbox.dropped
 
+    @property
+    def backlog(self) -> int:
+        """Samples handed over and not yet taken by the recorder's thread."""
+        return self._inbox.backlog
+
     def set_athlete(self, athlete_id: int) -> None:
         """Who the next set belongs to (the set in progress keeps its athlete)."""
         self._inbox.put(lambda: self._switch_athlete(athlete_id))
