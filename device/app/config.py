@@ -159,7 +159,7 @@ def _build(cls: type, table: dict[str, Any], prefix: str) -> Any:
         if key not in fields:
             raise ConfigError(f"unknown key {prefix}{key} (known: {', '.join(sorted(fields))})")
         kind = hints[key]
-        if dataclasses.is_dataclass(kind):
+        if isinstance(kind, type) and dataclasses.is_dataclass(kind):
             if not isinstance(value, dict):
                 raise ConfigError(f"{prefix}{key}: expected a [{prefix}{key}] table")
             kwargs[key] = _build(kind, value, f"{prefix}{key}.")

@@ -127,7 +127,8 @@ def _menu(menu: MenuState, word: str, vm: ViewModel) -> Result:
     if item == "athletes":
         at = vm.athletes.index(vm.athlete) if vm.athlete in vm.athletes else 0
         return replace(menu, screen=Screen.ATHLETES, cursor=at), []
-    commands: list[Command] = {"history": [LoadHistory()], "export": [StartExport()]}.get(item, [])
+    opens: dict[str, list[Command]] = {"history": [LoadHistory()], "export": [StartExport()]}
+    commands = opens.get(item, [])
     return replace(menu, screen=Screen(item), cursor=0), commands
 
 
