@@ -79,11 +79,14 @@ class ButtonsConfig:
     a_pin: int = 5
     b_pin: int = 6
     long_press_s: float = 3.0
+    debounce_s: float = 0.02  # contact chatter ridden out (drivers/buttons.py); 0 = none
 
     def check(self) -> None:
         _gpio("buttons.a_pin", self.a_pin)
         _gpio("buttons.b_pin", self.b_pin)
         _positive("buttons.long_press_s", self.long_press_s)
+        if not 0.0 <= self.debounce_s <= 0.2:
+            raise ConfigError(f"buttons.debounce_s: 0 to 0.2 s, not {self.debounce_s}")
 
 
 @dataclass

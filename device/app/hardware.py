@@ -216,7 +216,7 @@ def buttons(cfg: Config, hw: Hardware, post: Callable[[str], None]) -> Buttons:
     """Buttons A and B; their callbacks only `post` a word ("a", "b", "b_long")."""
     from drivers.buttons import Buttons
     b = cfg.buttons
-    return Buttons(b.a_pin, b.b_pin, post, b.long_press_s, pin_factory=hw.pin_factory)
+    return Buttons(b.a_pin, b.b_pin, post, b.long_press_s, pin_factory=hw.pin_factory, bounce_s=b.debounce_s)
 
 
 # -- the simulated athlete's traces (the `simulate` command, example screens) ------------------
