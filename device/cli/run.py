@@ -6,9 +6,11 @@ Imports happen when the command runs, so other commands start without them.
 from __future__ import annotations
 
 import argparse
+import os
 from typing import Any
 
 from device.cli.errors import UsageError
+from device.store.lock import DataLock, LockHeld
 
 
 def add_parser(sub: Any) -> None:
@@ -42,8 +44,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.data:
         cfg.data.dir = args.data
     size = _window(args.window)
+    lock = _lock_data(cfg)
     if choose(args.hardware, cfg) == "real":
-        hw, problems = build_real_checked(cfg)
+        try:
+            hw, problems = build_real_checked(cfg)
+        except LockHeld as exc:
+            raise UsageError(str(exc)) from None
         if hw is None:
             raise UsageError("; ".join(r.detail for r in problems))
     else:
@@ -58,7 +64,27 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(Display(0.0, detail=why).to_json(), flush=True)
     app = Appliance(cfg, hw, display=display)
     install_signal_handlers(app)
-    return app.run(duration=args.duration)
+    try:
+        return app.run(duration=args.duration)
+    finally:
+        if lock is not None:
+            lock.release()
+
+
+def _lock_data(cfg: Any) -> DataLock | None:
+    """One appliance per data folder: a second is refused with who holds it (exit 2).
+
+    A folder that cannot even hold the lock file (a read-only or full card) is
+    no reason not to cue: the run goes on, and the store says what is wrong."""
+    from device.app.config import data_dir
+    folder = data_dir(cfg)
+    try:
+        os.makedirs(folder, exist_ok=True)
+        return DataLock.acquire(folder, "smartdowel run")
+    except LockHeld as exc:
+        raise UsageError(str(exc)) from None
+    except OSError:
+        return None
 
 
 def _window(text: str | None) -> tuple[int, int] | None:

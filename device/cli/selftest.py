@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from device.cli.errors import UsageError
 from device.selftest.options import FAULTS
+from device.store.lock import LockHeld
 
 if TYPE_CHECKING:
     from device.app.checks import Result
@@ -58,7 +59,10 @@ def cmd_selftest(args: argparse.Namespace) -> int:
                    show_pattern=_show_pattern)
     out.write(f"smartdowel selftest: {'simulated dowel' if kind == 'sim' else 'real board'}, "
               f"config {cfg.source}\n")
-    hw, done = _build(kind, cfg, args)
+    try:
+        hw, done = _build(kind, cfg, args)
+    except LockHeld as exc:
+        raise UsageError(str(exc)) from None
     try:
         results = run_selftest(hw, cfg, opts, done=done)
     finally:
