@@ -264,10 +264,18 @@ def _toggle_set(detector: Detector, t: float) -> list[Event]:
     return detector.end_set(t) if detector.state is READY else detector.start_set(t)
 
 
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+
+
 def install_signal_handlers(app: Appliance) -> None:
-    """SIGTERM (systemd stop) ends the run like Ctrl-C: the finally-block cleans up."""
-    def on_term(signum: int, frame: Any) -> None:
-        app.stop("SIGTERM")
-    signal.signal(signal.SIGTERM, on_term)
+    """SIGTERM (systemd stop) and SIGHUP (the terminal went away) end the run like Ctrl-C.
+
+    The main loop's finally-block then cleans up: the set in progress saved,
+    the buzzer silenced (a signal's default action would leave its pin mid-tone),
+    bus and pins released."""
+    def on_signal(signum: int, frame: Any) -> None:
+        app.stop(signal.Signals(signum).name)
+    for sig in STOP_SIGNALS:
+        signal.signal(sig, on_signal)
 
 

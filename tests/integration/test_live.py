@@ -130,6 +130,39 @@ def test_sigterm_stops_cleanly_with_the_buzzer_off():
     assert '"reason": "SIGTERM"' in out.splitlines()[-1]
 
 
+def test_sighup_stops_like_sigterm_and_silences_a_beep_mid_tone():
+    """SIGHUP (a closed terminal, an ssh session gone) used to kill the app with the buzzer's pin
+    left at 50 % duty: the beep went on. Now it ends the run like SIGTERM."""
+    from device.app.appliance import install_signal_handlers
+    from device.core.patterns import Pattern
+    cfg = parse_config("[sampler]\nrate_hz = 100\n", "test")
+    hw = build_sim(cfg, "manual", seed=5)
+    app = Appliance(cfg, hw, out=Lines())
+    pin = hw.pin_factory.pin(cfg.buzzer.pin)
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    install_signal_handlers(app)
+
+    def beep_then_hangup():
+        app.player.play(Pattern(((880.0, 1.0), (880.0, 1.0))))
+        wait_until(lambda: pin.state > 0)
+        os.kill(os.getpid(), signal.SIGHUP)
+    threading.Timer(0.3, beep_then_hangup).start()
+    try:
+        app.run(duration=15.0)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    assert app.exit_reason == "SIGHUP"
+    assert pin.state == 0 and pin.frequency is None
+
+
+def wait_until(predicate, timeout: float = 5.0) -> None:
+    end = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < end, "timed out"
+        time.sleep(0.005)
+
+
 def test_bad_config_is_one_line_exit_2(tmp_path):
     bad = tmp_path / "c.toml"
     bad.write_text("[buzzer]\npin = 99\n")
