@@ -58,8 +58,11 @@ def debounced_factory() -> MockFactory:
     return MockFactory(pin_class=DebouncedMockPin)
 
 
-def press(pin: MockPin, hold_s: float = 0.06, bounces: int = 0, bounce_gap_s: float = 0.001) -> None:
-    """Close a pulled-up button (drive low) for `hold_s`, chattering `bounces` times as it closes and opens."""
+def press(pin: MockPin, hold_s: float = 0.06, bounces: int = 0, bounce_gap_s: float = 0.001,
+          after_s: float = 0.06) -> None:
+    """Close a pulled-up button (drive low) for `hold_s`, chattering `bounces` times as it closes and opens,
+    then leave it open `after_s` (a person's next press comes a while later, and the release is
+    only reported once the debounce time has passed)."""
     for _ in range(bounces):
         pin.drive_low()
         time.sleep(bounce_gap_s)
@@ -73,3 +76,4 @@ def press(pin: MockPin, hold_s: float = 0.06, bounces: int = 0, bounce_gap_s: fl
         pin.drive_low()
         time.sleep(bounce_gap_s)
     pin.drive_high()
+    time.sleep(after_s)
