@@ -18,7 +18,10 @@ from typing import Any, TextIO
 
 from device.app.config import ConfigError, data_dir, load_config
 from device.export.export import ExportError, export, plural
-from device.store.store import DB_NAME, Store, StoreError, iso
+from device.store.connection import DB_NAME
+from device.store.errors import StoreError
+from device.store.queries import iso
+from device.store.store import Store
 
 EXIT_BAD_INPUT = 2
 

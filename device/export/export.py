@@ -55,7 +55,8 @@ from typing import Any, Callable, Iterator, Sequence
 from device.store.gztrace import open_trace
 from device.core.contacts import CONTACTS
 from device.core.signal import SignalChain
-from device.store.store import Store, iso
+from device.store.queries import iso
+from device.store.store import Store
 from device.store.trace import TraceError, TraceReader
 
 log = logging.getLogger("smartdowel.export")
