@@ -17,7 +17,9 @@ import sys
 from typing import Any, TextIO
 
 from device.app.config import ConfigError, data_dir, load_config
-from device.export.export import ExportError, export, plural
+from device.export.errors import ExportError
+from device.export.result import plural
+from device.export.run import export
 from device.store.connection import DB_NAME
 from device.store.errors import StoreError
 from device.store.queries import iso
@@ -125,11 +127,12 @@ def cmd_export(args: argparse.Namespace) -> int:
             os.nice(10)
         except OSError:
             pass
+    from ui.chart import render_png  # pygame: only this command draws
     try:
         folder = _data_dir(args)
         with Store.open(folder, create=False, recover=False) as store:
             progress = _print_progress if args.progress else None
-            result = export(store, args.dest, all_sets=args.all, progress=progress)
+            result = export(store, args.dest, all_sets=args.all, progress=progress, chart=render_png)
     except (ExportError, StoreError, ConfigError) as exc:
         return _fail(str(exc))
     for warning in result.warnings:

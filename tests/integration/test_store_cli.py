@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from device.export.export import ExportJob
+from device.export.job import ExportJob
 from device.cli.main import main
 from device.cli.store_commands import add_subcommands
 from support.stores import ATHLETE, build_store
