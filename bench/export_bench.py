@@ -86,7 +86,7 @@ def _child(data_dir: str, dest: str, trace_memory: bool) -> None:
     """Runs in a fresh process: one export, figures as JSON on stdout."""
     import tracemalloc
     from device.export.run import export
-    from ui.chart import render_png
+    from ui.chart_png import render_png
     if trace_memory:
         tracemalloc.start()
     with Store.open(data_dir, create=False, recover=False) as store:

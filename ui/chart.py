@@ -1,7 +1,7 @@
 """A set in one picture: the three pressures and the tilt over time, losses shaded.
 
-Used by the set-summary screen and, through `render_png` (the renderer the
-CLI hands to the export), for the PNG of every set on a stick, so a coach
+Used by the set-summary screen and, through ui/chart_png.py (the renderer
+the CLI hands to the export), for the PNG of every set on a stick, so a coach
 sees the set, not only numbers. Drawn with pygame on an off-screen surface: no
 display needed and no new dependency. Colours come with line styles and
 labels, so it reads in grey too.
@@ -11,18 +11,14 @@ labels, so it reads in grey too.
     ...                   ("sacrum", (1, 0.9, 1))), pitch=(3.0, 60.0, 4.0),
     ...                   losses=(("head", 1.5, 2.0),), reps=((0.2, 1.9),))
     >>> draw_set_chart(surf, surf.get_rect(), data)
-    >>> render_png(SetChart(data, "Anna  set 1"))[1:4]
-    b'PNG'
 """
 from __future__ import annotations
 
-import io
 from functools import lru_cache
 from typing import Sequence
 
 import pygame
 
-from device.view.chart import SetChart
 from device.view.model import SeriesView
 
 CONTACT_COLOURS = {"head": (230, 159, 0), "upper_back": (0, 114, 178), "sacrum": (204, 121, 167)}
@@ -130,33 +126,3 @@ def draw_set_chart(surface: pygame.Surface, rect: pygame.Rect, data: SeriesView,
     if has_pitch:
         surface.blit(font.render("|  tilt (°)  |  bars: reps  |  shaded: losses", True, TEXT),
                      (x, plot.bottom + pad))
-
-
-def render_png(chart: SetChart) -> bytes:
-    """The chart as PNG bytes: the export's renderer (module level, so worker processes can run it)."""
-    surface = _canvas(chart.size)
-    draw_set_chart(surface, surface.get_rect(), chart.series, chart.title)
-    return png_of(surface)
-
-
-@lru_cache(maxsize=2)
-def _canvas(size: tuple[int, int]) -> pygame.Surface:
-    """One surface per size, reused chart after chart (draw_set_chart fills it first)."""
-    return pygame.Surface(size)
-
-
-def png_of(surface: pygame.Surface) -> bytes:
-    """The surface as a PNG file's bytes (pygame's encoder; the name only says which format).
-
-    One buffer serves every call: pygame 2.6 never releases the references it
-    takes to a file object it saves into, so a new BytesIO per chart would stay
-    in memory, picture and all (~10 KB a chart). Reused, what stays is a few
-    hundred bytes a chart, for as long as the process (an export) lives. So: one
-    thread at a time (the export draws on one thread per process)."""
-    _PNG_BUFFER.seek(0)
-    _PNG_BUFFER.truncate()
-    pygame.image.save(surface, _PNG_BUFFER, "chart.png")
-    return _PNG_BUFFER.getvalue()
-
-
-_PNG_BUFFER = io.BytesIO()

@@ -16,10 +16,8 @@ from device.app.config import ConfigError
 from device.cli.data_options import add_data_options, data_folder, fail
 from device.export.errors import ExportError
 from device.export.result import plural
-from device.export.run import export
 from device.store.errors import StoreError
 from device.store.store import Store
-from device.view.chart import ChartRenderer
 
 
 def add_parser(sub: Any) -> None:
@@ -35,6 +33,8 @@ def add_parser(sub: Any) -> None:
 
 def cmd_export(args: argparse.Namespace) -> int:
     """Export to DEST: exit 0 with where and how many sets, or one line and exit 2."""
+    from device.export.run import export
+    from ui.chart_png import render_png  # pygame itself loads with the first chart drawn
     if args.nice:
         try:
             os.nice(10)
@@ -44,7 +44,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         folder = data_folder(args)
         with Store.open(folder, create=False, recover=False) as store:
             progress = _print_progress if args.progress else None
-            result = export(store, args.dest, all_sets=args.all, progress=progress, chart=_renderer())
+            result = export(store, args.dest, all_sets=args.all, progress=progress, chart=render_png)
     except (ExportError, StoreError, ConfigError) as exc:
         return fail(str(exc))
     for warning in result.warnings:
@@ -56,17 +56,6 @@ def cmd_export(args: argparse.Namespace) -> int:
               f"{plural(result.sessions, 'session')}) to {result.folder} in {result.seconds:.1f} s: "
               f"safe to remove the stick")
     return 0
-
-
-def _renderer() -> ChartRenderer | None:
-    """ui's chart renderer (pygame, imported only by this command); without it the export still
-    runs, with no charts, and its README says so."""
-    try:
-        from ui.chart import render_png
-    except ImportError as exc:
-        print(f"warning: no charts: {exc}")
-        return None
-    return render_png
 
 
 def _print_progress(done: int, total: int) -> None:

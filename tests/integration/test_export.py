@@ -22,7 +22,7 @@ from device.export.layout import FOLDER_PREFIX, MANIFEST, PARTIAL, fat_safe
 from device.export.media import Media
 from device.export.run import export
 from device.store.store import Store
-from ui.chart import render_png
+from ui.chart_png import render_png
 from support.stores import ATHLETE, STARTED, add_set, build_store, dump
 from conftest import REPO
 

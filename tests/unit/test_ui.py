@@ -193,7 +193,7 @@ def test_figure_hinges_with_the_tilt():
 def test_png_encoder_round_trips_the_pixels():
     import io
     import numpy as np
-    from ui.chart import png_of
+    from ui.chart_png import png_of
     surface = pygame.Surface((37, 11))
     rng = np.random.default_rng(1)
     pygame.surfarray.blit_array(surface, rng.integers(0, 2**24, (37, 11), dtype=np.uint32))
