@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import os
 from collections import deque
-from typing import Any, Hashable, Iterator, Sequence
+from typing import Any, Generic, Iterator, Sequence, TypeVar
 
 from device.export.series import ChartError, ChartJob, read_series
 from device.view.chart import ChartRenderer, SetChart
@@ -24,6 +24,7 @@ from device.view.chart import ChartRenderer, SetChart
 log = logging.getLogger("smartdowel.export")
 
 Drawn = bytes | str | None  # PNG, why there is none, or None: no chart was asked for
+Key = TypeVar("Key")  # what the caller knows a chart by; it comes back with the chart
 
 
 def draw(renderer: ChartRenderer, job: ChartJob) -> bytes | str:
@@ -38,7 +39,9 @@ def draw(renderer: ChartRenderer, job: ChartJob) -> bytes | str:
 
 def _draw_many(renderer: ChartRenderer | None, jobs: Sequence[ChartJob]) -> list[bytes | str]:
     """A worker's task: a few charts at once, so the pool's per-task cost is shared."""
-    assert renderer is not None or not jobs, "a chart to draw and nothing to draw it with"
+    if not jobs:
+        return []
+    assert renderer is not None, "a chart to draw and nothing to draw it with"
     return [draw(renderer, job) for job in jobs]
 
 
@@ -50,7 +53,7 @@ def _worker_init() -> None:
         pass
 
 
-class ChartPool:
+class ChartPool(Generic[Key]):
     """Charts in order, drawn inline (workers=0) or by a process pool with a bounded number in flight.
 
     With no renderer nothing is drawn: every job submitted must be None (the
@@ -62,15 +65,15 @@ class ChartPool:
         self.renderer = renderer
         self.pool: Any = None
         self.window = max(1, workers * 3)
-        self.batch: list[tuple[Hashable, ChartJob | None]] = []
-        self.inflight: deque[tuple[list[tuple[Hashable, ChartJob | None]], Any]] = deque()
+        self.batch: list[tuple[Key, ChartJob | None]] = []
+        self.inflight: deque[tuple[list[tuple[Key, ChartJob | None]], Any]] = deque()
         if workers > 0:
             import multiprocessing
             from concurrent.futures import ProcessPoolExecutor
             self.pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
                                             initializer=_worker_init)
 
-    def submit(self, key: Hashable, job: ChartJob | None) -> Iterator[tuple[Hashable, Drawn]]:
+    def submit(self, key: Key, job: ChartJob | None) -> Iterator[tuple[Key, Drawn]]:
         """Queue a chart (None: none to draw); yields finished (key, PNG or error) in order."""
         self.batch.append((key, job))
         if self.pool is None or len(self.batch) >= self.BATCH:
@@ -78,7 +81,7 @@ class ChartPool:
         while len(self.inflight) > (self.window if self.pool is not None else 0):
             yield from self._pop()
 
-    def drain(self) -> Iterator[tuple[Hashable, Drawn]]:
+    def drain(self) -> Iterator[tuple[Key, Drawn]]:
         self._send()
         while self.inflight:
             yield from self._pop()
@@ -99,7 +102,7 @@ class ChartPool:
             pending = _draw_many(self.renderer, jobs)
         self.inflight.append((items, pending))
 
-    def _pop(self) -> Iterator[tuple[Hashable, Drawn]]:
+    def _pop(self) -> Iterator[tuple[Key, Drawn]]:
         items, pending = self.inflight.popleft()
         if not isinstance(pending, list):
             try:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from typing import Any
 
 from device.core.contacts import CONTACTS
 from device.core.signal import SignalChain
@@ -43,7 +44,7 @@ class ChartError(Exception):
     """A chart that could not be drawn (its trace missing or unreadable)."""
 
 
-def chart_job(row: Row, reps: list[dict], losses: list[dict], trace: str) -> ChartJob:
+def chart_job(row: Row, reps: list[dict[str, Any]], losses: list[dict[str, Any]], trace: str) -> ChartJob:
     """The chart of a set from its row, its rep and loss records and its trace file."""
     spans = tuple((x["contact"], x["start_s"], x["start_s"] + (x["duration_s"] or 0.0)) for x in losses)
     marks = tuple((r["start_s"] if r["start_s"] is not None else r["end_s"] - (r["duration_s"] or 0),

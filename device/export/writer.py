@@ -32,7 +32,7 @@ class SetWriter:
         self.snapshot, self.folder, self.progress = snapshot, folder, progress
         self.csv = {name: CsvOut(folder, name, cols) for name, cols, _ in CSV_FILES}
         self.draws = chart is not None
-        self.charts = ChartPool(workers if self.draws else 0, chart)
+        self.charts: ChartPool[tuple[int, str]] = ChartPool(workers if self.draws else 0, chart)
         self.session: SessionJson | None = None
         self.result = ExportResult(folder=None)
         self.done = 0
