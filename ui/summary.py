@@ -1,7 +1,7 @@
 """The set summary: reps, clean reps, losses per contact, depth, tempo, and the set's chart.
 
 Why: between sets the athlete rests and the coach walks over; the numbers
-say how it went and the chart (device/chart.py, the same one the export
+say how it went and the chart (ui/chart.py, the same one the export
 writes) shows where in the set the contacts came away.
 """
 from __future__ import annotations
@@ -10,8 +10,8 @@ from functools import lru_cache
 
 import pygame
 
-from ui.chart import SetSeries, draw_set_chart
-from device.view.model import LABELS, SummaryView, ViewModel
+from ui.chart import draw_set_chart
+from device.view.model import LABELS, SeriesView, SummaryView, ViewModel
 from ui import theme
 from ui.draw import Painter, draw_marker, hints, title
 
@@ -88,19 +88,16 @@ def _chart(s: SummaryView, size: tuple[int, int]) -> pygame.Surface:
 
 
 @lru_cache(maxsize=4)
-def _chart_cached(set_no: int, series, size: tuple[int, int]) -> pygame.Surface:
+def _chart_cached(set_no: int, series: SeriesView, size: tuple[int, int]) -> pygame.Surface:
     """The chart drawn once per set and size (it is the slowest thing on any screen).
 
-    device/chart.py lays its legend out for a wide chart, so a narrow one is
+    ui/chart.py lays its legend out for a wide chart, so a narrow one is
     drawn at `CHART_MIN_W` and scaled down rather than cut off.
     """
     w, h = size
     scale = max(1.0, CHART_MIN_W / max(1, w))
     full = pygame.Surface((round(w * scale), round(h * scale)))
-    data = SetSeries(t=list(series.t), pressure={c: list(v) for c, v in series.pressure},
-                     pitch=None if series.pitch is None else list(series.pitch),
-                     losses=list(series.losses), reps=list(series.reps))
-    draw_set_chart(full, full.get_rect(), data)
+    draw_set_chart(full, full.get_rect(), series)
     if scale == 1.0:
         return full
     return pygame.transform.smoothscale(full, size)

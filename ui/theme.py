@@ -3,7 +3,7 @@
 Why these: the box stands on a gym floor and is read from two metres, often
 by a coach who may be colour-blind. So: light type on a near-black ground
 (high contrast, no glare), colours from the Okabe-Ito palette (the one
-device/chart.py uses), and every state told by shape as well as by colour.
+ui/chart.py uses), and every state told by shape as well as by colour.
 Sizes are fractions of the screen height, so the layout scales from 320x240
 to 800x480 and beyond.
 """

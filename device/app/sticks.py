@@ -15,7 +15,7 @@ from typing import Callable
 
 from device.app.events import AthletesImported, ExportFinished, Notice, StickArrived
 from device.core.events import Event
-from device.export.export import ExportJob
+from device.export.job import ExportJob
 from device.export.usb import Stick, StickWatcher, find_sticks, read_athletes
 from device.store.store import Store
 from device.view.builder import ViewModelBuilder

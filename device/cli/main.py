@@ -10,11 +10,11 @@ import sys
 from typing import Sequence
 
 from device.app.config import ConfigError
-from device.cli import replay, run, screenshots, selftest, simulate, store_commands
+from device.cli import export, replay, run, screenshots, selftest, sessions, simulate
 from device.cli.errors import EXIT_BAD_INPUT, UsageError
 from device.store.trace import TraceError
 
-COMMANDS = (run, replay, simulate, selftest, screenshots)
+COMMANDS = (run, replay, simulate, selftest, screenshots, sessions, export)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -23,7 +23,6 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
     for command in COMMANDS:
         command.add_parser(sub)
-    store_commands.add_subcommands(sub)
     return p
 
 

@@ -82,13 +82,14 @@ class RepView:
 
 @dataclass(frozen=True)
 class SeriesView:
-    """The set's pressures and tilt, decimated for the summary chart (device/chart.py)."""
+    """The set's pressures and tilt, decimated for a chart: the summary screen's and the
+    export's (ui/chart.py draws both). Pressures are fractions of the standing baseline."""
 
     t: tuple[float, ...] = ()
-    pressure: tuple[tuple[str, tuple[float, ...]], ...] = ()
-    pitch: tuple[float, ...] | None = None
-    losses: tuple[tuple[str, float, float], ...] = ()
-    reps: tuple[tuple[float, float], ...] = ()
+    pressure: tuple[tuple[str, tuple[float, ...]], ...] = ()  # (contact, values) per contact
+    pitch: tuple[float, ...] | None = None  # None: no tilt sensor
+    losses: tuple[tuple[str, float, float], ...] = ()  # contact, start, end
+    reps: tuple[tuple[float, float], ...] = ()  # start, end of each counted rep
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,12 @@ import textwrap
 
 import pytest
 
-from device.store.store import DB_NAME, MIGRATIONS, SCHEMA_VERSION, Store, StoreError, clean_name, iso
+from device.store.athletes import clean_name
+from device.store.connection import DB_NAME
+from device.store.errors import StoreError
+from device.store.queries import iso
+from device.store.schema import MIGRATIONS, SCHEMA_VERSION
+from device.store.store import Store
 from conftest import REPO
 
 ROOT = str(REPO)
@@ -93,7 +98,7 @@ def test_v1_file_is_upgraded_keeping_its_data(tmp_path):
 def test_a_failing_migration_leaves_the_previous_version(tmp_path, monkeypatch):
     make_v1(str(tmp_path))
     broken = (MIGRATIONS[0], MIGRATIONS[1] + ("CREATE TABLE reps (x)",))  # fails after earlier statements
-    monkeypatch.setattr("device.store.store.MIGRATIONS", broken)
+    monkeypatch.setattr("device.store.schema.MIGRATIONS", broken)
     with pytest.raises(StoreError, match="cannot upgrade"):
         Store.open(str(tmp_path))
     conn = sqlite3.connect(os.path.join(str(tmp_path), DB_NAME))

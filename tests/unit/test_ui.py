@@ -190,6 +190,17 @@ def test_figure_hinges_with_the_tilt():
     assert xs[0] < xs[1] < xs[2] and ys[0] < ys[1] < ys[2]
 
 
+def test_png_encoder_round_trips_the_pixels():
+    import io
+    import numpy as np
+    from ui.chart_png import png_of
+    surface = pygame.Surface((37, 11))
+    rng = np.random.default_rng(1)
+    pygame.surfarray.blit_array(surface, rng.integers(0, 2**24, (37, 11), dtype=np.uint32))
+    back = pygame.image.load(io.BytesIO(png_of(surface)), "x.png")
+    assert np.array_equal(pygame.surfarray.array3d(back), pygame.surfarray.array3d(surface))
+
+
 def test_summary_shows_the_chart_with_losses_shaded():
     from ui.chart import BACKGROUND, CONTACT_COLOURS
     surface, p = draw(MODELS["summary"], (800, 480))
