@@ -18,7 +18,7 @@ import signal
 import sys
 import threading
 import time
-from typing import Any, Callable, Iterable, Protocol, TextIO
+from typing import Any, Iterable, Protocol, TextIO
 
 from device.app import hardware
 from device.app.checks import quick_check

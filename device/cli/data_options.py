@@ -12,6 +12,8 @@ import sys
 
 from device.app.config import data_dir, load_config
 from device.cli.errors import EXIT_BAD_INPUT
+from device.store.errors import StoreError
+from device.store.store import Store
 
 
 def add_data_options(p: argparse.ArgumentParser) -> None:
@@ -30,3 +32,17 @@ def fail(message: str) -> int:
     sys.stdout.flush()
     print(f"smartdowel: {message}", file=sys.stderr)
     return EXIT_BAD_INPUT
+
+
+def open_for_reading(folder: str) -> Store:
+    """The store as the box left it, also on a card that went read-only or full.
+
+    First as usual (so an older schema is upgraded); if that cannot write,
+    read-only: the sets can always be taken off the box."""
+    try:
+        return Store.open(folder, create=False, recover=False)
+    except StoreError as first:
+        try:
+            return Store.open(folder, read_only=True)
+        except StoreError:
+            raise first from None

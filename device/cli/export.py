@@ -13,11 +13,10 @@ import os
 from typing import Any
 
 from device.app.config import ConfigError
-from device.cli.data_options import add_data_options, data_folder, fail
+from device.cli.data_options import add_data_options, data_folder, fail, open_for_reading
 from device.export.errors import ExportError
 from device.export.result import plural
 from device.store.errors import StoreError
-from device.store.store import Store
 
 
 def add_parser(sub: Any) -> None:
@@ -42,7 +41,7 @@ def cmd_export(args: argparse.Namespace) -> int:
             pass
     try:
         folder = data_folder(args)
-        with Store.open(folder, create=False, recover=False) as store:
+        with open_for_reading(folder) as store:
             progress = _print_progress if args.progress else None
             result = export(store, args.dest, all_sets=args.all, progress=progress, chart=render_png)
     except (ExportError, StoreError, ConfigError) as exc:

@@ -13,7 +13,7 @@ import sys
 from typing import Any, Iterator, TextIO
 
 from device.app.config import ConfigError
-from device.cli.data_options import add_data_options, data_folder, fail
+from device.cli.data_options import add_data_options, data_folder, fail, open_for_reading
 from device.core.jsonlist import JsonList
 from device.store.connection import DB_NAME
 from device.store.errors import StoreError
@@ -40,7 +40,7 @@ def cmd_sessions(args: argparse.Namespace, out: TextIO | None = None) -> int:
             else:
                 out.write(f"no sessions yet (no database in {folder})\n")
             return 0
-        with Store.open(folder, create=False, recover=False) as store:
+        with open_for_reading(folder) as store:
             (_sessions_json if args.json else _sessions_table)(store, out)
     except (StoreError, ConfigError) as exc:
         return fail(str(exc))

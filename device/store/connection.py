@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import urllib.parse
 from contextlib import contextmanager
 from typing import Iterator, Self
 
@@ -22,9 +23,21 @@ DB_NAME = "smartdowel.db"
 TRACE_DIR = "traces"  # each set's raw trace, a gzip file, beside the database
 
 
-def connect(path: str) -> sqlite3.Connection:
-    """A connection with the store's settings; raises sqlite3 errors as they come."""
-    conn = sqlite3.connect(path, isolation_level=None, timeout=10.0, check_same_thread=True)
+def connect(path: str, read_only: bool = False) -> sqlite3.Connection:
+    """A connection with the store's settings; raises sqlite3 errors as they come.
+
+    read_only opens with SQLite's `mode=ro`: a card that turned read-only (or
+    is full) can still be read, its log included, as long as the log's files
+    exist, which they do on a card the box was writing to. With no log at all
+    (the box closed it cleanly) the file is opened as immutable: there is
+    nothing else to read, and SQLite need not create the log's files."""
+    if read_only:
+        name = "file:" + urllib.parse.quote(os.path.abspath(path))
+        has_log = os.path.exists(path + "-wal") and os.path.exists(path + "-shm")
+        uri = name + ("?mode=ro" if has_log else "?immutable=1")
+        conn = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=10.0, check_same_thread=True)
+    else:
+        conn = sqlite3.connect(path, isolation_level=None, timeout=10.0, check_same_thread=True)
     conn.row_factory = sqlite3.Row
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA synchronous = FULL")

@@ -366,6 +366,7 @@ class SetRecorder:
             duration = max(0.0, end_t - cur.ready_t)
             self._db().end_set(cur.id, round(duration, 3), reason, samples, cur.dips)
             self._last_end_wall = cur.started_at + duration
+            self._db().checkpoint()
 
     def _shutdown(self) -> None:
         cur = self._set
