@@ -10,11 +10,11 @@ import sys
 from typing import Sequence
 
 from device.app.config import ConfigError
-from device.cli import replay, run, screenshots, selftest, simulate, store_commands
+from device.cli import replay, report, run, screenshots, selftest, simulate, store_commands
 from device.cli.errors import EXIT_BAD_INPUT, UsageError
 from device.store.trace import TraceError
 
-COMMANDS = (run, replay, simulate, selftest, screenshots)
+COMMANDS = (run, replay, simulate, selftest, screenshots, report)
 
 
 def build_parser() -> argparse.ArgumentParser:
