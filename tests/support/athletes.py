@@ -24,6 +24,7 @@ from device.store.gztrace import TraceFile
 from device.store.store import Store
 
 BASE_US = {"head": 250.0, "upper_back": 600.0, "sacrum": 500.0}
+LOAD = {"head": -0.25, "upper_back": 0.2, "sacrum": 0.5}  # change of pressure at the bottom of a hinge
 RATE = 40.0  # samples per second in the traces: enough to draw, small to store
 DAYS = (0, 1, 2, 4, 5, 7, 9, 10, 12, 14)
 TARGET = 45.0
@@ -45,38 +46,47 @@ def clean_chance(day: int, retention: bool) -> float:
     return max(0.2, cued - (max(0.0, 0.32 - 0.035 * day) if retention else 0.0))
 
 
+class ImprovingAthlete:
+    """An athlete on one box; `train(days)` records the sessions of those days (days from `start`)."""
+
+    def __init__(self, store: Store, name: str = "Ana Ruiz", start: datetime = datetime(2026, 3, 2, 17, 0),
+                 seed: int = 7) -> None:
+        self.store, self.start = store, start.astimezone()
+        self.rng = random.Random(seed)
+        self.plan = Plan(PlanConfig(), athlete=name)
+        self.state = self.plan.start(TARGET, day=start.date().isoformat())
+        self.log = PlanLog(store.add_athlete(name))
+
+    def train(self, days: tuple[int, ...] = DAYS, sets_per_day: int = 4, reps: int = 8) -> PlanLog:
+        rng, plan, log = self.rng, self.plan, self.log
+        for day in days:
+            session_start = self.start + timedelta(days=day, minutes=rng.randint(-40, 40))
+            session = self.store.begin_session(log.athlete_id, session_start.timestamp())
+            for k in range(sets_per_day):
+                when = session_start + timedelta(minutes=4 * k)
+                schedule = plan.schedule_for(self.state)[0]
+                retention = schedule == "retention"
+                outcome, set_id = _record_set(self.store, session, when, reps, clean_chance(day, retention), rng)
+                stage_before = self.state.stage
+                self.state, events = plan.after_set(self.state, SetSummary(when, tuple(outcome), retention, float(k)))
+                passed = next((e.passed for e in events if getattr(e, "passed", None) is not None), None)
+                log.per_set[set_id] = (str(stage_before), schedule, TARGET, passed)
+                log.changes += [(when + timedelta(minutes=3), dataclasses.replace(e, set_id=set_id))
+                                for e in events if isinstance(e, PlanStageChanged)]
+        log.stage = self.state.stage
+        return log
+
+
 def improving_athlete(store: Store, name: str = "Ana Ruiz", start: datetime = datetime(2026, 3, 2, 17, 0),
                       days: tuple[int, ...] = DAYS, sets_per_day: int = 4, reps: int = 8,
                       seed: int = 7) -> PlanLog:
-    """Record the athlete's sessions into `store`; return what the plan did."""
-    rng = random.Random(seed)
-    plan = Plan(PlanConfig(), athlete=name)
-    state = plan.start(TARGET, day=start.date().isoformat())
-    log = PlanLog(store.add_athlete(name))
-    local = start.astimezone()
-    for day in days:
-        session_start = local + timedelta(days=day, minutes=rng.randint(-40, 40))
-        session = store.begin_session(log.athlete_id, session_start.timestamp())
-        for k in range(sets_per_day):
-            when = session_start + timedelta(minutes=4 * k)
-            schedule = plan.schedule_for(state)[0]
-            retention = schedule == "retention"
-            outcome = _record_set(store, session, when, reps, clean_chance(day, retention), rng)
-            summary = SetSummary(when, tuple(outcome), retention=retention, t=float(k))
-            stage_before = state.stage
-            state, events = plan.after_set(state, summary)
-            passed = next((e.passed for e in events if getattr(e, "passed", None) is not None), None)
-            set_id = store.conn.execute("SELECT max(id) FROM sets").fetchone()[0]
-            log.per_set[set_id] = (str(stage_before), schedule, TARGET, passed)
-            log.changes += [(when + timedelta(minutes=3), dataclasses.replace(e, set_id=set_id))
-                            for e in events if isinstance(e, PlanStageChanged)]
-    log.stage = state.stage
-    return log
+    """Record the athlete's sessions on `days` into `store`; return what the plan did."""
+    return ImprovingAthlete(store, name, start, seed).train(days, sets_per_day, reps)
 
 
 def _record_set(store: Store, session: int, when: datetime, reps: int, chance: float,
-                rng: random.Random) -> list[tuple[float, bool]]:
-    """One set through the store's own calls, with its trace; returns each rep's (depth, clean)."""
+                rng: random.Random) -> tuple[list[tuple[float, bool]], int]:
+    """One set through the store's own calls, with its trace; each rep's (depth, clean), and the set's id."""
     set_id, rel = store.begin_set(session, when.timestamp(), 3.0, dict(BASE_US), 2.0)
     period, ready = 3.0, 2.0
     plan_reps, losses = [], []
@@ -106,7 +116,7 @@ def _record_set(store: Store, session: int, when: datetime, reps: int, chance: f
     samples = _trace(os.path.join(store.data_dir, rel), ready, duration, period, reps,
                      [d for d, _ in plan_reps], losses, rng)
     store.end_set(set_id, duration, "dowel_removed", samples, dips=0)
-    return plan_reps
+    return plan_reps, set_id
 
 
 def _trace(path: str, ready: float, duration: float, period: float, reps: int, depths: list[float],
@@ -118,18 +128,18 @@ def _trace(path: str, ready: float, duration: float, period: float, reps: int, d
     for i in range(n):
         t = i / RATE
         s = t - ready  # set time
-        pitch, load = 3.0, 1.0
+        pitch, bend = 3.0, 0.0
         r = int((s - 1.0) // period)
         if 0 <= r < reps:
             x = (s - 1.0 - r * period) / 2.4
             if 0 <= x <= 1:
                 bend = math.sin(math.pi * x) ** 1.5
                 pitch = 3.0 + depths[r] * bend
-                load = 1.0 + 0.35 * bend
         counts = []
         for c in CONTACTS:
             off = any(lc == c and a <= s < b for lc, a, b in losses)
             placed = min(1.0, max(0.0, (t - 0.3) / 0.8))
+            load = 1.0 + LOAD[c] * bend  # the hinge presses the sacrum most, the head least
             g = 0.0 if off else BASE_US[c] * 1e-6 * load * placed * (1 + rng.gauss(0, 0.02))
             counts.append(_count(chain, g))
         trace.write(Sample(round(t, 4), *counts, round(pitch + rng.gauss(0, 0.3), 2)))

@@ -53,7 +53,7 @@ def add_plan_columns(folder: str, box_id: str, log: PlanLog, iso: Any) -> None:
     cols, rows = _read(os.path.join(folder, "sessions.csv"))
     _write(os.path.join(folder, "sessions.csv"), cols + [c for c, _ in SESSION_COLUMNS_ADDED],
            [{**r, "box_id": box_id} for r in rows])
-    plan = [plan_row(box_id, log.athlete_id, iso(when), e) for when, e in log.changes]
+    plan = [plan_row(box_id, log.athlete_id, iso(when.timestamp()), e) for when, e in log.changes]
     _write(os.path.join(folder, PLAN_FILE), [c for c, _ in PLAN_COLUMNS], plan)
     _manifest(folder)
 

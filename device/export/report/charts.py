@@ -6,6 +6,7 @@ same numbers are in the page's tables as text (device/export/report/page.py).
 """
 from __future__ import annotations
 
+import math
 from datetime import date, datetime, timedelta
 from typing import Callable, Sequence
 
@@ -151,8 +152,10 @@ def contacts_chart(table: dict[str, dict[str, int]]) -> str:
     phases = [p for p in PHASES if any(table[c][p] for c in CONTACTS)] or ["descent"]
     leg, h = svg.legend([(PHASE_WORDS[p], PHASE_FILL[p], "box") for p in phases], 150, 20, W - 170)
     most = max([1] + [sum(row.values()) for row in table.values()])
-    ticks = svg.nice_ticks(0, most, 5)
-    hi = max(most, ticks[-1])
+    rough = svg.nice_ticks(0, most, 5)
+    step = rough[1] - rough[0] if len(rough) > 1 else 1
+    hi = math.ceil(most * 1.05 / step) * step  # the bars end short of the frame, on a labelled tick
+    ticks = [i * step for i in range(int(round(hi / step)) + 1)]
     box = svg.Box(0, h, W, 80 + 56 * len(CONTACTS))
     f = svg.Frame(box, (0.0, float(hi)), (0.0, float(len(CONTACTS))))
     f.plot = svg.Box(150, f.plot.top, W - 170, f.plot.height)

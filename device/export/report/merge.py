@@ -67,20 +67,22 @@ def find_exports(paths: list[str]) -> list[str]:
 
 def merge(folders: list[ExportFolder]) -> Merged:
     """Athletes matched by name across boxes, sets seen twice dropped, everything in time order."""
-    newest_first = sorted(folders, key=lambda f: os.path.basename(f.path.rstrip("/")), reverse=True)
+    newest_first = sorted(folders, key=_age, reverse=True)
     newest_of_box: dict[str, str] = {}
     for f in newest_first:
         newest_of_box.setdefault(f.box_id, f.path)  # exports without an id: the newest of them
-    seen: set[tuple[object, ...]] = set()
+    kept: dict[tuple[object, ...], SetRec] = {}
     athletes: dict[str, Athlete] = {}
     read = dupes = 0
     for f in newest_first:
         for s in f.sets:
             read += 1
-            if any(k in seen for k in s.keys):
+            first = next((kept[k] for k in s.keys if k in kept), None)
+            if first is not None:
                 dupes += 1
+                first.new = False  # an older export had it: not new since the last export
                 continue
-            seen.update(s.keys)
+            kept.update((k, s) for k in s.keys)
             s.new = newest_of_box[f.box_id] == f.path
             athlete = athletes.setdefault(s.athlete_key, Athlete(s.athlete, s.athlete_key))
             athlete.sets.append(s)
@@ -88,9 +90,23 @@ def merge(folders: list[ExportFolder]) -> Merged:
     _add_plans(newest_first, athletes)
     for a in athletes.values():
         a.sets.sort(key=lambda s: (s.started.timestamp(), s.box_id, s.set_id))
-        a.name = a.sets[-1].athlete  # the latest spelling
+        a.name = _usual_spelling(a.sets)
     ordered = sorted(athletes.values(), key=lambda a: a.key)
     return Merged(ordered, [f.path for f in newest_first], read, dupes)
+
+
+def _age(f: ExportFolder) -> tuple[str, float]:
+    """An export's name holds the time it was made; two made in the same second (on two sticks) are
+    told apart by their latest set."""
+    return os.path.basename(f.path.rstrip("/")), max((s.started.timestamp() for s in f.sets), default=0.0)
+
+
+def _usual_spelling(sets: list[SetRec]) -> str:
+    """The name as most sets spell it (the latest of equals): one box's typo does not rename an athlete."""
+    counts: dict[str, int] = {}
+    for s in sets:
+        counts[s.athlete] = counts.get(s.athlete, 0) + 1
+    return max(reversed(sets), key=lambda s: counts[s.athlete]).athlete
 
 
 def _add_plans(folders: list[ExportFolder], athletes: dict[str, Athlete]) -> None:

@@ -17,6 +17,7 @@ from device.core.contacts import CONTACTS, LABELS
 from device.core.plan import ADVICE, Stage
 from device.export.report import charts
 from device.export.report.merge import Athlete, Merged
+from device.export.report.reading import SetRec
 from device.export.report.setchart import read_series, set_chart
 from device.export.report.stats import (PHASE_WORDS, PHASES, Session, Totals, losses_by_phase, sessions_of,
                                         weeks_of, worst)
@@ -164,7 +165,7 @@ def _contacts_part(a: Athlete, stem: str) -> list[str]:
                    f"contacts-{stem}")]
 
 
-def _set_rows(sets: Sequence) -> list[list[object]]:
+def _set_rows(sets: Sequence[SetRec]) -> list[list[object]]:
     out = []
     for s in sets:
         reps = len(s.reps)
@@ -189,6 +190,16 @@ def _last_sessions(sessions: list[Session]) -> list[str]:
     return out
 
 
+def _plan_words(s: SetRec) -> str:
+    """' (fade, faded cues)', ' (test, no cues: passed)' or '' before the plan."""
+    schedule = s.row.get("schedule", "")
+    if not s.stage and not schedule:
+        return ""
+    cues = "no cues" if schedule == "retention" else f"{schedule} cues"
+    result = s.row.get("plan_result", "")
+    return f" ({s.stage or '?'}, {cues}{': ' + result if result else ''})"
+
+
 def _new_sets(a: Athlete, cap: int) -> list[str]:
     new = [s for s in a.sets if s.new]
     if not new:
@@ -199,7 +210,7 @@ def _new_sets(a: Athlete, cap: int) -> list[str]:
         out.append(f'<p class="note">The newest {len(shown)} are drawn; every set\'s chart is also a PNG in '
                    f'its export folder (charts/).</p>')
     for s in shown:
-        title = f"{s.started.strftime('%Y-%m-%d %H:%M')}, set {s.row.get('set_number', '')}: " \
+        title = f"{s.started.strftime('%Y-%m-%d %H:%M')}, set {s.row.get('set_number', '')}{_plan_words(s)}: " \
                 f"{len(s.reps)} reps, {s.clean_reps} clean"
         series = read_series(s)
         if series is None:
