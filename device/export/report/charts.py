@@ -61,15 +61,20 @@ def _date_frame(sessions: Sequence[Session], yr: tuple[float, float], top: float
 
 
 def _stage_bands(f: svg.Frame, sessions: Sequence[Session]) -> list[str]:
-    """Pale bands behind the series: the plan's stage at each session (when the exports say)."""
+    """Pale bands behind the series: the plan's stage at each session (when the exports say); one band
+    per run of sessions in the same stage, so a long stage is one rectangle with no seams."""
     xs = [f.x(day_number(s.started)) for s in sessions]
+    edges = [f.plot.left] + [(a + b) / 2 for a, b in zip(xs, xs[1:])] + [f.plot.right]
     out = []
-    for i, s in enumerate(sessions):
-        if s.stage not in STAGE_FILL:
-            continue
-        left = f.plot.left if i == 0 else (xs[i - 1] + xs[i]) / 2
-        right = f.plot.right if i == len(xs) - 1 else (xs[i] + xs[i + 1]) / 2
-        out.append(svg.rect(left, f.plot.top, right - left, f.plot.height, STAGE_FILL[s.stage], 0.35))
+    i = 0
+    while i < len(sessions):
+        j = i
+        while j + 1 < len(sessions) and sessions[j + 1].stage == sessions[i].stage:
+            j += 1
+        if sessions[i].stage in STAGE_FILL:
+            out.append(svg.rect(edges[i], f.plot.top, edges[j + 1] - edges[i], f.plot.height,
+                                STAGE_FILL[sessions[i].stage], 0.35))
+        i = j + 1
     return out
 
 

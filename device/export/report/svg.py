@@ -109,7 +109,9 @@ def axes(f: Frame, xticks: Sequence[tuple[float, str]], yticks: Sequence[tuple[f
         out += [line((p.left, y), (p.right, y)), text(p.left - 8, y + 5, label, 13, "end")]
     for v, label in xticks:
         x = f.x(v)
-        out += [line((x, p.top), (x, p.bottom)), text(x, p.bottom + 18, label, 13, "middle")]
+        room = f.outer.right - x  # a label near the right edge ends at its tick instead of running off
+        anchor = "end" if room < 4.5 * len(label) else "middle"
+        out += [line((x, p.top), (x, p.bottom)), text(x, p.bottom + 18, label, 13, anchor)]
     out.append(f'<rect x="{p.left}" y="{p.top}" width="{p.width}" height="{p.height}" fill="none" '
                f'stroke="{INK}" stroke-width="1"/>')
     out.append(text(p.left + p.width / 2, p.bottom + 40, xlabel, 14, "middle"))
