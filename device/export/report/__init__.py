@@ -10,7 +10,7 @@ Reading (reading.py, merge.py) knows only the export's documented files and
 columns (docs/export-columns.md and device/export/plan_columns.py), so it runs
 on the box or on any computer with the package, on exports of any age.
 """
-from device.export.report.build import ReportResult, write_report
+from device.export.report.build import ReportResult, report_files, write_report
 from device.export.report.reading import ReportError
 
-__all__ = ["ReportError", "ReportResult", "write_report"]
+__all__ = ["ReportError", "ReportResult", "report_files", "write_report"]

@@ -25,6 +25,9 @@ REQUIRED = {
     "reps.csv": ("set_id", "rep", "depth_deg", "duration_s", "clean"),
     "contact_losses.csv": ("set_id", "contact", "phase"),
 }
+NUMERIC_SET_COLUMNS = ("duration_s", "reps", "clean_reps", "trace_ready_s", "baseline_head_us",
+                       "baseline_upper_back_us", "baseline_sacrum_us", "depth_target_deg")
+REP_NUMBERS = ("start_s", "end_s", "depth_deg", "duration_s", "descent_s", "bottom_s", "ascent_s")  # Rep's order
 Row = dict[str, str]
 
 
@@ -198,8 +201,8 @@ def read_export(folder: str) -> ExportFolder:
         columns = columns or list(row)
         set_id = _int(row, "set_id", path, line)
         started = _when(row["started_at"], path, line, "started_at")
-        for column in ("duration_s", "reps", "clean_reps"):
-            _number(row[column], folder, "sets.csv", column, line)
+        for column in NUMERIC_SET_COLUMNS:  # checked here, where the line is known; read later by num()
+            _number(row.get(column, ""), folder, "sets.csv", column, line)
         sets[set_id] = SetRec(folder, row, unquote(row["athlete"]), started,
                               sessions.get(row["session_id"], started), row.get("box_id", "") or box, set_id)
     _attach(folder, sets)
@@ -213,10 +216,8 @@ def _attach(folder: str, sets: dict[int, SetRec]) -> None:
         owner = sets.get(_int(row, "set_id", path, line))
         if owner is None:
             continue
-        n = {k: _number(row.get(k, ""), folder, "reps.csv", k, line)
-             for k in ("start_s", "end_s", "depth_deg", "duration_s", "descent_s", "bottom_s", "ascent_s")}
-        owner.reps.append(Rep(n["start_s"], n["end_s"], n["depth_deg"], n["duration_s"], n["descent_s"], n["bottom_s"], n["ascent_s"],
-                              row["clean"] == "1"))
+        n = [_number(row.get(k, ""), folder, "reps.csv", k, line) for k in REP_NUMBERS]
+        owner.reps.append(Rep(*n, clean=row["clean"] == "1"))
     path = os.path.join(folder, "contact_losses.csv")
     for line, row in _rows(folder, "contact_losses.csv"):
         owner = sets.get(_int(row, "set_id", path, line))
