@@ -4,7 +4,7 @@ Why a plan: feedback on every rep helps while it is on and breeds dependence
 once it is off (the guidance hypothesis). Feedback that thins as the athlete
 improves, and silent retention sets that show what stays, build a skill that
 lasts. The cue policy has the schedules; this module chooses among them, set
-by set, from the athlete's own results (docs/adr/0009-learning-plan-stages-and-criteria.md).
+by set, from the athlete's own results (docs/adr/0013-learning-plan-stages-and-criteria.md).
 
 Stages, in order:
 
@@ -80,7 +80,7 @@ def _count(key: str, value: object, least: int) -> None:
 
 @dataclass(frozen=True)
 class PlanConfig:
-    """The plan's criteria (`[plan]` in the config); the defaults are argued in ADR 0009."""
+    """The plan's criteria (`[plan]` in the config); the defaults are argued in ADR 0013."""
 
     min_reps: int = 5  # a set with fewer counted reps says too little to move the plan
     window_sets: int = 3  # sets (of the current stage) the good-rep rate is pooled over
