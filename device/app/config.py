@@ -21,6 +21,7 @@ from typing import Any, get_type_hints
 
 from device.core.cues import CuesConfig
 from device.core.detector import DetectorConfig
+from device.core.plan import PlanConfig
 
 DEFAULT_PATH = "/etc/smartdowel/config.toml"
 
@@ -106,6 +107,7 @@ class Config:
     buttons: ButtonsConfig = field(default_factory=ButtonsConfig)
     cues: CuesConfig = field(default_factory=CuesConfig)
     detector: DetectorConfig = field(default_factory=DetectorConfig)
+    plan: PlanConfig = field(default_factory=PlanConfig)
     data: DataConfig = field(default_factory=DataConfig)
     source: str = "defaults"
 

@@ -10,11 +10,11 @@ import sys
 from typing import Sequence
 
 from device.app.config import ConfigError
-from device.cli import export, replay, run, screenshots, selftest, sessions, simulate
+from device.cli import export, replay, report, run, screenshots, selftest, sessions, simulate
 from device.cli.errors import EXIT_BAD_INPUT, UsageError
 from device.store.trace import TraceError
 
-COMMANDS = (run, replay, simulate, selftest, screenshots, sessions, export)
+COMMANDS = (run, replay, simulate, selftest, screenshots, sessions, export, report)
 
 
 def build_parser() -> argparse.ArgumentParser:
