@@ -31,7 +31,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path[:0] = [ROOT, os.path.join(ROOT, "tests")]
 
 from device.store.box import box_id  # noqa: E402
-from device.store.store import Store, iso  # noqa: E402
+from device.store.queries import iso  # noqa: E402
+from device.store.store import Store  # noqa: E402
 from support.athletes import ImprovingAthlete  # noqa: E402
 from support.exports import add_plan_columns  # noqa: E402
 

@@ -21,7 +21,8 @@ from datetime import datetime, timedelta
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from device.store.box import box_id  # noqa: E402
-from device.store.store import Store, iso  # noqa: E402
+from device.store.queries import iso  # noqa: E402
+from device.store.store import Store  # noqa: E402
 from support.athletes import DAYS, ImprovingAthlete, PlanLog, improving_athlete  # noqa: E402
 from support.exports import add_plan_columns  # noqa: E402
 
