@@ -14,6 +14,7 @@ class ExportResult:
     bytes: int = 0
     seconds: float = 0.0
     warnings: list[str] = field(default_factory=list)
+    unmarked: list[int] = field(default_factory=list)  # sets left new: their trace was cut short or unreadable
 
 
 def plural(n: int, word: str) -> str:

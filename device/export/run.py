@@ -110,7 +110,7 @@ def _mark(snapshot: ExportSnapshot, result: ExportResult, dest: str) -> None:
     """After the manifest is on the stick: mark the snapshot's sets. A failure here costs a
     duplicate next time, never a lost set, so it is a warning, not an error."""
     try:
-        snapshot.mark_exported(dest, os.path.basename(result.folder or ""))
+        snapshot.mark_exported(dest, os.path.basename(result.folder or ""), keep_new=result.unmarked)
     except StoreError as exc:
         result.warnings.append(f"the sets could not be marked as exported ({exc}): the next export "
                                f"will include them again")

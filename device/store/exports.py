@@ -86,12 +86,14 @@ class ExportSnapshot:
         """Where the set's trace file is on this box ('' if none was recorded)."""
         return os.path.join(self.data_dir, row["trace"]) if row["trace"] else ""
 
-    def mark_exported(self, dest: str, folder: str) -> None:
+    def mark_exported(self, dest: str, folder: str, keep_new: list[int] | tuple[int, ...] = ()) -> None:
         """End the read, then mark the snapshot's sets as taken to `folder` on `dest`, in one
-        transaction. StoreError (the store unchanged) if that fails."""
+        transaction; those in `keep_new` stay new (taken again next time). StoreError (the
+        store unchanged) if that fails."""
         try:
             self.db.conn.execute("COMMIT")  # the snapshot is no longer needed
             with self.db.transaction() as conn:
+                conn.executemany("DELETE FROM temp.export_sets WHERE set_id = ?", [(i,) for i in keep_new])
                 cur = conn.execute("INSERT INTO exports (finished_at, dest, folder, sets) VALUES (?, ?, ?, ?)",
                                    (time.time(), dest, folder, self.sets))
                 conn.execute("UPDATE sets SET export_id = ? WHERE id IN (SELECT set_id FROM temp.export_sets)",
