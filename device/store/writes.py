@@ -37,7 +37,10 @@ class SetWrites(Connected):
             stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime(started_at))
             trace = f"{TRACE_DIR}/set-{stamp}-{set_id:06d}.csv.gz"  # unique even after a new database
             conn.execute("UPDATE sets SET trace = ? WHERE id = ?", (trace, set_id))
-            conn.execute("UPDATE sessions SET ended_at = ? WHERE id = ?", (started_at, session_id))
+            # max/min: the Pi has no clock of its own, and a clock set back between two sets of a
+            # session must not make the session end before it started
+            conn.execute("UPDATE sessions SET ended_at = max(coalesce(ended_at, ?1), ?1), "
+                         "started_at = min(started_at, ?1) WHERE id = ?2", (started_at, session_id))
         return set_id, trace
 
     def add_rep(self, set_id: int, rep: dict) -> None:
