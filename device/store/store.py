@@ -23,7 +23,7 @@ is deleted. Times are stored as Unix seconds (REAL); `iso()` formats them.
     >>> import tempfile
     >>> with Store.open(tempfile.mkdtemp()) as store:
     ...     [a.name for a in store.athletes()], store.version
-    (['Guest'], 2)
+    (['Guest'], 3)
 """
 from __future__ import annotations
 
@@ -36,6 +36,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Iterable, Iterator, Sequence
+
+from device.store.schema_v3 import NEXT_NUMBER_SQL, V3
 
 DB_NAME = "smartdowel.db"
 TRACE_DIR = "traces"
@@ -114,7 +116,7 @@ _V2 = (  # what has been taken away on a stick, and where athletes came from
     "ALTER TABLE athletes ADD COLUMN source TEXT NOT NULL DEFAULT 'local'",
     "UPDATE athletes SET source = 'guest' WHERE is_guest = 1",
 )
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2)
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, V3)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 _BROKEN_CODES = {"SQLITE_CORRUPT", "SQLITE_NOTADB"}
@@ -395,11 +397,13 @@ class Store:
         with self.transaction() as conn:
             number = conn.execute("SELECT COUNT(*) FROM sets WHERE session_id = ?",
                                   (session_id,)).fetchone()[0] + 1
+            athlete_number = conn.execute(NEXT_NUMBER_SQL, (session_id,)).fetchone()[0]
             cur = conn.execute(
                 "INSERT INTO sets (session_id, number, started_at, standing_deg, baseline_head_us, "
-                "baseline_upper_back_us, baseline_sacrum_us, trace_ready_s) VALUES (?,?,?,?,?,?,?,?)",
+                "baseline_upper_back_us, baseline_sacrum_us, trace_ready_s, athlete_set_number) "
+                "VALUES (?,?,?,?,?,?,?,?,?)",
                 (session_id, number, started_at, standing_deg, baseline_us.get("head"),
-                 baseline_us.get("upper_back"), baseline_us.get("sacrum"), trace_ready_s))
+                 baseline_us.get("upper_back"), baseline_us.get("sacrum"), trace_ready_s, athlete_number))
             set_id = int(cur.lastrowid)
             stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime(started_at))
             trace = f"{TRACE_DIR}/set-{stamp}-{set_id:06d}.csv.gz"  # unique even after a new database
