@@ -66,8 +66,8 @@ def warm_up(size: tuple[int, int]) -> None:
     rep = RepView(1, 60.0, 1.0, 0.4, 0.9, ("sacrum",))
     for screen in RENDERERS:
         render(ViewModel(screen=screen), scratch)
-    for contact, cue in CUES.items():
-        render(ViewModel(screen="live", reps=12, clean_reps=10, cue=cue, cue_contact=contact,
+    for contact in CUES:
+        render(ViewModel(screen="live", reps=12, clean_reps=10, cues=(contact,),
                          pitch_deg=48.0, has_imu=True), scratch)
     render(ViewModel(screen="live", reps=8, last_rep=rep, pitch_deg=5.0, has_imu=True), scratch)
 

@@ -59,6 +59,15 @@ class Display(Event):
 
 @register
 @dataclass(frozen=True, slots=True)
+class ScreenShown(Event):
+    """The screen now shows another state (device/view/navigation.py's table names them)."""
+
+    TYPE: ClassVar[str] = "screen"
+    name: str = ""
+
+
+@register
+@dataclass(frozen=True, slots=True)
 class StickArrived(Event):
     TYPE: ClassVar[str] = "usb"
     mountpoint: str = ""
