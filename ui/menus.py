@@ -112,7 +112,7 @@ def history_row(h: dict) -> tuple[str, str]:
 def status_note(vm: ViewModel) -> str:
     """What the title's right side says behind a menu: a set running, or the USB export."""
     if vm.set_running:
-        return f"set running  {plural(vm.reps, 'rep')}"
+        return "set running"
     if vm.export.state == "writing":
         return "USB: writing"
     if vm.export.state == "done":

@@ -12,6 +12,7 @@ a `Screen` (ui/ implements it; the CLI picks one): arrows go one way.
 """
 from __future__ import annotations
 
+import dataclasses
 import queue
 import signal
 import sys
@@ -76,7 +77,7 @@ class Appliance:
         self._apply_settings(defaults, self.profile.settings)
         self.view.set_settings(self.profile.settings)
         self.sticks = StickFlow(self.store, cfg.data.usb_roots, self.view, self._log, self._now,
-                                self.profile.reload)
+                                self.profile.reload, cfg.data.mounts_file)
         self.sampler = Sampler(hw.adc, hw.tilt, cfg.sampler.rate_hz, self.live.on_sample,
                                self.live.on_event, channels=tuple(cfg.hardware.channels),  # type: ignore[arg-type]
                                adc_name=hw.adc_name)
@@ -113,7 +114,9 @@ class Appliance:
     # -- main loop ----------------------------------------------------------------------------
     def run(self, duration: float | None = None) -> int:
         """Run until stopped (SIGTERM, Ctrl-C, power off, `duration` seconds)."""
-        self._log(Started(0.0, hardware=self.hw.kind, rate_hz=self.cfg.sampler.rate_hz))
+        athlete = self.profile.athlete.name if self.profile.athlete else None
+        self._log(Started(0.0, hardware=self.hw.kind, rate_hz=self.cfg.sampler.rate_hz, athlete=athlete,
+                          settings=dataclasses.asdict(self.settings)))
         if self.store.moved_aside:
             self._log(Notice(0.0, detail=f"the database would not open: kept as "
                                          f"{self.store.moved_aside}, a new one started"))

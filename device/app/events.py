@@ -18,6 +18,8 @@ class Started(Event):
     TYPE: ClassVar[str] = "started"
     hardware: str = ""
     rate_hz: float = 0.0
+    athlete: str | None = None  # the athlete and settings the box kept from its last run
+    settings: Mapping[str, Any] | None = None
 
 
 @register

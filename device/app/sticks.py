@@ -31,10 +31,10 @@ class StickFlow:
 
     def __init__(self, store: Store, roots: list[str], view: ViewModelBuilder,
                  log: Callable[[Event], None], now: Callable[[], float],
-                 on_athletes: Callable[[], None]) -> None:
+                 on_athletes: Callable[[], None], mounts_file: str | None = None) -> None:
         self.store, self.view, self.log, self.now = store, view, log, now
         self.on_athletes = on_athletes
-        self.watcher = StickWatcher(roots)
+        self.watcher = StickWatcher(roots) if mounts_file is None else StickWatcher(roots, mounts_file)
         self.job: ExportJob | None = None
         self._next_poll = 0.0
 
@@ -57,7 +57,7 @@ class StickFlow:
             added, _ = self.store.import_athletes(athletes.names)
             self.on_athletes()
             self.log(AthletesImported(self.now(), added=added))
-            self.view.set_notice(f"{plural(added, 'athlete')} added from the stick's athletes.csv"
+            self.view.set_notice(f"{plural(added, 'athlete')} added from the stick"
                                  if added else "The stick's athletes are all here already")
         if stick.read_only:
             self.view.set_export("error", 0.0, "This stick is read-only: nothing was written.")
