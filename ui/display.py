@@ -156,6 +156,10 @@ def open_display(size: tuple[int, int] | None = None,
     A box with no desktop and no DRM device, or an SSH session, has no screen;
     that is not a reason to stop counting reps and cueing.
     """
+    env = os.environ
+    if not (choose_driver() or env.get("SDL_VIDEODRIVER") or env.get("DISPLAY") or env.get("WAYLAND_DISPLAY")):
+        # SDL would draw off-screen for nobody (at several times the CPU of --headless)
+        return None, "no screen (no DISPLAY, no WAYLAND_DISPLAY, no console display): running headless"
     try:
         display = Display(size=size, fullscreen=fullscreen)
     except pygame.error as exc:

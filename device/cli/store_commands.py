@@ -126,11 +126,14 @@ def cmd_export(args: argparse.Namespace) -> int:
             pass
     try:
         folder = _data_dir(args)
+        os.makedirs(args.dest, exist_ok=True)  # a folder not there yet is made, like cp -r would
         with Store.open(folder, create=False, recover=False) as store:
             progress = _print_progress if args.progress else None
             result = export(store, args.dest, all_sets=args.all, progress=progress)
     except (ExportError, StoreError, ConfigError) as exc:
         return _fail(str(exc))
+    except OSError as exc:
+        return _fail(f"{args.dest}: cannot make the folder: {exc.strerror or exc}")
     for warning in result.warnings:
         print(f"warning: {warning}")
     if result.folder is None:
