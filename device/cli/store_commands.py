@@ -126,7 +126,8 @@ def cmd_export(args: argparse.Namespace) -> int:
             pass
     try:
         folder = _data_dir(args)
-        os.makedirs(args.dest, exist_ok=True)  # a folder not there yet is made, like cp -r would
+        if not args.nice:  # the appliance's own export: a folder gone means the stick went
+            _make_dest(args.dest)
         with Store.open(folder, create=False, recover=False) as store:
             progress = _print_progress if args.progress else None
             result = export(store, args.dest, all_sets=args.all, progress=progress)
@@ -143,6 +144,15 @@ def cmd_export(args: argparse.Namespace) -> int:
               f"{plural(result.sessions, 'session')}) to {result.folder} in {result.seconds:.1f} s: "
               f"safe to remove the stick")
     return 0
+
+
+def _make_dest(dest: str) -> None:
+    """A DEST not there yet is made (one level, in a folder that exists); never a mount point
+    under /media or /run/media, where a missing folder means the stick is not mounted."""
+    if os.path.exists(dest) or os.path.abspath(dest).startswith(("/media/", "/run/media/")):
+        return
+    if os.path.isdir(os.path.dirname(os.path.abspath(dest))):
+        os.mkdir(dest)
 
 
 def _print_progress(done: int, total: int) -> None:

@@ -71,7 +71,7 @@ def test_no_display_runs_headless_and_says_so():
 def test_export_makes_its_destination_folder(tmp_path):
     from tests.support.stores import build_store
     build_store(str(tmp_path / "data"), sets=1).close()
-    dest = tmp_path / "stick" / "new"
+    dest = tmp_path / "new"
     got = smartdowel("export", str(dest), "--data", str(tmp_path / "data"))
     assert got.returncode == 0, got.stderr
     assert any(n.startswith("smartdowel-export-") for n in os.listdir(dest))
