@@ -62,9 +62,12 @@ def _dashed(surface: pygame.Surface, colour, pts, dash: int, width: int) -> None
 
 
 def draw_set_chart(surface: pygame.Surface, rect: pygame.Rect, data: SeriesView,
-                   title: str = "") -> None:
+                   title: str = "", labels: bool = True) -> None:
     """Draw `data` into `rect` of `surface`: pressures (top, as fractions of standing), tilt
-    (bottom), losses shaded (contact, start, end), reps as bars (start, end)."""
+    (bottom), losses shaded (contact, start, end), reps as bars (start, end).
+
+    `labels=False` draws no text at all (the screen: chart labels could not be read at
+    two metres, and the screen names the contacts beside the chart)."""
     surface.fill(BACKGROUND, rect)
     if not pygame.font.get_init():  # pygame was quit since: cached fonts are dead
         _font.cache_clear()
@@ -74,8 +77,9 @@ def draw_set_chart(surface: pygame.Surface, rect: pygame.Rect, data: SeriesView,
     if title:
         surface.blit(font.render(title, True, TEXT), (rect.left + pad, top))
         top += font.get_height() + pad
-    legend_h = font.get_height() + pad
-    plot = pygame.Rect(rect.left + pad * 6, top, rect.width - pad * 7, rect.bottom - top - legend_h - pad)
+    legend_h = font.get_height() + pad if labels else 0
+    left = pad * 6 if labels else pad
+    plot = pygame.Rect(rect.left + left, top, rect.width - left - pad, rect.bottom - top - legend_h - pad)
     if plot.width < 10 or plot.height < 10 or len(data.t) < 2:
         return
     has_pitch = data.pitch is not None and any(p is not None for p in data.pitch)
@@ -102,7 +106,8 @@ def draw_set_chart(surface: pygame.Surface, rect: pygame.Rect, data: SeriesView,
     for frac in (0.5, 1.0, 1.5):  # × standing pressure
         y = p_area.bottom - 1 - int(frac / 2.0 * (p_area.height - 1))
         pygame.draw.line(surface, GRID, (p_area.left, y), (p_area.right, y))
-        surface.blit(font.render(f"{frac:g}×", True, TEXT), (rect.left + 2, y - font.get_height() // 2))
+        if labels:
+            surface.blit(font.render(f"{frac:g}×", True, TEXT), (rect.left + 2, y - font.get_height() // 2))
     for contact, ys in data.pressure:
         pts = _points(data.t, ys, x0, x1, p_area, 0.0, 2.0, step)
         _dashed(surface, CONTACT_COLOURS.get(contact, TEXT), pts, CONTACT_DASH.get(contact, 0), 2)
@@ -112,9 +117,12 @@ def draw_set_chart(surface: pygame.Surface, rect: pygame.Rect, data: SeriesView,
         for deg in (45, 90):
             y = t_area.bottom - 1 - int(deg / hi * (t_area.height - 1))
             pygame.draw.line(surface, GRID, (t_area.left, y), (t_area.right, y))
-            surface.blit(font.render(f"{deg}°", True, TEXT), (rect.left + 2, y - font.get_height() // 2))
+            if labels:
+                surface.blit(font.render(f"{deg}°", True, TEXT), (rect.left + 2, y - font.get_height() // 2))
         _dashed(surface, PITCH_COLOUR, _points(data.t, pitch, x0, x1, t_area, 0.0, hi, step), 0, 2)
     pygame.draw.rect(surface, TEXT, plot, 1)
+    if not labels:
+        return
     x = plot.left
     for contact, _ in data.pressure:
         colour = CONTACT_COLOURS.get(contact, TEXT)

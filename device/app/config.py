@@ -94,6 +94,7 @@ class ButtonsConfig:
 class DataConfig:
     dir: str = ""  # "" = SMARTDOWEL_DATA, /var/lib/smartdowel for the service, else ~/.local/share/smartdowel
     usb_roots: list[str] = field(default_factory=lambda: ["/media", "/run/media"])
+    mounts_file: str = "/proc/mounts"  # where mounted sticks are listed (a test points it at its own table)
 
     def check(self) -> None:
         pass

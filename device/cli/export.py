@@ -41,11 +41,15 @@ def cmd_export(args: argparse.Namespace) -> int:
             pass
     try:
         folder = data_folder(args)
+        if not args.nice:  # the appliance's own export: a folder gone means the stick went
+            _make_dest(args.dest)
         with open_for_reading(folder) as store:
             progress = _print_progress if args.progress else None
             result = export(store, args.dest, all_sets=args.all, progress=progress, chart=render_png)
     except (ExportError, StoreError, ConfigError) as exc:
         return fail(str(exc))
+    except OSError as exc:
+        return fail(f"{args.dest}: cannot make the folder: {exc.strerror or exc}")
     for warning in result.warnings:
         print(f"warning: {warning}")
     if result.folder is None:
@@ -55,6 +59,15 @@ def cmd_export(args: argparse.Namespace) -> int:
               f"{plural(result.sessions, 'session')}) to {result.folder} in {result.seconds:.1f} s: "
               f"safe to remove the stick")
     return 0
+
+
+def _make_dest(dest: str) -> None:
+    """A DEST not there yet is made (one level, in a folder that exists); never a mount point
+    under /media or /run/media, where a missing folder means the stick is not mounted."""
+    if os.path.exists(dest) or os.path.abspath(dest).startswith(("/media/", "/run/media/")):
+        return
+    if os.path.isdir(os.path.dirname(os.path.abspath(dest))):
+        os.mkdir(dest)
 
 
 def _print_progress(done: int, total: int) -> None:

@@ -51,7 +51,9 @@ def _set_fields(row: Any) -> dict[str, Any]:
     return {"set_id": row["id"], "number": row["number"], "started_at": iso(row["started_at"]),
             "ended_at": iso(row["ended_at"]), "duration_s": row["duration_s"],
             "end_reason": row["end_reason"] or "in_progress", "reps": row["reps"],
-            "contact_losses": row["losses"], "exported": row["export_id"] is not None, "trace": row["trace"]}
+            "contact_losses": row["losses"], "exported": row["export_id"] is not None, "trace": row["trace"],
+            "athlete_set_number": row["athlete_set_number"], "schedule": row["schedule"],
+            "sensitivity": row["sensitivity"], "mute": row["mute"]}
 
 
 def _sessions(store: Store) -> Iterator[dict[str, Any]]:
@@ -82,7 +84,7 @@ def _sessions_table(store: Store, out: TextIO) -> None:
         for f in session["sets"]:
             when = f["started_at"][:19].replace("T", " ")
             dur = f"{f['duration_s']:.0f} s" if f["duration_s"] is not None else "-"
-            out.write(f"  set {f['set_id']:<5} #{f['number']:<3} {when}  {dur:>6}  {f['reps']:>3} reps  "
+            out.write(f"  set {f['set_id']:<5} #{f['athlete_set_number']:<3} {when}  {dur:>6}  {f['reps']:>3} reps  "
                       f"{f['contact_losses']:>3} losses  {f['end_reason']:<13} "
                       f"{'exported' if f['exported'] else 'new'}\n")
             n += 1

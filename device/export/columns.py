@@ -53,6 +53,13 @@ SETS_COLUMNS: tuple[tuple[str, str], ...] = (
     ("trace_file", "the raw trace in this export (empty if it could not be kept)"),
     ("trace_ready_s", "when the set began on the trace's clock (its t column), seconds"),
     ("chart_file", "the chart in this export (empty if it could not be drawn, or the export drew no charts)"),
+    ("athlete_set_number", "1 for the athlete's first set on this box, 2 for the next, ... (as the "
+                           "screen and History number it)"),
+    ("schedule", "feedback schedule the set ran with: every, faded, bandwidth or retention (no cue "
+                 "on screen or buzzer); 'a>b' if changed during the set; empty for sets from before "
+                 "it was recorded"),
+    ("sensitivity", "contact-loss sensitivity the set ran with: low, normal or high ('a>b' if changed)"),
+    ("mute", "1 if the buzzer was muted, 0 if not ('0>1' if changed during the set)"),
 )
 REPS_COLUMNS: tuple[tuple[str, str], ...] = (
     ("set_id", "the set (sets.csv)"),

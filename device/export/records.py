@@ -55,7 +55,8 @@ def set_record(row: Row, reps: list[Row], losses: list[Row], trace_file: str, ch
         "baseline_sacrum_us": row["baseline_sacrum_us"],
         "sensor_faults": row["sensor_faults"].replace(",", ";"), "samples": row["samples"],
         "trace_file": trace_file, "trace_ready_s": row["trace_ready_s"] if trace_file else None,
-        "chart_file": chart_file,
+        "chart_file": chart_file, "athlete_set_number": row["athlete_set_number"],
+        "schedule": row["schedule"], "sensitivity": row["sensitivity"], "mute": row["mute"],
     }
 
 

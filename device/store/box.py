@@ -24,7 +24,7 @@ import re
 import secrets
 
 from device.store.files import fsync_dir, temp_name
-from device.store.store import StoreError
+from device.store.errors import StoreError
 
 BOX_ID_FILE = "box-id"
 _ID = re.compile(r"[0-9a-f]{12}")

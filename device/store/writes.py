@@ -12,6 +12,11 @@ import time
 from device.store.connection import TRACE_DIR, Connected
 from device.store.errors import StoreError
 
+# The athlete's next set number (1 for their first set on this box), as screen, sessions and export use.
+NEXT_NUMBER_SQL = """SELECT coalesce(max(s.athlete_set_number), 0) + 1 FROM sets s
+    JOIN sessions e ON e.id = s.session_id
+    WHERE e.athlete_id = (SELECT athlete_id FROM sessions WHERE id = ?)"""
+
 
 class SetWrites(Connected):
     """The recorder's side of the store (part of Store)."""
@@ -28,11 +33,13 @@ class SetWrites(Connected):
         with self.transaction() as conn:
             number = conn.execute("SELECT COUNT(*) FROM sets WHERE session_id = ?",
                                   (session_id,)).fetchone()[0] + 1
+            athlete_number = conn.execute(NEXT_NUMBER_SQL, (session_id,)).fetchone()[0]
             cur = conn.execute(
                 "INSERT INTO sets (session_id, number, started_at, standing_deg, baseline_head_us, "
-                "baseline_upper_back_us, baseline_sacrum_us, trace_ready_s) VALUES (?,?,?,?,?,?,?,?)",
+                "baseline_upper_back_us, baseline_sacrum_us, trace_ready_s, athlete_set_number) "
+                "VALUES (?,?,?,?,?,?,?,?,?)",
                 (session_id, number, started_at, standing_deg, baseline_us.get("head"),
-                 baseline_us.get("upper_back"), baseline_us.get("sacrum"), trace_ready_s))
+                 baseline_us.get("upper_back"), baseline_us.get("sacrum"), trace_ready_s, athlete_number))
             set_id = int(cur.lastrowid)
             stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime(started_at))
             trace = f"{TRACE_DIR}/set-{stamp}-{set_id:06d}.csv.gz"  # unique even after a new database

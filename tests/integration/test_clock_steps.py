@@ -20,7 +20,10 @@ def one_set(rec: SetRecorder, t0: float) -> float:
     for i in range(400):
         rec.post_sample(Sample(round(t0 + i * 0.01, 4), 9000, 9100, 9200, 3.0))
     rec.post_event(ev({"t": t0 + 3.5, "type": "ready", "standing_deg": 3.0, "baseline_us": {}}))
-    rec.post_event(ev({"t": t0 + 3.99, "type": "set_ended", "reason": "button", "reps": 0}))
+    rec.post_event(ev({"t": t0 + 3.6, "type": "rep_started", "rep": 1}))
+    rec.post_event(ev({"t": t0 + 3.8, "type": "rep_completed", "rep": 1, "depth_deg": 50.0,
+                       "duration_s": 0.2, "faults": []}))  # a rep: a set worth keeping
+    rec.post_event(ev({"t": t0 + 3.99, "type": "set_ended", "reason": "button", "reps": 1}))
     assert rec.sync()
     return t0 + 4.0
 

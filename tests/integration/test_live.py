@@ -16,7 +16,7 @@ from device.core.cues import CuePolicy
 from device.core.detector import Detector
 from device.app.hardware import build_sim, choose
 from device.app.live import LiveLoop
-from device.view.navigation import ChangeSetting, ToggleSet
+from device.view.commands import ChangeSetting, EndSet
 from device.core.signal import SignalChain
 from conftest import REPO, fall, make_samples, with_placement
 
@@ -178,8 +178,10 @@ def test_appliance_with_a_screen_draws_frames_and_applies_menu_settings():
     cfg = parse_config("[sampler]\nrate_hz = 100\n", "test")
     hw = build_sim(cfg, "manual", seed=3)
     app = Appliance(cfg, hw, out=Lines(), display=Display(size=(480, 320), headless=True))
-    threading.Timer(0.5, app.submit, [ChangeSetting("mute", True)]).start()
-    threading.Timer(0.6, app.submit, [ChangeSetting("sensitivity", "high")]).start()
+    assert app.sim_keys is not None and all(app.sim_keys.lifted.values())  # manual: the person places it
+    threading.Timer(0.2, app.sim_keys.apply, ["dowel"]).start()
+    threading.Timer(0.5, app.submit, [ChangeSetting("mute")]).start()
+    threading.Timer(0.6, app.submit, [ChangeSetting("sensitivity")]).start()
     app.run(duration=3.0)  # the screen belongs to the thread that made it: this one
     assert app.policy.mute is True
     assert {k.cfg.lost_ratio for k in app.detector.contacts} == {0.16}
@@ -207,7 +209,7 @@ def test_sets_are_recorded_and_a_stick_gets_them(tmp_path, monkeypatch):
         time.sleep(0.8)
         hw.dowel.lift("sacrum", False)
         time.sleep(0.6)
-        app.submit(ToggleSet())  # button A: the set ends and is saved
+        app.submit(EndSet())  # button A: the set ends and is saved
         time.sleep(0.5)
         mounts.write_text(f"/dev/sda1 {stick} vfat rw,nosuid,nodev,noexec 0 0\n")
     threading.Thread(target=scenario, daemon=True).start()

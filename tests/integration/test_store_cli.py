@@ -69,7 +69,7 @@ def test_export_command(data, tmp_path, capsys):
 
 
 def test_export_to_bad_media_is_one_line_and_exit_2(data, tmp_path, capsys):
-    assert main(["export", str(tmp_path / "nowhere"), "--data", data]) == 2
+    assert main(["export", str(tmp_path / "nowhere" / "deeper"), "--data", data]) == 2
     captured = capsys.readouterr()
     assert captured.out == ""
     err = captured.err.strip().splitlines()

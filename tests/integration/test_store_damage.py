@@ -150,7 +150,10 @@ def test_a_finished_set_is_in_the_database_file_itself(tmp_path):
     for i in range(400):
         rec.post_sample(Sample(round(i * 0.01, 4), 9000, 9100, 9200, 3.0))
     rec.post_event(ev({"t": 3.5, "type": "ready", "standing_deg": 3.0, "baseline_us": {}}))
-    rec.post_event(ev({"t": 3.9, "type": "set_ended", "reason": "button", "reps": 0}))
+    rec.post_event(ev({"t": 3.6, "type": "rep_started", "rep": 1}))
+    rec.post_event(ev({"t": 3.8, "type": "rep_completed", "rep": 1, "depth_deg": 50.0,
+                       "duration_s": 0.2, "faults": []}))  # a rep: a set worth keeping
+    rec.post_event(ev({"t": 3.9, "type": "set_ended", "reason": "button", "reps": 1}))
     assert rec.sync()
     copy = tmp_path / "db-only"
     copy.mkdir()

@@ -6,7 +6,7 @@ import os
 import pytest
 
 from device.store.box import BOX_ID_FILE, box_id, valid_box_id
-from device.store.store import StoreError
+from device.store.errors import StoreError
 
 
 def test_made_once_and_kept(tmp_path):
