@@ -76,9 +76,14 @@ parse_args() {
         root=$(cd "$root" && pwd)
     fi
     [ -f "$src/setup.py" ] || die "no setup.py in $src: run this script from the source tree"
-    # sd_booted(): systemd made this directory, so it runs here as PID 1.
-    if on_host && [ -d /run/systemd/system ]; then booted=1; fi
+    # sd_booted(): systemd made this directory, so it runs here as PID 1; and this is
+    # not a chroot into another root (an image builder may bind the host's /run in).
+    if on_host && [ -d /run/systemd/system ] && [ "$(root_id /)" = "$(root_id /proc/1/root/.)" ]; then
+        booted=1
+    fi
 }
+
+root_id() { stat -c %d:%i "$1" 2>/dev/null || echo none; }
 
 # --- how each kind of step runs ------------------------------------------------
 
@@ -142,7 +147,7 @@ load_pending() {
     while read -r word value; do
         [ "$value" = "$(boot_id)" ] || continue
         case $word in
-            restart) restart=1; say "  ! a run before this one did not get to start the service: it will" ;;
+            restart) restart=1; say "  ! a run before this one did not get to start the service: this one does" ;;
             reboot) reboot=1; say "  ! a run before this one changed I2C settings: the box still needs a reboot" ;;
         esac
     done < "$file"
