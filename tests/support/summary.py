@@ -34,11 +34,12 @@ _started: dict[str, float] = {}  # monotonic time of each module's first test
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
     outcome = yield
     report = outcome.get_result()
-    checks = getattr(item.module, "CHECKS", None)
-    if checks is None:
+    module = getattr(item, "module", None)  # doctest items have none
+    checks = getattr(module, "CHECKS", None)
+    if module is None or checks is None:
         return
-    _modules[item.module.__name__] = item.module
-    _started.setdefault(item.module.__name__, call.start - (time.time() - time.monotonic()))
+    _modules[module.__name__] = module
+    _started.setdefault(module.__name__, call.start - (time.time() - time.monotonic()))
     if report.when == "call" or (report.when == "setup" and not report.passed):
         checks.results.append((item.name, report.outcome, report.duration))
     if report.skipped and isinstance(report.longrepr, tuple) and not checks.notes:
@@ -49,6 +50,10 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     for module in _modules.values():
         checks = module.CHECKS
         write = terminalreporter.write_line
+        counts = {o: sum(1 for _, out, _ in checks.results if out == o) for o in ("passed", "failed", "skipped")}
+        if counts["skipped"] == len(checks.results):  # the machine cannot: one line says why
+            write(f"{checks.title}: {'; '.join(checks.notes) or 'skipped'}")
+            continue
         terminalreporter.section(checks.title, sep="-")
         for stage, seconds in checks.stages.items():
             write(f"  stage  {seconds:7.1f} s  {stage}")
@@ -58,8 +63,6 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
             write(f"  note   {note}")
         for item in getattr(module, "NOT_CHECKED", []):
             write(f"  not checked in a container: {item}")
-        passed = sum(1 for _, o, _ in checks.results if o == "passed")
-        failed = sum(1 for _, o, _ in checks.results if o == "failed")
-        skipped = sum(1 for _, o, _ in checks.results if o == "skipped")
         total = time.monotonic() - _started.get(module.__name__, time.monotonic())
-        write(f"{checks.title}: {passed} checks passed, {failed} failed, {skipped} skipped in {total:.0f} s")
+        write(f"{checks.title}: {counts['passed']} checks passed, {counts['failed']} failed, "
+              f"{counts['skipped']} skipped in {total:.0f} s")

@@ -53,7 +53,8 @@ def _cannot() -> str:
     return ""
 
 
-pytestmark = pytest.mark.skipif(bool(_cannot()), reason=_cannot() or "-")
+CANNOT = _cannot()
+pytestmark = pytest.mark.skipif(bool(CANNOT), reason=CANNOT or "-")
 
 
 CHECKS = Checks("booted systemd (Debian Bookworm in systemd-nspawn)")
@@ -73,8 +74,8 @@ class Box:
     installs: list[subprocess.CompletedProcess]
     loops: list[str] = field(default_factory=list)
 
-    def install(self, command: str = INSTALL, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-        return self.c.run("sh", "-c", command, cwd=CLONE, timeout=900, check=False, env=env)
+    def install(self, command: str = INSTALL) -> subprocess.CompletedProcess:
+        return self.c.run("sh", "-c", command, cwd=CLONE, timeout=900, check=False)
 
     def events(self, invocation: str | None = None) -> list[dict]:
         """The app's event lines in the journal (of one run of the service, if given)."""
