@@ -138,7 +138,7 @@ def buzzer_handoff(n: int = 40) -> float:
             time.sleep(0.001)
     try:
         cue()  # the worker thread starts with the first cue and then waits for the next
-        worker = getattr(player, "_thread")
+        worker = player._thread
         before = thread_cpu(worker)
         for _ in range(n):
             cue()

@@ -248,7 +248,7 @@ class Rig:
             return sample
         sampler.poll_once = poll  # type: ignore[method-assign]
         self.recorder.sync(60.0)
-        rec_thread = getattr(self.recorder, "_thread")
+        rec_thread = self.recorder._thread
         inbox = getattr(self.recorder, "_inbox", None)
         rec_wakeups = inbox.wakeups if inbox is not None else 0
         self.gate.open.clear()

@@ -5,7 +5,7 @@ turn, and switching the multiplexer in continuous mode leaves a conversion of
 the old channel in flight. Writing the whole config with OS=1 for every read and
 waiting for the chip to report "done" ties each result to the channel asked for.
 
-Why the bus path is this lean (a Pi Zero 2 W must hold 100 Hz, ADR 0015):
+Why the bus path is this lean (a Pi Zero 2 W must hold 100 Hz, ADR 0021):
 
 - every transfer is an smbus2 ``i2c_rdwr`` of messages built once: no config
   word computed per read, no address-select ioctl;

@@ -310,4 +310,5 @@ def parse_event(obj: Mapping[str, Any]) -> Event:
     if cls is None:
         raise ValueError(f"unknown event type {obj.get('type')!r}")
     names = {f.name for f in dataclasses.fields(cls)}
-    return cls(**{k: (tuple(v) if isinstance(v, list) else v) for k, v in obj.items() if k in names})
+    kwargs: dict[str, Any] = {k: (tuple(v) if isinstance(v, list) else v) for k, v in obj.items() if k in names}
+    return cls(**kwargs)

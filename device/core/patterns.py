@@ -38,7 +38,7 @@ class Note(NamedTuple):
 
 
 @dataclass(frozen=True)
-class Pattern(Sequence):
+class Pattern(Sequence[Note]):
     """An immutable sequence of notes; `volume` scales a passive buzzer's loudness.
 
     >>> p = Pattern.beeping(2, 1568.0, on_s=0.09, off_s=0.06)
@@ -46,7 +46,7 @@ class Pattern(Sequence):
     (2, 0.24, (1568.0,))
     """
 
-    notes: tuple[Note, ...]
+    notes: tuple[Note, ...]  # plain (hz, seconds) pairs are made Notes too
     volume: float = 1.0
 
     def __post_init__(self) -> None:
@@ -71,7 +71,7 @@ class Pattern(Sequence):
             notes.append(Note(hz, on_s))
         return cls(tuple(notes), volume)
 
-    def __getitem__(self, index):  # type: ignore[override]
+    def __getitem__(self, index):  # type: ignore[no-untyped-def]  # int or slice, as a tuple
         return self.notes[index]
 
     def __len__(self) -> int:
@@ -143,12 +143,12 @@ DEFAULT_PATTERNS: dict[str, Pattern] = {
     "sacrum": Pattern.beeping(1, 784.0, on_s=0.30),
     # rising two-note chime, short-then-long so an active buzzer's rhythm differs
     # from upper_back's two equal beeps
-    "ready": Pattern(((1047.0, 0.06), (None, 0.03), (1568.0, 0.16))),
+    "ready": Pattern((Note(1047.0, 0.06), Note(None, 0.03), Note(1568.0, 0.16))),
     # one quiet blip: praise should not compete with the fault cues
-    "clean_rep": Pattern(((2093.0, 0.05),), volume=0.3),
+    "clean_rep": Pattern((Note(2093.0, 0.05),), volume=0.3),
     # four fast beeps, falling high-low twice: unlike any contact
-    "sensor_fault": Pattern(((2093.0, 0.05), (None, 0.03), (1047.0, 0.05), (None, 0.03),
-                             (2093.0, 0.05), (None, 0.03), (1047.0, 0.05))),
+    "sensor_fault": Pattern((Note(2093.0, 0.05), Note(None, 0.03), Note(1047.0, 0.05), Note(None, 0.03),
+                             Note(2093.0, 0.05), Note(None, 0.03), Note(1047.0, 0.05))),
 }
 
 

@@ -3,10 +3,9 @@
 The app calls `post_event(e)` from its main loop and `post_sample(s)` from
 wherever samples pass (the sampler's thread is fine). Both only hand the item
 over: every write (SQLite, gzip, fsync) happens on the recorder's own thread,
-so a slow SD card never delays a cue.
-
-Samples are handed over in batches (device/store/inbox.py), in order with
-the events: the recorder wakes about ten times a second, not once per sample.
+so a slow SD card never delays a cue. Samples are handed over in batches
+(device/store/inbox.py), in order with the events: the recorder wakes about
+ten times a second, not once per sample.
 
 A set begins at `ready` and ends at `dowel_removed`, `set_ended` or `close()`
 ("interrupted", but saved). Durability, in the order things reach the card:
@@ -16,7 +15,7 @@ A set begins at `ready` and ends at `dowel_removed`, `set_ended` or `close()`
   trace is flushed and fsynced, then the rep is committed (one transaction),
   so a rep in the store always has its samples;
 - contact losses (and sensor faults) are committed in batches: everything
-  that arrived together, at the latest with the next rep (device/store/losses.py);
+  that arrived together, at the latest with the next rep (device/store/pending.py);
 - at the end of the set the trace is finished (gzip trailer, fsync, renamed
   from `*.partial` to its final name) and the set row closed.
 
@@ -42,13 +41,16 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from device.core.contacts import CONTACTS
+from device.core.sets import worth_keeping
+from device.core.settings import LiveSettings
 from device.core.events import (ContactLost, ContactRestored, DowelRemoved, Event, EventHandler,
                                 Ready, RepCompleted, RepDiscarded, RepStarted, SensorFault, SetEnded)
 from device.core.signal import Sample, SignalChain
 from device.store.gztrace import PARTIAL, TraceFile
 from device.store.inbox import Inbox
-from device.store.losses import LossLog
+from device.store.pending import PendingWrites
 from device.store.recovery import recover_interrupted
+from device.store.setmeta import discard_set, note_settings, save_series, tag_settings
 from device.store.store import Store
 
 log = logging.getLogger("smartdowel.recorder")
@@ -67,14 +69,16 @@ class _Set:
     ready_t: float  # sampler clock
     started_at: float  # wall clock
     trace: TraceFile | None
-    losses: LossLog
+    writes: PendingWrites
     last_written_t: float = -math.inf
     rep_start: dict[int, float] = field(default_factory=dict)
     dips: int = 0
+    reps: int = 0
+    has_imu: bool = True
     end: tuple[float, str] | None = None  # an end event waiting for its samples to arrive
     end_seen_wall: float = 0.0
-    reps: deque[RepCompleted] = field(default_factory=deque)  # completed, waiting for their samples
-    reps_seen_wall: float = 0.0
+    waiting: deque[RepCompleted] = field(default_factory=deque)  # completed, waiting for their samples
+    waiting_since_wall: float = 0.0
 
 
 class SetRecorder:
@@ -92,6 +96,7 @@ class SetRecorder:
         self.chain = chain
         self.preroll_s, self.session_gap_s, self._clock = preroll_s, session_gap_s, clock
         self._athlete_id = athlete_id
+        self._settings = LiveSettings()
         self._inbox = Inbox(BATCH_S, max_backlog=MAX_BACKLOG)  # MAX_BACKLOG looked up now: tests change it
         self._recent: deque[Sample] = deque(maxlen=50_000)
         self._keep_s = preroll_s + 2.0
@@ -128,6 +133,14 @@ class SetRecorder:
     def set_athlete(self, athlete_id: int) -> None:
         """Who the next set belongs to (the set in progress keeps its athlete)."""
         self._inbox.put(lambda: self._switch_athlete(athlete_id))
+
+    def set_settings(self, settings: LiveSettings) -> None:
+        """The settings from now on: the next set records them, a set in progress notes a change."""
+        self._inbox.put(lambda: self._switch_settings(settings))
+
+    def attach_series(self, series_json: str) -> None:
+        """The summary chart's series for the set in progress (post it before the set's end event)."""
+        self._inbox.put(lambda: self._save_series(series_json))
 
     def sync(self, timeout: float = 10.0) -> bool:
         """Wait until everything posted before this call is written; False on timeout."""
@@ -210,7 +223,7 @@ class SetRecorder:
         if cur is None:
             return
         now = self._clock()
-        if cur.reps and now - cur.reps_seen_wall > WAIT_FOR_SAMPLES_S:
+        if cur.waiting and now - cur.waiting_since_wall > WAIT_FOR_SAMPLES_S:
             self._guard("recording a rep", self._commit_reps, cur, math.inf)
         if cur.end is not None and now - cur.end_seen_wall > WAIT_FOR_SAMPLES_S:
             self._guard("ending the set", self._finish, *cur.end)
@@ -230,7 +243,7 @@ class SetRecorder:
         if s.t > cur.last_written_t and s.t >= cur.ready_t - self.preroll_s:
             cur.last_written_t = s.t
             self._trace_write(cur, s)
-        if cur.reps and s.t >= cur.reps[0].t:
+        if cur.waiting and s.t >= cur.waiting[0].t:
             self._commit_reps(cur, s.t)
         if cur.end is not None and s.t >= cur.end[0]:
             self._finish(*cur.end)
@@ -265,7 +278,6 @@ class SetRecorder:
         """`ready`: a new set (and a new session when the athlete or the day changed)."""
         if self._set is not None:
             self._finish(*(self._set.end or (self._latest_t, "interrupted")))
-        self._flush_ops()
         store = self._db()
         t_r = e.t
         started = self._clock() - max(0.0, self._latest_t - t_r)
@@ -273,9 +285,12 @@ class SetRecorder:
         t0 = t_r - self.preroll_s  # fixed, whatever order samples and events arrive in
         pre = [s for s in self._recent if s.t >= t0]
         base = {k: float(v) for k, v in e.baseline_us.items()}
-        set_id, trace_name = store.begin_set(session, started, e.standing_deg, base,
-                                             round(t_r - t0, 4))
-        cur = _Set(set_id, t_r, started, None, LossLog(set_id, t_r, self._db))
+        with store.transaction():
+            set_id, trace_name = store.begin_set(session, started, e.standing_deg, base,
+                                                 round(t_r - t0, 4))
+            tag_settings(store, set_id, self._settings)
+        cur = _Set(set_id, t_r, started, None, PendingWrites(set_id, t_r, self._db),
+                   has_imu=e.standing_deg is not None)
         self._set = cur
         self.sets_recorded += 1
         try:
@@ -304,19 +319,28 @@ class SetRecorder:
     def _switch_athlete(self, athlete_id: int) -> None:
         self._athlete_id = athlete_id
 
+    def _switch_settings(self, settings: LiveSettings) -> None:
+        self._settings = settings
+        if (cur := self._current()) is not None:
+            cur.writes.later(lambda: note_settings(self._db(), cur.id, settings))
+
+    def _save_series(self, series_json: str) -> None:
+        if (cur := self._current()) is not None:
+            cur.writes.later(lambda: save_series(self._db(), cur.id, series_json))
+
     def _rep(self, cur: _Set, e: RepCompleted) -> None:
         """A completed rep: committed now if its samples are in, else when they come."""
-        if not cur.reps:
-            cur.reps_seen_wall = self._clock()
-        cur.reps.append(e)
+        if not cur.waiting:
+            cur.waiting_since_wall = self._clock()
+        cur.waiting.append(e)
         if self._latest_t >= e.t:
             self._commit_reps(cur, self._latest_t)
 
     def _commit_reps(self, cur: _Set, upto: float) -> None:
-        """Every waiting rep that ended by `upto`: trace to the card first, then each rep committed."""
-        while cur.reps and cur.reps[0].t <= upto:
-            self._commit_rep(cur, cur.reps.popleft())
-        cur.reps_seen_wall = self._clock()
+        """Every waiting rep that ended by `upto`, in order."""
+        while cur.waiting and cur.waiting[0].t <= upto:
+            self._commit_rep(cur, cur.waiting.popleft())
+        cur.waiting_since_wall = self._clock()
 
     def _commit_rep(self, cur: _Set, e: RepCompleted) -> None:
         """Trace to the card first, then the rep in one commit (with any losses waiting)."""
@@ -335,25 +359,26 @@ class SetRecorder:
                "ascent_s": e.ascent_s, "faults": [f for f in e.faults if f in CONTACTS]}
         store = self._db()
         with store.transaction():
-            cur.losses.run()
+            cur.writes.run()
             store.add_rep(cur.id, row)
         self.reps_recorded += 1
+        cur.reps += 1
 
     def _flush_ops(self) -> None:
-        """The losses and faults of the set in progress that arrived together: one transaction."""
+        """The set's writes that arrived together (losses, faults, settings): one transaction."""
         if self._set is not None:
-            self._set.losses.flush()
+            self._set.writes.flush()
 
     def _finish(self, end_t: float, reason: str) -> None:
         """Close the set: losses, trace (renamed to its final name), row; in that order."""
         cur = self._set
         if cur is None:
             return
-        if cur.reps:  # the samples it waited for will not come now
+        if cur.waiting:  # the samples they waited for will not come now
             self._guard("recording a rep", self._commit_reps, cur, math.inf)
         self._set = None
         try:
-            cur.losses.flush()
+            cur.writes.flush()
         finally:
             samples = 0
             if cur.trace is not None:
@@ -364,8 +389,12 @@ class SetRecorder:
                     cur.trace.abandon()
                     self._fail(f"set {cur.id}: cannot finish the trace (kept as {PARTIAL})", exc)
             duration = max(0.0, end_t - cur.ready_t)
-            self._db().end_set(cur.id, round(duration, 3), reason, samples, cur.dips)
-            self._last_end_wall = cur.started_at + duration
+            if worth_keeping(cur.reps, cur.writes.losses, cur.dips, cur.has_imu, duration):
+                self._db().end_set(cur.id, round(duration, 3), reason, samples, cur.dips)
+                self._last_end_wall = cur.started_at + duration
+            elif discard_set(self._db(), cur.id):
+                self._session = None  # the empty set was the session's only one: it went too
+            self._db().checkpoint()
 
     def _shutdown(self) -> None:
         cur = self._set
@@ -399,15 +428,15 @@ class _Events(EventHandler[None]):
 
     def on_contact_lost(self, e: ContactLost) -> None:
         if (cur := self.rec._current()) is not None:
-            cur.losses.lost(e)
+            cur.writes.lost(e)
 
     def on_contact_restored(self, e: ContactRestored) -> None:
         if (cur := self.rec._current()) is not None:
-            cur.losses.restored(e)
+            cur.writes.restored(e)
 
     def on_sensor_fault(self, e: SensorFault) -> None:
         if (cur := self.rec._current()) is not None:
-            cur.losses.sensor_fault(e)
+            cur.writes.sensor_fault(e)
 
     def on_dowel_removed(self, e: DowelRemoved) -> None:
         if (cur := self.rec._current()) is not None:

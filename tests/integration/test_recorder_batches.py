@@ -78,7 +78,10 @@ def test_a_rep_whose_samples_never_come_is_written_after_a_second(tmp_path):
 
 
 def test_close_mid_batch_writes_every_sample_handed_over(tmp_path):
-    store, rec = recording(tmp_path, 150, 437)  # the last batch is still gathering
+    store, rec = recording(tmp_path, 150, 300)
+    rec.post_event(ev(rep_done(1, 2.99)))  # a set worth keeping
+    for i in range(300, 437):  # the last batch is still gathering
+        rec.post_sample(sample(i))
     rec.close()
     set_ = store.set_row(1)
     assert set_["end_reason"] == "interrupted"
