@@ -337,7 +337,7 @@ class ADS1115:
         for pointer, value in ((POINTER_LO_THRESH, READY_LO_THRESH),
                                (POINTER_HI_THRESH, READY_HI_THRESH)):
             msg = i2c_msg.write(self.address, [pointer, value >> 8, value & 0xFF])
-            self._call(lambda m=msg: self.bus.i2c_rdwr(m))
+            self._call(partial(self.bus.i2c_rdwr, msg))
         self._armed = True
 
     def _pin_released(self, started: float) -> bool:

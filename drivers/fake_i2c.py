@@ -215,7 +215,7 @@ class FakeI2CDevice:
     # -- smbus2.SMBus-shaped API ---------------------------------------------
     def i2c_rdwr(self, *msgs: i2c_msg) -> None:
         """Combined transfer of smbus2 ``i2c_msg`` objects; read messages' buffers are filled."""
-        i2c_rdwr_ioctl_data.create(*msgs)  # what smbus2 builds before its ioctl: part of the Pi's work
+        i2c_rdwr_ioctl_data.create(*msgs)  # type: ignore[arg-type]  # what smbus2 builds before its ioctl
         with simulating(self.clock):
             if any(m.flags & I2C_M_RD for m in msgs[:-1]):
                 raise OSError(_errno.EOPNOTSUPP, "Operation not supported (read message not last)")

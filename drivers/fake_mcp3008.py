@@ -77,7 +77,7 @@ class _FakeSPI:
         self.closed = True
 
 
-class FakeSPIFactory(MockFactory):
+class FakeSPIFactory(MockFactory):  # type: ignore[misc]  # gpiozero has no type information
     """gpiozero's MockFactory, but its SPI is `chip` on a hardware-like bus.
 
     >>> from drivers.mcp3008 import MCP3008Reader

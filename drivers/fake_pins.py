@@ -13,7 +13,7 @@ from typing import Any, Callable
 from gpiozero.pins.mock import MockPin, MockPWMPin
 
 
-class WiredPin(MockPin):
+class WiredPin(MockPin):  # type: ignore[misc]  # gpiozero has no type information
     """An input whose level is `source()` (True = high); an output pin behaves as MockPin's."""
 
     def __init__(self, factory: Any, info: Any, source: Callable[[], bool]) -> None:
@@ -23,10 +23,10 @@ class WiredPin(MockPin):
     def _get_state(self) -> bool:
         if self._function == "input":
             return bool(self._source())
-        return super()._get_state()
+        return bool(super()._get_state())
 
 
-class WiredPWMPin(WiredPin, MockPWMPin):
+class WiredPWMPin(WiredPin, MockPWMPin):  # type: ignore[misc]
     """The same, for a MockFactory whose pins are PWM pins (the simulator's, for the buzzer)."""
 
 
