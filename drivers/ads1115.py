@@ -115,6 +115,7 @@ class ADS1115:
         self._starts = {ch: partial(bus.i2c_rdwr, msgs[0]) for ch, msgs in self._msgs.items()}
         self._status = (i2c_msg.write(address, [POINTER_CONFIG]), i2c_msg.read(address, 2))
         self._result = (i2c_msg.write(address, [POINTER_CONVERSION]), i2c_msg.read(address, 2))
+        self._pointer: int | None = None  # the register the chip points at now (None: not sure)
         self._unsure = True  # True until a conversion finished cleanly: the chip may be busy
         self._armed = False  # the thresholds hold the conversion-ready setting
         self._oversleep = 0.0  # how late sleeps wake, learnt
@@ -228,7 +229,9 @@ class ADS1115:
 
     def _start(self, channel: int) -> _Started:
         before = self._clock()
+        self._pointer = None
         self._call(self._starts[channel])
+        self._pointer = POINTER_CONFIG
         return _Started(before, self._clock(), self._pin_released(before), 0)
 
     def _swap(self, channel: int) -> tuple[_Started, int]:
@@ -238,6 +241,7 @@ class ADS1115:
         the new conversion started and will overwrite the result."""
         msgs = self._msgs[channel]
         before = self._clock()
+        self._pointer = None
         try:
             self.bus.i2c_rdwr(*msgs)
         except OSError as exc:
@@ -246,6 +250,7 @@ class ADS1115:
                 raise _Restart(err) from exc
             raise err from exc
         raw = bytes(msgs[2])
+        self._pointer = POINTER_CONVERSION
         started = _Started(before, self._clock(), self._pin_released(before), 1)
         return started, to_signed16(raw[0], raw[1])
 
@@ -337,7 +342,9 @@ class ADS1115:
         for pointer, value in ((POINTER_LO_THRESH, READY_LO_THRESH),
                                (POINTER_HI_THRESH, READY_HI_THRESH)):
             msg = i2c_msg.write(self.address, [pointer, value >> 8, value & 0xFF])
+            self._pointer = None
             self._call(partial(self.bus.i2c_rdwr, msg))
+            self._pointer = pointer
         self._armed = True
 
     def _pin_released(self, started: float) -> bool:
@@ -370,10 +377,18 @@ class ADS1115:
                 i2c_msg.write(self.address, [POINTER_CONVERSION]), i2c_msg.read(self.address, 2))
 
     def _read_register(self, msgs: tuple[Any, Any]) -> int:
-        """A 16-bit register, big-endian on the wire; conversion results signed."""
-        self._call(lambda: self.bus.i2c_rdwr(*msgs))
+        """A 16-bit register, big-endian on the wire; conversion results signed.
+
+        The chip keeps its pointer until a write changes it (TI SBAS444), so
+        when it already points at the register the pointer is not sent again:
+        after a start-and-fetch, the last result is a bare two-byte read."""
+        pointer = msgs[0].buf[0][0]
+        send = msgs[1:] if self._pointer == pointer else msgs
+        self._pointer = None
+        self._call(lambda: self.bus.i2c_rdwr(*send))
+        self._pointer = pointer
         raw = bytes(msgs[1])
-        if msgs is self._result:
+        if pointer == POINTER_CONVERSION:
             return to_signed16(raw[0], raw[1])
         return (raw[0] << 8) | raw[1]
 
