@@ -31,7 +31,7 @@ from __future__ import annotations
 import threading
 import time
 from functools import partial
-from typing import Any, Callable, NamedTuple, Sequence
+from typing import Any, Callable, Sequence
 
 from smbus2 import i2c_msg
 
@@ -40,19 +40,11 @@ from drivers.ads1115_registers import (COMP_QUE_DISABLE, COMP_QUE_ONE, CONFIG_FI
                                        POINTER_CONVERSION, POINTER_HI_THRESH, POINTER_LO_THRESH,
                                        READY_HI_THRESH, READY_LO_THRESH, READY_MISSES_ALLOWED,
                                        dr_code, pga_code)
+from drivers.conversion_timing import LearntEnd, Started
 from drivers.i2c import RETRYABLE_ERRNOS, SensorError, bus_lock, from_oserror, i2c_call, to_signed16
 
 SENSOR = "ads1115"
 __all__ = ["ADS1115", "SENSOR", "SensorError", "to_signed16"]
-
-
-class _Started(NamedTuple):
-    """A conversion just started: the clock before and after the transfer that started it."""
-
-    before: float
-    after: float
-    trusted: bool  # the ALERT/RDY pin was seen released after the start: its level may be believed
-    combined: int  # 1: started by the transfer that also fetched a result (it ends later), 0: alone
 
 
 class _Restart(Exception):
@@ -118,11 +110,10 @@ class ADS1115:
         self._pointer: int | None = None  # the register the chip points at now (None: not sure)
         self._unsure = True  # True until a conversion finished cleanly: the chip may be busy
         self._armed = False  # the thresholds hold the conversion-ready setting
-        self._oversleep = 0.0  # how late sleeps wake, learnt
         # from the end of the starting transfer to "done", learnt: started alone, or combined
-        self._ready_after = [self.conversion_time_s, self.conversion_time_s]
-        self._t = t = self.conversion_time_s
-        self._shortest, self._longest = (1.0 - OSCILLATOR_TOLERANCE) * t, (1.0 + OSCILLATOR_TOLERANCE) * t
+        t = self.conversion_time_s
+        self._end = LearntEnd(t, (1.0 + OSCILLATOR_TOLERANCE) * t, clock, sleep)  # when to ask "done?"
+        self._shortest = (1.0 - OSCILLATOR_TOLERANCE) * t
         self._interval = max(t / 10.0, 0.0002)  # between questions once the learnt end has passed
         self._valid: set[tuple[int, ...]] = set()
 
@@ -227,14 +218,14 @@ class ADS1115:
         self._unsure = False
         return values
 
-    def _start(self, channel: int) -> _Started:
+    def _start(self, channel: int) -> Started:
         before = self._clock()
         self._pointer = None
         self._call(self._starts[channel])
         self._pointer = POINTER_CONFIG
-        return _Started(before, self._clock(), self._pin_released(before), 0)
+        return Started(before, self._clock(), self._pin_released(before), 0)
 
-    def _swap(self, channel: int) -> tuple[_Started, int]:
+    def _swap(self, channel: int) -> tuple[Started, int]:
         """Config of `channel` (starts it), pointer 0, read: the finished result, in one transfer.
 
         Not retried as one transaction: after a failure nobody knows whether
@@ -251,17 +242,15 @@ class ADS1115:
             raise err from exc
         raw = bytes(msgs[2])
         self._pointer = POINTER_CONVERSION
-        started = _Started(before, self._clock(), self._pin_released(before), 1)
+        started = Started(before, self._clock(), self._pin_released(before), 1)
         return started, to_signed16(raw[0], raw[1])
 
-    def _await(self, started: _Started, word: int) -> None:
+    def _await(self, started: Started, word: int) -> None:
         """Sleep once, to where conversions have been ending, then ask whether this one is done."""
-        want = started.after + self._ready_after[started.combined] - self._clock()
-        if want > 0:
-            self._sleep_learning(want)
+        self._end.sleep_until_due(started)
         trusted = started.trusted
         if trusted and self.ready():  # type: ignore[misc]  # the usual case: one look, done
-            self._learn(True, 0.0, started)
+            self._end.learn(True, 0.0, started)
         elif self._wait_done(started.after, None if trusted else word, trusted, started,
                              looked=trusted) is not None:
             return  # the OS bit answered
@@ -270,12 +259,11 @@ class ADS1115:
             self.ready_misses = 0
 
     def _wait_done(self, since: float, word: int | None, use_pin: bool = False,
-                   learn: _Started | None = None, looked: bool = False) -> int | None:
+                   learn: Started | None = None, looked: bool = False) -> int | None:
         """Ask until done: the pin's level, or the OS bit (status returned); learn how long it took.
 
-        The first question comes after the learnt end: a miss raises that end
-        to where "done" was seen, a hit lowers it a little, so nearly every
-        conversion costs one sleep and one question. `word`: the config the
+        The first question comes after the learnt end (drivers/conversion_timing.py),
+        so nearly every conversion costs one sleep and one question. `word`: the config the
         status must show (OS aside), None to skip the check; `learn`: the
         conversion being waited for (None: a wait for idle); `looked`: the
         pin was asked once already, in vain. The timeout counts from `since`,
@@ -293,7 +281,7 @@ class ADS1115:
             now = self._clock()
             if done:
                 if learn is not None:
-                    self._learn(first, now, learn)
+                    self._end.learn(first, now, learn)
                 if status is not None and word is not None and (status & 0x7FFF) != (word & 0x7FFF):
                     raise self._mismatch(status, word)
                 return status
@@ -308,33 +296,6 @@ class ADS1115:
                 continue
             first = False
             self._sleep(self._interval)
-
-    def _learn(self, first: bool, now: float, started: _Started) -> None:
-        """A hit lowers the learnt end a little; a miss raises it to where "done" was seen.
-
-        Counted from the end of the starting transfer, when the conversion had
-        certainly begun: never below the nominal time less that transfer (a
-        fast chip is asked a little late, never before it could be done), never
-        above the slowest chip's time (a late look, a preempted thread, is not
-        the chip's time)."""
-        t, kind = self._t, started.combined
-        if first:
-            least = t - (started.after - started.before)
-            self._ready_after[kind] = max(self._ready_after[kind] - 0.002 * t, least)
-        else:
-            self._ready_after[kind] = max(self._ready_after[kind], min(now - started.after, self._longest))
-
-    def _sleep_learning(self, want: float) -> None:
-        """Sleep `want`, allowing for how late sleeps wake.
-
-        `time.sleep` wakes some 60-110 us late on Linux (timer slack and
-        scheduling); at 860 SPS that is a tenth of the conversion, so the
-        lateness is learnt (a moving average) and taken off the next sleep."""
-        shortened = max(want - self._oversleep, 0.0)
-        before = self._clock()
-        self._sleep(shortened)
-        late = self._clock() - before - shortened
-        self._oversleep += 0.1 * (min(max(late, 0.0), self._t / 4) - self._oversleep)
 
     # --- the ALERT/RDY pin --------------------------------------------------------
     def _arm(self) -> None:
