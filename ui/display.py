@@ -1,17 +1,22 @@
 """The screen: a window on a desktop, full screen through KMS/DRM on the Pi, or off-screen.
 
-Why it only draws when the view model changed: the Pi Zero 2 W shares its
-CPU with the sampler, and a frame nobody can tell from the last is wasted
-work. `show(vm)` compares the model with the one on screen (equal models draw
-equal frames; the builder quantises live values so a steady scene is equal),
-draws at most 30 frames a second, and otherwise returns at once. Drawing
-happens only on the thread that made the Display (the main loop), as SDL
-requires; buttons and the sampler post events instead.
+Why it draws so little: the Pi Zero 2 W shares its CPU (and the GIL) with the
+sampler, and pixels nobody can tell from the last frame's are wasted work.
+`show(vm)` returns at once when the model is the one on screen (the builder
+hands back the very same object when nothing changed) or when the last frame
+is younger than the frame period (`fps`: 30 by default, fewer on a Zero; the
+CLI picks it per board). Otherwise its `Scene` (ui/scene.py) redraws only
+the parts of the screen whose share of the model changed, and only those
+regions go to the screen (`pygame.display.update(rects)`); a new screen is
+drawn whole. A model that differs only where this screen does not look
+(pressures on the live screen) draws nothing and is not counted as a frame.
+Drawing happens only on the thread that made the Display (the main loop), as
+SDL requires; buttons and the sampler post events instead.
 
-    >>> d = Display(size=(320, 240), headless=True)
+    >>> d = Display(size=(320, 240), headless=True, fps=0)
     >>> from device.view.model import ViewModel
-    >>> d.show(ViewModel()), d.show(ViewModel())
-    (True, False)
+    >>> d.show(ViewModel()), d.show(ViewModel()), d.show(ViewModel(reps=2)), d.frames
+    (True, False, True, 1)
     >>> d.close()
 """
 from __future__ import annotations
@@ -25,7 +30,7 @@ import pygame
 
 from device.view.model import CUES, RepView, ViewModel
 from ui.keys import word_for
-from ui.render import RENDERERS, render
+from ui.render import SPECS, render, scene
 
 WINDOW_SIZE = (800, 480)
 HEADLESS_SIZE = (480, 320)
@@ -64,7 +69,7 @@ def warm_up(size: tuple[int, int]) -> None:
     """
     scratch = pygame.Surface(size)
     rep = RepView(1, 60.0, 1.0, 0.4, 0.9, ("sacrum",))
-    for screen in RENDERERS:
+    for screen in SPECS:
         render(ViewModel(screen=screen), scratch)
     for contact in CUES:
         render(ViewModel(screen="live", reps=12, clean_reps=10, cues=(contact,),
@@ -79,16 +84,18 @@ class Display:
                  headless: bool = False, fps: float = FPS, title: str = "smartdowel",
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.headless = headless
+        self.fps = fps
         self.period = 1.0 / fps if fps > 0 else 0.0
         self.clock = clock
         self._thread = threading.get_ident()
         self._shown: ViewModel | None = None
         self._last_frame = -1e9
-        self.frames = 0
+        self.frames = 0  # frames that changed pixels
         self.last_render_s = 0.0
         if headless:
             pygame.font.init()
             self.surface = pygame.Surface(size or HEADLESS_SIZE)
+            self.scene = scene(self.surface)
             warm_up(self.size)
             return
         fullscreen = choose_driver() or fullscreen
@@ -101,6 +108,7 @@ class Display:
             self.surface = pygame.display.set_mode(size or WINDOW_SIZE, pygame.RESIZABLE)
         pygame.display.set_caption(title)
         pygame.key.set_repeat(*KEY_REPEAT_MS)
+        self.scene = scene(self.surface)
         warm_up(self.size)
 
     @property
@@ -115,14 +123,18 @@ class Display:
         for event in pygame.event.get():
             if event.type in (pygame.VIDEORESIZE, pygame.WINDOWSIZECHANGED, pygame.WINDOWEXPOSED):
                 self.surface = pygame.display.get_surface()
-                self._shown = None  # redraw at the new size
+                self.scene.reset(self.surface)
+                self._shown = None  # redraw, whole, at the new size
             word = word_for(event)
             if word is not None:
                 words.append(word)
         return words
 
     def show(self, vm: ViewModel) -> bool:
-        """Draw `vm` if it differs from the frame on screen and a frame is due; True if drawn."""
+        """Bring the screen to `vm` if it differs from the model shown and a frame is due.
+
+        True when `vm` is now the model on screen (what a press answers), whether
+        or not a pixel had to change; False when it was already, or must wait."""
         if threading.get_ident() != self._thread:
             raise RuntimeError("Display.show() must run on the thread that created the Display")
         if vm is self._shown or vm == self._shown:
@@ -131,12 +143,14 @@ class Display:
         if now - self._last_frame < self.period:
             return False  # the next call draws it (the model still differs)
         start = time.perf_counter()
-        render(vm, self.surface)
-        if not self.headless:
-            pygame.display.flip()
-        self.last_render_s = time.perf_counter() - start
-        self._shown, self._last_frame = vm, now
-        self.frames += 1
+        dirty = self.scene.update(vm)
+        if dirty:
+            if not self.headless:
+                pygame.display.update(dirty)
+            self.last_render_s = time.perf_counter() - start
+            self._last_frame = now
+            self.frames += 1
+        self._shown = vm
         return True
 
     def save(self, path: str) -> None:

@@ -9,9 +9,8 @@ records where each piece of text (with its size) and each contact marker
 went, so the tests check real positions, sizes and pixels instead of
 trusting the layout arithmetic.
 
-Fonts are pygame's own bundled sans (bold), so nothing depends on what the
-system has installed. Fonts and rendered words are cached: a frame is mostly
-blits of surfaces made before.
+Type itself (fonts, rendered words, measuring and laying out text, all
+cached) is ui/text.py.
 
     >>> import pygame
     >>> p = Painter(pygame.Surface((480, 320)))
@@ -28,98 +27,8 @@ import pygame
 import pygame.gfxdraw
 
 from ui import theme
+from ui.text import MIN_PX, elide, paragraph_layout, px_for_cap, rendered, text_width
 from ui.theme import Colour
-
-_FONTS: dict[int, pygame.font.Font] = {}
-_CAPS: dict[int, int] = {}
-_TEXT_CACHE: dict[tuple[str, int, Colour], pygame.Surface] = {}
-_TEXT_CACHE_MAX = 600
-MIN_PX = 9  # below this no type is drawn on any screen
-ELLIPSIS = "..."
-
-
-def font(px: int) -> pygame.font.Font:
-    """The bundled font whose line height is at most `px` pixels (and as close as it gets)."""
-    px = max(MIN_PX, int(px))
-    f = _FONTS.get(px)
-    if f is None:
-        if not pygame.font.get_init():
-            pygame.font.init()
-        size = int(px / 0.68) + 2
-        f = pygame.font.Font(None, size)
-        while f.size("Hg")[1] > px and size > 4:  # a rendered line is one taller than get_height()
-            size -= 1
-            f = pygame.font.Font(None, size)
-        _FONTS[px] = f
-    return f
-
-
-def cap_height(px: int) -> int:
-    """How tall a capital letter is, in pixels, at line height `px` (measured on the glyph)."""
-    cap = _CAPS.get(px)
-    if cap is None:
-        cap = font(px).render("H", True, (255, 255, 255)).get_bounding_rect().height
-        _CAPS[px] = cap
-    return cap
-
-
-def px_for_cap(cap: float) -> int:
-    """The smallest line height whose capitals are at least `cap` pixels tall."""
-    px = max(MIN_PX, int(cap))
-    while cap_height(px) < cap:
-        px += 1
-    return px
-
-
-def elide(text: str, px: int, width: int, middle: bool = False) -> str:
-    """`text`, cut with "..." until it fits `width` at `px` (never made smaller).
-
-    `middle` keeps both ends (a folder name whose end tells it from the others)."""
-    f = font(px)
-    if f.size(text)[0] <= width:
-        return text
-    if middle:
-        half = len(text) // 2
-        while half > 1:
-            cut = text[:half // 2 + half % 2].rstrip() + ELLIPSIS + text[len(text) - half // 2:].lstrip()
-            if f.size(cut)[0] <= width:
-                return cut
-            half -= 1
-    words = text
-    while words and f.size(words.rstrip() + ELLIPSIS)[0] > width:
-        words = words[:-1]
-    return words.rstrip() + ELLIPSIS if words else ELLIPSIS
-
-
-def rendered(text: str, px: int, colour: Colour) -> pygame.Surface:
-    """The text as an antialiased surface, cached (a frame redraws mostly the same words)."""
-    key = (text, px, colour)
-    surf = _TEXT_CACHE.get(key)
-    if surf is None:
-        if len(_TEXT_CACHE) >= _TEXT_CACHE_MAX:
-            _TEXT_CACHE.clear()
-        surf = font(px).render(text, True, colour)
-        _TEXT_CACHE[key] = surf
-    return surf
-
-
-def wrap(text: str, px: int, width: int) -> list[str]:
-    """Greedy word wrap at `px`; a single word wider than `width` is elided in its middle."""
-    f = font(px)
-    lines: list[str] = []
-    line = ""
-    for word in text.split():
-        if f.size(word)[0] > width:
-            word = elide(word, px, width, middle=True)
-        trial = f"{line} {word}" if line else word
-        if line and f.size(trial)[0] > width:
-            lines.append(line)
-            line = word
-        else:
-            line = trial
-    if line:
-        lines.append(line)
-    return lines
 
 
 class Marker(NamedTuple):
@@ -129,21 +38,6 @@ class Marker(NamedTuple):
     r: int
     state: str
     rect: pygame.Rect
-
-
-def balanced_wrap(text: str, px: int, width: int) -> list[str]:
-    """Wrap into as few lines as `wrap` would, but with lines of even length (no lone last word)."""
-    lines = wrap(text, px, width)
-    if len(lines) < 2:
-        return lines
-    lo, hi = 1, width
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if len(wrap(text, px, mid)) <= len(lines):
-            hi = mid
-        else:
-            lo = mid + 1
-    return wrap(text, px, lo)
 
 
 class Placed(NamedTuple):
@@ -182,7 +76,7 @@ class Painter:
         return rect
 
     def fits(self, text: str, px: int, width: int) -> bool:
-        return font(px).size(text)[0] <= width
+        return text_width(text, px) <= width
 
     def line(self, text: str, px: int, colour: Colour, box: pygame.Rect,
              align: str = "left") -> pygame.Rect:
@@ -199,20 +93,8 @@ class Painter:
                          spacing: float = 1.05) -> tuple[int, list[str]]:
         """The largest size from `px` down to the minimum whose wrap fits `box`; else the
         minimum, with the lines that fit and the last one elided."""
-        floor = min(px, self.min_px) if px < self.min_px else self.min_px
-        for size in range(max(px, floor), floor - 1, -1):
-            lines = wrap(text, size, box.width)
-            widest = max((font(size).size(s)[0] for s in lines), default=0)
-            tall = round(size * spacing) * (len(lines) - 1) + size
-            if len(lines) <= max_lines and tall <= box.height and widest <= box.width:
-                return size, lines
-        step = round(floor * spacing)
-        room = max(1, min(max_lines, (box.height - floor) // max(1, step) + 1))
-        lines = [elide(s, floor, box.width) for s in wrap(text, floor, box.width)]
-        if len(lines) > room:
-            lines = lines[:room]
-            lines[-1] = elide(lines[-1] + ELLIPSIS, floor, box.width)
-        return floor, lines
+        size, lines = paragraph_layout(text, box.width, box.height, px, self.min_px, max_lines, spacing)
+        return size, list(lines)
 
     def paragraph(self, text: str, box: pygame.Rect, px: int, colour: Colour,
                   max_lines: int = 3, align: str = "left", valign: str = "top",
@@ -357,8 +239,8 @@ def hints(p: Painter, items: Iterable[tuple[str, str]], y_bottom: int | None = N
     strip = pygame.Rect(0, bottom - cap_h, p.w, cap_h)
     x = p.pad
     for key, label in items:
-        key_w = max(cap_h, font(px).size(key)[0] + px // 2)
-        need = key_w + px // 3 + font(px).size(label)[0]
+        key_w = max(cap_h, text_width(key, px) + px // 2)
+        need = key_w + px // 3 + text_width(label, px)
         if x + need > p.w - p.pad:
             break
         cap = pygame.Rect(x, strip.top, key_w, cap_h)
@@ -377,7 +259,7 @@ def title(p: Painter, text: str, right: str = "") -> pygame.Rect:
     if right:
         rpx = p.min_px
         shown = elide(right, rpx, header.width * 2 // 5)
-        right_w = font(rpx).size(shown)[0] + p.pad
+        right_w = text_width(shown, rpx) + p.pad
         p.text(shown, rpx, theme.MUTED, midright=header.midright)
     p.line(text, px, theme.TEXT, pygame.Rect(header.left, header.top, header.width - right_w,
                                              header.height))

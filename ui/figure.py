@@ -1,5 +1,9 @@
 """The side-view athlete with the dowel and its three contact markers, and the tilt gauge.
 
+Each comes in the layers a screen keeps apart (ui/scene.py): what never moves
+(the floor, the gauge's scale) is drawn once into the background; the body,
+the markers and the needle are redrawn when the tilt or a contact changes.
+
 Why a figure and not three lights: a coach glancing over sees *where* on the
 back the contact came away, on a body hinged as far as the athlete is, which
 is the whole lesson. The torso follows the dowel's tilt beyond standing.
@@ -11,7 +15,9 @@ figure keeps its size while it hinges.
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from functools import lru_cache
+from types import MappingProxyType
+from typing import Mapping, Sequence
 
 import pygame
 
@@ -36,8 +42,11 @@ def _add(*terms: tuple[float, Point]) -> Point:
     return (sum(k * p[0] for k, p in terms), sum(k * p[1] for k, p in terms))
 
 
-def pose(angle_deg: float) -> dict[str, Point]:
+@lru_cache(maxsize=256)
+def pose(angle_deg: float) -> Mapping[str, Point]:
     """Joint positions (figure units) for the torso hinged `angle_deg` beyond standing.
+
+    Worked out once per angle (the tilt comes in whole degrees); read only.
 
     >>> p = pose(90.0)
     >>> round(p["shoulder"][1], 2) == round(p["hip"][1], 2)  # torso level at 90 degrees
@@ -60,7 +69,7 @@ def pose(angle_deg: float) -> dict[str, Point]:
            "toe": (0.13, 0.0)}
     for name, at in CONTACT_AT.items():
         out["c_" + name] = _add((1, hip), (at, d), (BACK, n))
-    return out
+    return MappingProxyType(out)
 
 
 def _envelope() -> tuple[float, float, float, float]:
@@ -92,16 +101,21 @@ class FigureMap:
         return units * self.scale
 
 
-def draw_figure(p: Painter, box: pygame.Rect, angle_deg: float | None,
-                states: Sequence[tuple[str, str]]) -> None:
-    """Athlete, dowel and one marker per (contact, state) in `states`, inside `box`."""
+def draw_floor(p: Painter, box: pygame.Rect) -> None:
+    """The floor under the feet: the same at every tilt (a screen's background)."""
+    m = FigureMap(box)
+    limb = _limb(m)
+    floor_y = m(pose(0.0)["ankle"])[1] + round(limb / 2)
+    pygame.draw.line(p.surface, theme.TRACK, (m((-0.3, 0))[0], floor_y), (m((0.35, 0))[0], floor_y),
+                     max(1, round(limb / 3)))
+
+
+def draw_body(p: Painter, box: pygame.Rect, angle_deg: float | None) -> None:
+    """The athlete and the dowel, hinged `angle_deg` beyond standing, inside `box`."""
     m = FigureMap(box)
     j = pose(angle_deg or 0.0)
     surf = p.surface
-    limb = max(3.0, m.length(0.055))
-    floor_y = m(j["ankle"])[1] + round(limb / 2)
-    pygame.draw.line(surf, theme.TRACK, (m((-0.3, 0))[0], floor_y), (m((0.35, 0))[0], floor_y),
-                     max(1, round(limb / 3)))
+    limb = _limb(m)
     arm = limb * 0.75
     for elbow, hand in (("elbow_lo", "hand_lo"), ("elbow_hi", "hand_hi")):
         round_line(surf, ARM, m(j["shoulder"]), m(j[elbow]), arm)
@@ -112,49 +126,76 @@ def draw_figure(p: Painter, box: pygame.Rect, angle_deg: float | None,
     round_line(surf, theme.FIGURE, m(j["hip"]), m(j["shoulder"]), m.length(0.11))
     aa_circle(surf, theme.FIGURE, m(j["head"]), round(m.length(HEAD_R)))
     round_line(surf, theme.DOWEL, m(j["dowel_a"]), m(j["dowel_b"]), max(3.0, m.length(0.03)))
+
+
+def draw_markers(p: Painter, box: pygame.Rect, angle_deg: float | None,
+                 states: Sequence[tuple[str, str]]) -> None:
+    """One marker per (contact, state) in `states`, where the contacts are at that tilt."""
+    m = FigureMap(box)
+    j = pose(angle_deg or 0.0)
     r = max(6, round(m.length(MARKER_R)))
     for name, state in states:
         p.marker(name, m(j["c_" + name]), r, state)
     p.boxes["figure"] = box
 
 
-def draw_gauge(p: Painter, box: pygame.Rect, pitch: float | None, target: float,
-               px: int) -> pygame.Rect:
-    """A quarter dial from standing (up) to level (right), target zone shaded; value below.
+def _limb(m: FigureMap) -> float:
+    return max(3.0, m.length(0.055))
 
-    Returns the rect of the value text.
-    """
+
+def _dial_box(box: pygame.Rect, px: int) -> tuple[pygame.Rect, int]:
+    """The gauge's dial (a square at the top of `box`) and the height of the value under it."""
     text_h = round(px * 1.05)
     side = max(10, min(box.width, box.height - text_h))
-    dial = pygame.Rect(box.centerx - side // 2, box.top, side, side)
-    on_target = pitch is not None and pitch >= target
-    _dial(p, dial, pitch, target, on_target)
-    value = "--" if pitch is None else f"{pitch:.0f}°"
-    rect = p.line(value, px, theme.GREEN if on_target else theme.TEXT,
-                  pygame.Rect(box.left, dial.bottom + 2, box.width, text_h), align="center")
-    p.boxes["gauge"] = dial
-    return rect
+    return pygame.Rect(box.centerx - side // 2, box.top, side, side), text_h
 
 
-def _dial(p: Painter, dial: pygame.Rect, pitch: float | None, target: float,
-          on_target: bool) -> None:
-    """The arc, its target zone with a tick, and the needle (none without a tilt).
+def _pivot(dial: pygame.Rect) -> Point:
+    side = dial.width
+    return (dial.left + side * 0.12, dial.bottom - side * 0.04)
+
+
+def _radii(dial: pygame.Rect) -> tuple[float, float]:
+    r_out = dial.width * 0.86
+    return r_out, max(4.0, r_out * 0.16)
+
+
+def draw_scale(p: Painter, box: pygame.Rect, target: float, px: int) -> None:
+    """The gauge's quarter arc from standing (up) to level (right), the target zone shaded and
+    ticked: the same whatever the tilt (a screen's background).
 
     No number on the dial: at two metres it could not be read; the zone is the target."""
-    side = dial.width
-    pivot = (dial.left + side * 0.12, dial.bottom - side * 0.04)
-    r_out = side * 0.86
-    band = max(4.0, r_out * 0.16)
+    dial, _ = _dial_box(box, px)
+    pivot = _pivot(dial)
+    r_out, band = _radii(dial)
     surf = p.surface
     arc_band(surf, theme.TRACK, pivot, r_out, r_out - band, 0.0, math.pi / 2)
     arc_band(surf, theme.TARGET, pivot, r_out, r_out - band, math.radians(target), math.pi / 2)
     _tick(surf, pivot, r_out, band, target, theme.GREEN)
+
+
+def draw_needle(p: Painter, box: pygame.Rect, pitch: float | None, target: float,
+                px: int) -> pygame.Rect:
+    """The needle (none without a tilt) over the scale, green on target, and the value below.
+
+    Returns the rect of the value text."""
+    dial, text_h = _dial_box(box, px)
+    side = dial.width
+    pivot = _pivot(dial)
+    r_out, band = _radii(dial)
+    on_target = pitch is not None and pitch >= target
+    surf = p.surface
     if pitch is not None:
         a = math.radians(max(-5.0, min(100.0, pitch)))
         reach = r_out - band * 0.3
         tip = (pivot[0] + reach * math.sin(a), pivot[1] - reach * math.cos(a))
         round_line(surf, theme.GREEN if on_target else theme.TEXT, pivot, tip, max(3.0, side * 0.045))
     aa_circle(surf, theme.TEXT, (round(pivot[0]), round(pivot[1])), max(3, round(side * 0.05)))
+    value = "--" if pitch is None else f"{pitch:.0f}°"
+    rect = p.line(value, px, theme.GREEN if on_target else theme.TEXT,
+                  pygame.Rect(box.left, dial.bottom + 2, box.width, text_h), align="center")
+    p.boxes["gauge"] = dial
+    return rect
 
 
 def _tick(surf: pygame.Surface, pivot: Point, r_out: float, band: float, deg: float,

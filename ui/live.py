@@ -5,70 +5,137 @@ count is the biggest thing on the screen (capitals 15 mm high on a 3.5-inch
 panel), and the bottom band says in 6 mm words which contact came off and
 what to do, for as long as it is off and no longer. Between cues it shows
 the last rep's depth and tempo, which a coach reads.
+
+It is the screen drawn most (every tilt and every contact change during a
+set), so it is laid out as parts (ui/scene.py): the counter, the figure, the
+athlete's name, the gauge and the band each redraw only when what they show
+changed; the floor, the gauge's scale and the band's panel are background.
 """
 from __future__ import annotations
+
+from functools import partial
+from typing import Hashable
 
 import pygame
 
 from device.view.model import CUES, LABELS, LOST, ViewModel
 from ui import theme
-from ui.draw import Painter, draw_marker, font
-from ui.figure import draw_figure, draw_gauge
+from ui.draw import Painter, draw_marker
+from ui.text import text_width
+from ui.figure import draw_body, draw_floor, draw_markers, draw_needle, draw_scale
+from ui.scene import Part, ScreenSpec
 from ui.theme import Colour
 
 SIM_HINT = "keys: d dowel, 1 2 3 lift, Up Down hinge"
+# The figure at each tilt it was drawn at (whole degrees, with its markers) is kept to be blitted
+# when that tilt comes back, as every rep sweeps the same tilts: up to this many screens' worth
+# of pixels (each figure is cropped to itself: about a twentieth of a screen).
+FIGURES_KEPT = 4
 
 
-def render(vm: ViewModel, surface: pygame.Surface) -> Painter:
-    """Draw the live-set screen; return the painter (what went where)."""
-    p = Painter(surface)
-    surface.fill(theme.BACKGROUND)
+def layout(p: Painter, vm: ViewModel) -> list[Part]:
+    """Draw the live screen's background; return its parts (each region owned by one)."""
     cue_px = p.cap(theme.CUE_CAP)
     band_h = 2 * cue_px + p.pad * 2
     main = pygame.Rect(0, 0, p.w, p.h - band_h - p.pad // 2)
-    counter_w = font(p.cap(theme.COUNTER_CAP)).size("88")[0] + p.pad
+    counter_w = text_width("88", p.cap(theme.COUNTER_CAP)) + p.pad
     counter = pygame.Rect(p.pad, p.pad // 2, counter_w, main.height - p.pad // 2)
-    _counter(p, vm, counter)
     rest = pygame.Rect(counter.right + p.pad, p.pad // 2, p.w - counter.right - 2 * p.pad,
                        main.height - p.pad // 2)
-    fig_w = round(rest.width * 0.55)
-    figure = pygame.Rect(rest.left, rest.top, fig_w, rest.height)
-    draw_figure(p, figure, vm.pitch_deg, [(c.name, c.state) for c in vm.contacts])
+    figure = pygame.Rect(rest.left, rest.top, round(rest.width * 0.55), rest.height)
     gauge = pygame.Rect(figure.right + p.pad // 2, rest.top, rest.right - figure.right - p.pad // 2,
                         rest.height)
-    _gauge_column(p, vm, gauge)
+    note = pygame.Rect(gauge.left, gauge.top, gauge.width, p.min_px)
+    body = pygame.Rect(gauge.left, gauge.top + p.min_px + p.pad // 2, gauge.width,
+                       gauge.height - p.min_px - p.pad // 2)
     band = pygame.Rect(p.pad // 2, p.h - band_h - p.pad // 2, p.w - p.pad, band_h)
-    _message(p, vm, band, cue_px)
-    return p
+    draw_floor(p, figure)
+    draw_scale(p, body, vm.target_deg, p.min_px)
+    pygame.draw.rect(p.surface, theme.PANEL, band, border_radius=p.pad // 2)
+    column = gauge.left
+    return [
+        Part("counter", pygame.Rect(0, 0, rest.left, main.height), _counter_key,
+             partial(_counter, box=counter)),
+        Part("figure", pygame.Rect(rest.left, 0, column - rest.left, main.height), _figure_key,
+             partial(_figure, box=figure), keep=FIGURES_KEPT * p.w * p.h * p.surface.get_bytesize()),
+        Part("note", pygame.Rect(column, 0, p.w - column, body.top), _note_key, partial(_note, box=note)),
+        Part("gauge", pygame.Rect(column, body.top, p.w - column, main.height - body.top), _gauge_key,
+             partial(_gauge, box=body)),
+        Part("band", pygame.Rect(0, main.height, p.w, p.h - main.height), _band_key,
+             partial(_message, band=band, cue_px=cue_px)),
+    ]
+
+
+SPEC = ScreenSpec(layout, static=lambda vm: vm.target_deg)
+
+
+# -- the counter -----------------------------------------------------------------------------
+def _under(vm: ViewModel) -> tuple[str, Colour]:
+    """The line under the count: clean reps, the rep under way, or what to do."""
+    if vm.reps:
+        return f"{vm.clean_reps} clean", theme.GREEN if vm.clean_reps else theme.MUTED
+    if vm.current_rep is not None:
+        return f"rep {vm.current_rep}", theme.MUTED
+    return ("hinge to start" if vm.has_imu else "no tilt sensor"), theme.MUTED
+
+
+def _counter_key(vm: ViewModel) -> Hashable:
+    return vm.reps, _under(vm)
 
 
 def _counter(p: Painter, vm: ViewModel, box: pygame.Rect) -> None:
     px = p.cap(theme.COUNTER_CAP)
     number = p.text(str(vm.reps), px, theme.TEXT, topleft=(box.left - round(px * 0.04), box.top))
     p.boxes["counter"] = number
-    if vm.reps:
-        under, colour = f"{vm.clean_reps} clean", theme.GREEN if vm.clean_reps else theme.MUTED
-    elif vm.current_rep is not None:
-        under, colour = f"rep {vm.current_rep}", theme.MUTED
-    else:
-        under, colour = ("hinge to start" if vm.has_imu else "no tilt sensor"), theme.MUTED
+    under, colour = _under(vm)
     p.line(under, p.min_px, colour, pygame.Rect(box.left, number.bottom, box.width + p.pad,
                                                 p.min_px))
 
 
-def _gauge_column(p: Painter, vm: ViewModel, box: pygame.Rect) -> None:
+# -- the figure, the name, the gauge ---------------------------------------------------------
+def _states(vm: ViewModel) -> tuple[tuple[str, str], ...]:
+    return tuple((c.name, c.state) for c in vm.contacts)
+
+
+def _figure_key(vm: ViewModel) -> Hashable:
+    return vm.pitch_deg, _states(vm)
+
+
+def _figure(p: Painter, vm: ViewModel, box: pygame.Rect) -> None:
+    draw_body(p, box, vm.pitch_deg)
+    draw_markers(p, box, vm.pitch_deg, _states(vm))
+
+
+def _note_key(vm: ViewModel) -> Hashable:
+    return vm.athlete, vm.settings.mute
+
+
+def _note(p: Painter, vm: ViewModel, box: pygame.Rect) -> None:
     note = vm.athlete + ("  muted" if vm.settings.mute else "")
-    p.line(note, p.min_px, theme.MUTED, pygame.Rect(box.left, box.top, box.width, p.min_px),
-           align="right")
-    body = pygame.Rect(box.left, box.top + p.min_px + p.pad // 2, box.width,
-                       box.height - p.min_px - p.pad // 2)
-    pitch = vm.pitch_deg if vm.has_imu else None
-    draw_gauge(p, body, pitch, vm.target_deg, p.min_px)
+    p.line(note, p.min_px, theme.MUTED, box, align="right")
+
+
+def _pitch(vm: ViewModel) -> float | None:
+    return vm.pitch_deg if vm.has_imu else None
+
+
+def _gauge_key(vm: ViewModel) -> Hashable:
+    return _pitch(vm), vm.target_deg
+
+
+def _gauge(p: Painter, vm: ViewModel, box: pygame.Rect) -> None:
+    draw_needle(p, box, _pitch(vm), vm.target_deg, p.min_px)
+
+
+# -- the band --------------------------------------------------------------------------------
+def _band_key(vm: ViewModel) -> Hashable:
+    lines, colour, accent = _words(vm)
+    shows_rep = not (vm.cues or vm.note) and vm.last_rep is not None
+    return tuple(lines), colour, accent, vm.last_rep if shows_rep else None
 
 
 def _message(p: Painter, vm: ViewModel, band: pygame.Rect, cue_px: int) -> None:
     """The cue while a contact is off; else a short note; else the last rep; else what to do."""
-    pygame.draw.rect(p.surface, theme.PANEL, band, border_radius=p.pad // 2)
     lines, colour, accent = _words(vm)
     stripe = max(4, p.pad // 2)
     pygame.draw.rect(p.surface, accent, (band.left, band.top, stripe, band.height),

@@ -16,7 +16,9 @@ from device.view.model import ViewModel, plural
 from device.view.naming import WHEEL, wheel_item
 from device.view.navigation import MENU_ITEMS, SETTINGS_ITEMS, athlete_rows
 from ui import theme
-from ui.draw import Painter, aa_circle, elide, font, hints, title
+from ui.draw import Painter, aa_circle, hints, title
+from ui.text import elide, text_width
+from ui.scene import whole
 
 SCHEDULE_WORDS = {"every": "every rep", "faded": "fading", "bandwidth": "big errors",
                   "retention": "off (test)"}
@@ -24,14 +26,13 @@ SETTING_LABELS = {"schedule": "Feedback", "mute": "Sound", "volume": "Volume",
                   "sensitivity": "Sensitivity", "dip_note": "Shallow dips", "back": "Back"}
 
 
-def render_menu(vm: ViewModel, surface: pygame.Surface) -> Painter:
-    p, body = _frame(vm, surface, "Menu", [("B", "next"), ("A", "choose")])
+def draw_menu(p: Painter, vm: ViewModel) -> None:
+    body = _frame(p, vm, "Menu", [("B", "next"), ("A", "choose")])
     _rows(p, body, [(label, "") for _, label in MENU_ITEMS], vm.menu.cursor)
-    return p
 
 
-def render_athletes(vm: ViewModel, surface: pygame.Surface) -> Painter:
-    p, body = _frame(vm, surface, "Athlete", [("B", "next"), ("A", "choose")])
+def draw_athletes(p: Painter, vm: ViewModel) -> None:
+    body = _frame(p, vm, "Athlete", [("B", "next"), ("A", "choose")])
     note = "More names: athletes.csv on a USB stick"
     rows_box = pygame.Rect(body.left, body.top, body.width, body.height - p.min_px - p.pad // 2)
     rows = [(label, "now" if kind == "pick" and label == vm.athlete else "")
@@ -39,13 +40,12 @@ def render_athletes(vm: ViewModel, surface: pygame.Surface) -> Painter:
     _rows(p, rows_box, rows, vm.menu.cursor)
     p.paragraph(note, pygame.Rect(body.left, rows_box.bottom + p.pad // 2, body.width, p.min_px),
                 p.min_px, theme.MUTED, max_lines=1)
-    return p
 
 
-def render_name(vm: ViewModel, surface: pygame.Surface) -> Painter:
+def draw_name(p: Painter, vm: ViewModel) -> None:
     """Typing a name: the name so far, large, and the wheel around the letter A would type."""
     heading = f"Rename {vm.menu.renaming}" if vm.menu.renaming else "New athlete"
-    p, body = _frame(vm, surface, heading, [("B", "next letter"), ("A", "type it")])
+    body = _frame(p, vm, heading, [("B", "next letter"), ("A", "type it")])
     big = p.cap(theme.BIG_CAP)
     field = pygame.Rect(body.left, body.top, body.width, big + p.pad)
     pygame.draw.rect(p.surface, theme.PANEL, field, border_radius=p.pad // 2)
@@ -54,14 +54,13 @@ def render_name(vm: ViewModel, surface: pygame.Surface) -> Painter:
     p.boxes["name"] = shown
     wheel = pygame.Rect(body.left, field.bottom + p.pad, body.width, body.bottom - field.bottom - p.pad)
     _wheel(p, wheel, text, vm.menu.cursor)
-    return p
 
 
 def _wheel(p: Painter, box: pygame.Rect, text: str, cursor: int) -> None:
     """The item A types, large and boxed, with the next few beside it (B brings them)."""
     px = p.cap(theme.BIG_CAP)
     item = wheel_item(text, cursor)
-    cap_w = max(font(px).size(item)[0] + p.pad * 2, px)
+    cap_w = max(text_width(item, px) + p.pad * 2, px)
     cap = pygame.Rect(box.left, box.top, cap_w, px + p.pad)
     pygame.draw.rect(p.surface, theme.TEXT, cap, border_radius=p.pad // 2)
     p.text(item, px, theme.BACKGROUND, center=cap.center)
@@ -69,32 +68,40 @@ def _wheel(p: Painter, box: pygame.Rect, text: str, cursor: int) -> None:
     x = cap.right + p.pad
     for k in range(1, len(WHEEL)):
         nxt = wheel_item(text, cursor + k)
-        w = font(p.min_px).size(nxt)[0]
+        w = text_width(nxt, p.min_px)
         if x + w > box.right:
             break
         p.text(nxt, p.min_px, theme.MUTED, midleft=(x, cap.centery))
         x += w + p.pad
 
 
-def render_settings(vm: ViewModel, surface: pygame.Surface) -> Painter:
-    p, body = _frame(vm, surface, "Settings", [("B", "next"), ("A", "change")])
+def draw_settings(p: Painter, vm: ViewModel) -> None:
+    body = _frame(p, vm, "Settings", [("B", "next"), ("A", "change")])
     s = vm.settings
     values = {"schedule": SCHEDULE_WORDS.get(s.schedule, s.schedule), "mute": "muted" if s.mute else "on",
               "volume": f"{round(s.volume * 100)}%", "sensitivity": s.sensitivity,
               "dip_note": "said" if s.dip_note else "silent", "back": ""}
     _rows(p, body, [(SETTING_LABELS[k], values[k]) for k in SETTINGS_ITEMS], vm.menu.cursor)
-    return p
 
 
-def render_history(vm: ViewModel, surface: pygame.Surface) -> Painter:
-    p, body = _frame(vm, surface, f"History {vm.athlete}".strip(), [("B", "next"), ("A", "open")])
+def draw_history(p: Painter, vm: ViewModel) -> None:
+    body = _frame(p, vm, f"History {vm.athlete}".strip(), [("B", "next"), ("A", "open")])
     rows = [("Back", "")] + [history_row(h) for h in vm.history]
     _rows(p, body, rows, vm.menu.cursor)
     if not vm.history:
         y = body.top + _row_height(p)
         p.paragraph(f"No sets yet for {vm.athlete}." if vm.athlete else "No sets yet.",
                     pygame.Rect(body.left, y, body.width, body.bottom - y), p.min_px, theme.MUTED)
-    return p
+
+
+# What each menu shows of the model: a menu is redrawn when one of these changed (a press,
+# the set behind it starting or ending, the export), not at every tilt of a set behind it.
+BEHIND = ("appliance", "export")  # the title's right side: a set running, the USB export
+MENU = whole(draw_menu, "menu", *BEHIND)
+ATHLETES = whole(draw_athletes, "menu", "athletes", "athlete", *BEHIND)
+NAME = whole(draw_name, "menu", *BEHIND)
+SETTINGS = whole(draw_settings, "menu", "settings", *BEHIND)
+HISTORY = whole(draw_history, "menu", "history", "athlete", *BEHIND)
 
 
 def history_row(h: dict) -> tuple[str, str]:
@@ -120,10 +127,8 @@ def status_note(vm: ViewModel) -> str:
     return ""
 
 
-def _frame(vm: ViewModel, surface: pygame.Surface, heading: str,
-           keys: list[tuple[str, str]]) -> tuple[Painter, pygame.Rect]:
-    p = Painter(surface)
-    surface.fill(theme.BACKGROUND)
+def _frame(p: Painter, vm: ViewModel, heading: str, keys: list[tuple[str, str]]) -> pygame.Rect:
+    """Title (with what runs behind the menu), key hints; the body's rect between them."""
     note = status_note(vm)
     header = title(p, heading, note)
     if vm.set_running:  # the mark: a red dot before the words, shape and colour
@@ -134,9 +139,8 @@ def _frame(vm: ViewModel, surface: pygame.Surface, heading: str,
             aa_circle(p.surface, theme.VERMILLION, (x, words[-1].rect.centery), r)
             p.boxes["running"] = pygame.Rect(x - r, words[-1].rect.centery - r, 2 * r + 1, 2 * r + 1)
     strip = hints(p, keys)
-    body = pygame.Rect(p.pad, header.bottom + p.pad // 2, p.w - 2 * p.pad,
+    return pygame.Rect(p.pad, header.bottom + p.pad // 2, p.w - 2 * p.pad,
                        strip.top - header.bottom - p.pad)
-    return p, body
 
 
 def _row_height(p: Painter) -> int:

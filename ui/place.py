@@ -8,21 +8,25 @@ one thing it needs (stand tall, still) and shows how long is left.
 from __future__ import annotations
 
 import math
+from functools import partial
+from typing import Hashable
 
 import pygame
 
-from device.view.model import LOST, ViewModel
+from device.view.model import CONTACTS, LOST, ViewModel
 from ui import theme
 from ui.draw import Painter, arc_band, bar, draw_marker, hints, title
-from ui.figure import draw_figure
+from ui.figure import draw_body, draw_floor, draw_markers
+from ui.scene import Part, ScreenSpec
 
 SIM_KEYS = (("d", "dowel"), ("1 2 3", "lift"), ("Up Down", "hinge"))
 
 
-def render(vm: ViewModel, surface: pygame.Surface) -> Painter:
-    """The idle screen: how to hold the dowel, and each contact's live pressure."""
-    p = Painter(surface)
-    surface.fill(theme.BACKGROUND)
+def layout(p: Painter, vm: ViewModel) -> list[Part]:
+    """The idle screen: how to hold the dowel, and each contact's live pressure.
+
+    Background: the title, the key hints, the advice and the standing figure;
+    parts: the figure's markers and one row (marker, name, bar) per contact."""
     if vm.paused:
         header = title(p, "Set ended", vm.athlete)
         keys = [("A", "next set"), ("B", "menu")]
@@ -35,58 +39,97 @@ def render(vm: ViewModel, surface: pygame.Surface) -> Painter:
     body = pygame.Rect(p.pad, header.bottom + p.pad // 2, p.w - 2 * p.pad,
                        strip.top - header.bottom - p.pad)
     fig = pygame.Rect(body.left, body.top, round(body.width * 0.28), body.height)
-    draw_figure(p, fig, 0.0, [(c.name, c.state) for c in vm.contacts])
+    draw_floor(p, fig)
+    draw_body(p, fig, 0.0)
     right = pygame.Rect(fig.right + p.pad, body.top, body.right - fig.right - p.pad, body.height)
     rows_h = 3 * _row_height(p)
     how_box = pygame.Rect(right.left, right.top, right.width, right.height - rows_h - p.pad // 2)
     p.paragraph(vm.notice or how, how_box, p.min_px, theme.ORANGE if vm.notice else theme.MUTED,
                 max_lines=3)
     rows = pygame.Rect(right.left, right.bottom - rows_h, right.width, rows_h)
-    _contact_rows(p, vm, rows)
-    return p
+    row_h = _row_height(p)
+    split = fig.right + p.pad // 2  # the figure's markers left of it, the rows right of it
+    parts = [Part("markers", pygame.Rect(0, header.bottom, split, strip.top - header.bottom), _states,
+                  partial(_markers, box=fig))]
+    for i in range(len(CONTACTS)):
+        row = pygame.Rect(rows.left, rows.top + i * row_h, rows.width, row_h)
+        parts.append(Part(f"row{i}", pygame.Rect(split, row.top, p.w - split, row_h), partial(_row_key, i=i),
+                          partial(_row, i=i, row=row)))
+    return parts
+
+
+SPEC = ScreenSpec(layout, static=lambda vm: (vm.paused, vm.athlete, vm.notice, vm.simulator))
+
+
+def _states(vm: ViewModel) -> tuple[tuple[str, str], ...]:
+    return tuple((c.name, c.state) for c in vm.contacts)
+
+
+def _markers(p: Painter, vm: ViewModel, box: pygame.Rect) -> None:
+    draw_markers(p, box, 0.0, _states(vm))
 
 
 def _row_height(p: Painter) -> int:
     return p.min_px + max(6, p.min_px // 3) + p.pad // 2
 
 
-def _contact_rows(p: Painter, vm: ViewModel, box: pygame.Rect) -> None:
-    """Per contact: a small marker, its name and a pressure bar (threshold tick at half)."""
-    row_h = _row_height(p)
+def _row_key(vm: ViewModel, i: int) -> Hashable:
+    if i >= len(vm.contacts):
+        return None
+    c = vm.contacts[i]
+    return c.label, c.state, c.bar
+
+
+def _row(p: Painter, vm: ViewModel, i: int, row: pygame.Rect) -> None:
+    """One contact: a small marker, its name and a pressure bar (threshold tick at half)."""
+    if i >= len(vm.contacts):
+        return
+    c = vm.contacts[i]
     px = p.min_px
-    for i, c in enumerate(vm.contacts):
-        row = pygame.Rect(box.left, box.top + i * row_h, box.width, row_h)
-        r = max(5, round(px * 0.34))
-        draw_marker(p.surface, (row.left + r + 1, row.top + px // 2), r, c.state)
-        name = pygame.Rect(row.left + 2 * r + p.pad // 2 + 2, row.top, row.width - 2 * r - p.pad // 2 - 2, px)
-        p.line(c.label, px, theme.TEXT if c.state != LOST else theme.MUTED, name)
-        track = pygame.Rect(row.left, row.top + px + 1, row.width, max(6, px // 3))
-        colour = theme.STATE_COLOURS.get(c.state, theme.MUTED)
-        bar(p.surface, track, c.bar, colour, tick=0.5)
-        p.boxes["bar_" + c.name] = track
+    r = max(5, round(px * 0.34))
+    draw_marker(p.surface, (row.left + r + 1, row.top + px // 2), r, c.state)
+    name = pygame.Rect(row.left + 2 * r + p.pad // 2 + 2, row.top, row.width - 2 * r - p.pad // 2 - 2, px)
+    p.line(c.label, px, theme.TEXT if c.state != LOST else theme.MUTED, name)
+    track = pygame.Rect(row.left, row.top + px + 1, row.width, max(6, px // 3))
+    colour = theme.STATE_COLOURS.get(c.state, theme.MUTED)
+    bar(p.surface, track, c.bar, colour, tick=0.5)
+    p.boxes["bar_" + c.name] = track
 
 
-def render_calibrating(vm: ViewModel, surface: pygame.Surface) -> Painter:
-    """Stand tall and still while the box learns this athlete's standing pressures."""
-    p = Painter(surface)
-    surface.fill(theme.BACKGROUND)
+def layout_calibrating(p: Painter, vm: ViewModel) -> list[Part]:
+    """Stand tall and still while the box learns this athlete's standing pressures.
+
+    Background: the title, the advice, the ring's track; the part: the ring filling."""
     header = title(p, "Stand tall, hold still", vm.athlete)
     body = pygame.Rect(p.pad, header.bottom + p.pad, p.w - 2 * p.pad, p.h - header.bottom - 2 * p.pad)
     side = min(body.height, round(body.width * 0.45))
     ring_box = pygame.Rect(body.left, body.centery - side // 2, side, side)
-    _ring(p, ring_box, vm.calibration)
+    _ring_track(p, ring_box)
     text = pygame.Rect(ring_box.right + 2 * p.pad, body.top, body.right - ring_box.right - 2 * p.pad,
                        body.height)
     p.paragraph("Keep all three points on the dowel and look straight ahead.", text,
                 p.cap(theme.TEXT_CAP * 1.2), theme.TEXT, max_lines=4, valign="center")
-    return p
+    region = pygame.Rect(0, header.bottom, ring_box.right + p.pad, p.h - header.bottom)
+    return [Part("ring", region, lambda vm: vm.calibration, partial(_ring, box=ring_box))]
 
 
-def _ring(p: Painter, box: pygame.Rect, done: float) -> None:
+CALIBRATING = ScreenSpec(layout_calibrating, static=lambda vm: vm.athlete)
+
+
+def _ring_geometry(box: pygame.Rect) -> tuple[tuple[int, int], float, float]:
     r_out = box.width / 2
-    width = max(6.0, r_out * 0.16)
-    centre = (box.centerx, box.centery)
+    return (box.centerx, box.centery), r_out, max(6.0, r_out * 0.16)
+
+
+def _ring_track(p: Painter, box: pygame.Rect) -> None:
+    centre, r_out, width = _ring_geometry(box)
     arc_band(p.surface, theme.TRACK, centre, r_out, r_out - width, 0.0, 2 * math.pi)
+
+
+def _ring(p: Painter, vm: ViewModel, box: pygame.Rect) -> None:
+    """The share of calibration done: the ring filling clockwise, and the percentage inside."""
+    done = vm.calibration
+    centre, r_out, width = _ring_geometry(box)
     arc_band(p.surface, theme.SKY, centre, r_out, r_out - width, 0.0, 2 * math.pi * done)
     inner = box.inflate(-round(width * 2.6), -round(width * 2.6))
     label = pygame.Rect(inner.left, inner.centery - inner.height // 4, inner.width, inner.height // 2)

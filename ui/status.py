@@ -12,6 +12,7 @@ import pygame
 from device.view.model import ViewModel
 from ui import theme
 from ui.draw import Painter, bar, check_mark, draw_marker, hints, title
+from ui.scene import whole
 
 EXPORT_WORDS = {
     "idle": ("Plug in a USB stick", "The new sets go to it: CSV, JSON and a chart each."),
@@ -22,10 +23,8 @@ EXPORT_WORDS = {
 }
 
 
-def render_export(vm: ViewModel, surface: pygame.Surface) -> Painter:
+def draw_export(p: Painter, vm: ViewModel) -> None:
     """Export progress, then a large "safe to remove" with a tick."""
-    p = Painter(surface)
-    surface.fill(theme.BACKGROUND)
     header = title(p, "Export to USB")
     strip = hints(p, [("A", "back")])
     body = pygame.Rect(p.pad, header.bottom + p.pad, p.w - 2 * p.pad, strip.top - header.bottom - 2 * p.pad)
@@ -45,7 +44,9 @@ def render_export(vm: ViewModel, surface: pygame.Surface) -> Painter:
         below = pygame.Rect(body.left, said[-1].bottom + p.pad // 2, body.width, p.min_px)
         if below.bottom <= body.bottom:
             p.line(vm.notice, p.min_px, theme.ORANGE, below, align="center")
-    return p
+
+
+EXPORT = whole(draw_export, "export", "notice")
 
 
 def _export_icon(p: Painter, vm: ViewModel, box: pygame.Rect) -> None:
@@ -78,17 +79,15 @@ def _usb_icon(p: Painter, centre: tuple[int, int], size: int) -> None:
     pygame.draw.rect(p.surface, theme.MUTED, plug, max(2, size // 30))
 
 
-def render_fault(vm: ViewModel, surface: pygame.Surface) -> Painter:
+def draw_fault(p: Painter, vm: ViewModel) -> None:
     """Which sensor, what it does, what to check; A goes on without it."""
-    p = Painter(surface)
-    surface.fill(theme.BACKGROUND)
     faults = vm.open_faults or vm.faults
     header = title(p, "Check a sensor", f"{len(faults)} sensors" if len(faults) > 1 else "")
     strip = hints(p, [("A", "continue"), ("B", "menu")])
     body = pygame.Rect(p.pad, header.bottom + p.pad, p.w - 2 * p.pad, strip.top - header.bottom - 2 * p.pad)
     if not faults:
         p.paragraph("All sensors read normally.", body, p.min_px, theme.MUTED)
-        return p
+        return
     f = faults[0]
     big = p.cap(theme.TITLE_CAP)
     icon = round(big * 1.1)
@@ -104,4 +103,6 @@ def render_fault(vm: ViewModel, surface: pygame.Surface) -> Painter:
     top = what[-1].bottom + p.pad // 2 if what else head.bottom + p.pad
     p.paragraph(f.check, pygame.Rect(body.left, top, body.width, body.bottom - top),
                 p.min_px, theme.MUTED, max_lines=4)
-    return p
+
+
+FAULT = whole(draw_fault, "faults", "menu")  # the menu's memory: which faults were dismissed

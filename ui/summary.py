@@ -15,41 +15,42 @@ from device.view.model import LABELS, SeriesView, SummaryView, ViewModel, plural
 from ui import theme
 from ui.chart import draw_set_chart
 from ui.draw import Painter, draw_marker, hints, title
+from ui.scene import whole
 
 CHART_MIN_H = 40  # less room than this and the chart is left out
 
 
-def render(vm: ViewModel, surface: pygame.Surface) -> Painter:
+def draw(p: Painter, vm: ViewModel) -> None:
     """The set just finished (A: next set)."""
     s = vm.summary
     keys = [("A", "next set"), ("B", "menu")]
-    return _draw(surface, s, f"Set {s.set_no} done" if s else "No set yet", keys)
+    _draw(p, s, f"Set {s.set_no} done" if s else "No set yet", keys)
 
 
-def render_past(vm: ViewModel, surface: pygame.Surface) -> Painter:
+def draw_past(p: Painter, vm: ViewModel) -> None:
     """A set opened from History (A: back to the list, B: the next older set)."""
     s = vm.past
     heading = f"Set {s.set_no}  {s.when}" if s else "Set not found"
-    return _draw(surface, s, heading, [("A", "back"), ("B", "older")])
+    _draw(p, s, heading, [("A", "back"), ("B", "older")])
 
 
-def _draw(surface: pygame.Surface, s: SummaryView | None, heading: str,
-          keys: list[tuple[str, str]]) -> Painter:
-    p = Painter(surface)
-    surface.fill(theme.BACKGROUND)
+SPEC = whole(draw, "summary")
+PAST = whole(draw_past, "past")
+
+
+def _draw(p: Painter, s: SummaryView | None, heading: str, keys: list[tuple[str, str]]) -> None:
     header = title(p, heading, s.athlete if s else "")
     strip = hints(p, keys)
     body = pygame.Rect(p.pad, header.bottom + p.pad // 2, p.w - 2 * p.pad,
                        strip.top - header.bottom - p.pad)
     if s is None:
         p.paragraph("Do a set and its summary appears here.", body, p.min_px, theme.MUTED)
-        return p
+        return
     top = _stats(p, s, body)
     chart = pygame.Rect(body.left, top + p.pad // 2, body.width, body.bottom - top - p.pad // 2)
     if len(s.series.t) >= 2 and chart.height >= CHART_MIN_H:
-        surface.blit(_chart(s.series, chart.size), chart)
+        p.surface.blit(_chart(s.series, chart.size), chart)
         p.boxes["chart"] = chart
-    return p
 
 
 def _stats(p: Painter, s: SummaryView, box: pygame.Rect) -> int:

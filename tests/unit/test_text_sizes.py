@@ -19,8 +19,8 @@ import pytest  # noqa: E402
 from device.cli.examples import examples  # noqa: E402
 from device.view.model import CUES, ExportView  # noqa: E402
 from ui import theme  # noqa: E402
-from ui.draw import cap_height  # noqa: E402
-from ui.render import RENDERERS, render  # noqa: E402
+from ui.text import cap_height  # noqa: E402
+from ui.render import SPECS, render  # noqa: E402
 
 SIZES = [(320, 240), (480, 320), (800, 480)]
 MM_PER_PX = 0.154  # 3.5-inch 480x320
@@ -44,7 +44,7 @@ def ink_height(surface: pygame.Surface, rect: pygame.Rect, colour) -> int:
 
 
 def test_the_examples_cover_every_screen():
-    assert {vm.screen for vm in MODELS.values()} == set(RENDERERS)
+    assert {vm.screen for vm in MODELS.values()} == set(SPECS)
 
 
 def _variants():

@@ -14,7 +14,7 @@ from device.view.model import FAULT, IN_CONTACT, LOST, WAITING, ViewModel  # noq
 from ui import theme  # noqa: E402
 from ui.draw import HALO  # noqa: E402
 from device.cli.examples import examples  # noqa: E402
-from ui.render import RENDERERS, render  # noqa: E402
+from ui.render import SPECS, render  # noqa: E402
 
 SIZES = [(320, 240), (480, 272), (480, 320), (800, 480), (640, 480), (1024, 600)]
 MODELS = examples()
@@ -40,7 +40,7 @@ def glyph_box(surface: pygame.Surface, rect: pygame.Rect, colour) -> pygame.Rect
 
 def test_every_screen_has_a_renderer_and_an_example():
     screens = {vm.screen for vm in MODELS.values()}
-    assert screens == set(RENDERERS)
+    assert screens == set(SPECS)
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
@@ -209,7 +209,7 @@ def test_export_done_says_safe_to_remove_and_fault_names_the_sensor():
 
 def test_empty_lists_and_missing_summary_still_draw():
     bare = ViewModel()
-    for screen in RENDERERS:
+    for screen in SPECS:
         surface, p = draw(replace(bare, screen=screen), (320, 240))
         for _, rect, _ in p.texts:
             assert surface.get_rect().contains(rect), screen

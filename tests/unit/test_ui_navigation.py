@@ -15,13 +15,13 @@ from device.app.simkeys import SimKeys  # noqa: E402
 from device.view.builder import ViewModelBuilder  # noqa: E402
 from device.view.commands import (AddAthlete, ChangeSetting, EndSet, LoadHistory, OpenSet,  # noqa: E402
                                   PickAthlete, PowerOff, RenameAthlete, StartExport, StartSet)
-from device.view.model import MenuState, Screen, ViewModel  # noqa: E402
+from device.view.model import ContactView, MenuState, Screen, ViewModel  # noqa: E402
 from device.view.navigation import (MENU_ITEMS, SETTINGS_ITEMS, TABLE, Input, athlete_rows,  # noqa: E402
                                     step)
 from device.view.naming import WHEEL  # noqa: E402
 from ui.display import Display, choose_driver  # noqa: E402
 from ui.keys import KEY_WORDS, word_for  # noqa: E402
-from ui.render import RENDERERS  # noqa: E402
+from ui.render import SPECS  # noqa: E402
 
 
 def vm_on(screen: str, **kw) -> ViewModel:
@@ -31,7 +31,7 @@ def vm_on(screen: str, **kw) -> ViewModel:
 # -- the table -------------------------------------------------------------------------------
 
 def test_the_table_says_what_every_input_does_on_every_screen():
-    assert set(TABLE) == set(Screen) == set(RENDERERS)
+    assert set(TABLE) == set(Screen) == set(SPECS)
     for screen, rules in TABLE.items():
         assert set(rules) == set(Input), screen
         assert all(rule.says for rule in rules.values()), screen
@@ -226,13 +226,25 @@ class Clock:
 def test_show_draws_only_changes_and_at_most_30_frames_a_second():
     clock = Clock()
     d = Display(size=(320, 240), headless=True, clock=clock)
-    a, b = ViewModel(reps=1), ViewModel(reps=2)
-    assert d.show(a) and not d.show(a) and not d.show(ViewModel(reps=1))
+    a, b = ViewModel(screen="live", reps=1), ViewModel(screen="live", reps=2)
+    assert d.show(a) and not d.show(a) and not d.show(ViewModel(screen="live", reps=1))
     clock.t += 0.01
     assert not d.show(b)  # changed, but a frame is not due yet
     clock.t += 0.03
     assert d.show(b) and d.frames == 2
     assert d.surface.get_size() == (320, 240)
+
+
+def test_a_change_the_screen_does_not_show_is_shown_without_a_frame():
+    clock = Clock()
+    d = Display(size=(320, 240), headless=True, clock=clock)
+    live = ViewModel(screen="live", reps=1, contacts=(ContactView("head", "Head", "in_contact", 1.0, 0.5),))
+    assert d.show(live) and d.frames == 1
+    clock.t += 0.04
+    pressed = replace(live, contacts=(ContactView("head", "Head", "in_contact", 1.3, 0.65),))
+    assert d.show(pressed) and d.frames == 1  # the live screen shows no pressure bars: nothing drawn
+    clock.t += 0.01  # so no frame was spent: a visible change 10 ms later is drawn at once
+    assert d.show(replace(pressed, reps=2)) and d.frames == 2
 
 
 def test_show_refuses_other_threads():
