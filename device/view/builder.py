@@ -21,10 +21,17 @@ measured on it.
 
 Which screen shows is device/view/navigation.py's table: events and app
 news reach it as `Input`s here, presses through `press()`.
+
+Why `build()` is cheap when nothing changed: the main loop asks for a model
+every turn (about 66 a second), and on a Pi Zero 2 W building one that turns
+out equal to the last is CPU the sampler could use. So every input that can
+change the model (an event, a press, a setter, a glance whose quantised
+values differ from the last) marks it stale, and `build()` assembles a new
+one only then; otherwise it hands back the very object it built last, which
+the display recognises at once. `builds` counts the models assembled.
 """
 from __future__ import annotations
 
-import math
 from typing import Any, Iterable, Mapping
 
 from device.core.contact import FAULT
@@ -58,8 +65,10 @@ class ViewModelBuilder(EventHandler[None]):
     def __init__(self, simulator: bool = False, target_deg: float = 35.0,
                  settings: LiveSettings | None = None, athletes: Iterable[str] = (),
                  athlete: str = "", sets_done: int = 0) -> None:
+        self._stale = True  # the inputs changed since the last model was assembled
+        self.builds = 0
         self.simulator = simulator
-        self.target_deg = target_deg
+        self._target_deg = target_deg
         self._settings = settings or LiveSettings()
         self._athletes = tuple(athletes)
         self._athlete = athlete
@@ -81,12 +90,26 @@ class ViewModelBuilder(EventHandler[None]):
         self._cues: tuple[str, ...] = ()
         self._note, self._note_until = "", 0.0
         self._now = 0.0
+        self._glance: tuple[Any, ...] = ()
         self._vm: ViewModel | None = None
+
+    @property
+    def target_deg(self) -> float:
+        """The depth the gauge shades as the target."""
+        return self._target_deg
+
+    @target_deg.setter
+    def target_deg(self, value: float) -> None:
+        if value != self._target_deg:
+            self._target_deg = value
+            self._stale = True
 
     # -- events --------------------------------------------------------------------------
     def on_event(self, e: Event) -> None:
         """One event (detector, sampler or app); types it does not show are ignored."""
         self._now = max(self._now, e.t)
+        self._stale = True
+        self._glance = ()  # events set live values too: the next glance puts the detector's back
         e.accept(self)
 
     def on_calibrating(self, e: Calibrating) -> None:
@@ -199,12 +222,15 @@ class ViewModelBuilder(EventHandler[None]):
         self._last_press = self._now
         if menu != shown.menu or commands:
             self._set_menu(menu)
-        self._notice = ""
+        if self._notice:
+            self._notice = ""
+            self._stale = True
         return commands
 
     def _set_menu(self, menu: MenuState) -> None:
         if menu != self._menu:
             self._menu = menu
+            self._stale = True
             self._last_press = self._now  # a screen just opened counts its idle time from now
 
     # -- live glance -----------------------------------------------------------------------
@@ -216,41 +242,47 @@ class ViewModelBuilder(EventHandler[None]):
         are read, and a frame that mixes two samples is invisible.
         """
         self._now = max(self._now, now)
-        self._appliance = detector.state
-        self._contacts = self._contact_views(detector)
-        live = self._live
-        live["has_imu"] = bool(detector.has_imu)
-        live["paused"] = bool(detector.paused)
-        live["calibration"] = self._calibration(detector, last_sample)
         reps = detector.reps
-        live["current_rep"] = reps.current_rep if detector.state == READY else None
-        live["phase"] = reps.phase
-        live["pitch"] = self._pitch(detector, last_sample)
-        if self._set is not None and detector.state == READY and last_sample is not None:
+        ready = detector.state == READY
+        pitch = self._pitch(detector, last_sample)
+        glance = (detector.state, self._contact_glance(detector), bool(detector.has_imu), bool(detector.paused),
+                  self._calibration(detector, last_sample), reps.current_rep if ready else None, reps.phase, pitch)
+        if glance != self._glance:
+            self._glance = glance
+            self._take_glance(glance)
+        if self._set is not None and ready and last_sample is not None:
             ratios = [k.m3 / k.baseline if k.baseline > 0 else 0.0 for k in detector.contacts]
-            self._set.record(float(last_sample.t), ratios, live["pitch"])
+            self._set.record(float(last_sample.t), ratios, pitch)
         if self._note and self._now >= self._note_until:
             self._note = ""
+            self._stale = True
         if self._menu.screen is not None and self._now - self._last_press >= MENU_IDLE_S:
             self.on_input(Input.IDLE)
 
-    def _contact_views(self, detector: Detector) -> tuple[ContactView, ...]:
+    def _take_glance(self, glance: tuple[Any, ...]) -> None:
+        """The live values of a glance that differs from the last: the model is stale."""
+        self._appliance, contacts, has_imu, paused, calibration, current_rep, phase, pitch = glance
+        self._contacts = tuple(ContactView(name, LABELS[name], *rest) for name, *rest in contacts)
+        self._live.update(has_imu=has_imu, paused=paused, calibration=calibration,
+                          current_rep=current_rep, phase=phase, pitch=pitch)
+        self._stale = True
+
+    @staticmethod
+    def _contact_glance(detector: Detector) -> tuple[tuple[Any, ...], ...]:
+        """Per contact (name, state, pressure, bar), quantised as the screen shows them."""
         ready = detector.state == READY
         present = detector.cfg.present_siemens
-        views = []
+        out: list[tuple[Any, ...]] = []
         for k in detector.contacts:
             if k.state == FAULT:
-                views.append(ContactView(k.name, LABELS[k.name], FAULT))
+                out.append((k.name, FAULT))
             elif ready and k.baseline > 0:
                 r = clamp(k.m3 / k.baseline, 0.0, PRESSURE_MAX)
-                views.append(ContactView(k.name, LABELS[k.name], k.state, round(r, 2),
-                                         baseline_bar(r)))
+                out.append((k.name, k.state, round(r, 2), baseline_bar(r)))
             else:
                 r = clamp(k.m3 / present, 0.0, PRESSURE_MAX * 100)
-                state = IN_CONTACT if k.m3 >= present else WAITING
-                views.append(ContactView(k.name, LABELS[k.name], state, round(r, 1),
-                                         presence_bar(r)))
-        return tuple(views)
+                out.append((k.name, IN_CONTACT if k.m3 >= present else WAITING, round(r, 1), presence_bar(r)))
+        return tuple(out)
 
     @staticmethod
     def _calibration(detector: Detector, last_sample: Sample | None) -> float:
@@ -274,6 +306,7 @@ class ViewModelBuilder(EventHandler[None]):
 
     def set_settings(self, settings: LiveSettings) -> None:
         self._settings = settings
+        self._stale = True
 
     def set_athletes(self, names: Iterable[str], selected: str = "", sets_done: int | None = None) -> None:
         """The picker's names and the chosen athlete; `sets_done` their kept sets so far (store)."""
@@ -281,29 +314,44 @@ class ViewModelBuilder(EventHandler[None]):
         self._athlete = selected
         if sets_done is not None:
             self._sets_done[selected] = max(self._sets_done.get(selected, 0), sets_done)
+        self._stale = True
 
     def set_history(self, sets: Iterable[Mapping[str, Any]]) -> None:
         """The chosen athlete's sets from the store, newest first (keys: ui/menus.py `history_row`)."""
         self._history = tuple(dict(s) for s in sets)
+        self._stale = True
 
     def set_past(self, summary: SummaryView | None) -> None:
         """The set opened from History."""
         self._past = summary
+        self._stale = True
 
     def set_notice(self, text: str) -> None:
         """News for the coach, shown until the next press (athletes imported, a file moved aside)."""
         self._notice = text
+        self._stale = True
 
     def set_export(self, state: str, progress: float = 0.0, message: str = "") -> None:
         if state not in EXPORT_STATES:
             raise ValueError(f"export state must be one of {', '.join(EXPORT_STATES)}, not {state!r}")
         self._export = ExportView(state, round(clamp(progress), 2), message)
+        self._stale = True
 
     # -- the snapshot ----------------------------------------------------------------------
     def build(self) -> ViewModel:
         """The frame's model; the very same object as last time when nothing changed."""
+        if self._stale or self._vm is None:
+            vm = self._assemble()
+            self.builds += 1
+            self._stale = False
+            if vm != self._vm:
+                self._vm = vm
+        return self._vm
+
+    def _assemble(self) -> ViewModel:
+        """A new model from everything the builder holds (`build` calls it only when stale)."""
         live = self._live
-        vm = ViewModel(
+        return ViewModel(
             screen=self._screen(), appliance=self._appliance, contacts=self._contacts,
             set_no=self._set.set_no if self._set else 0, reps=self._set.reps if self._set else 0,
             clean_reps=self._set.clean if self._set else 0,
@@ -315,9 +363,6 @@ class ViewModelBuilder(EventHandler[None]):
             settings=self._settings, menu=self._menu, athletes=self._athletes,
             athlete=self._athlete, history=self._history, export=self._export,
             notice=self._notice, simulator=self.simulator)
-        if vm != self._vm:
-            self._vm = vm
-        return self._vm  # type: ignore[return-value]
 
     def _screen(self) -> str:
         """Menu first, then an open sensor fault, then whatever the appliance is doing."""

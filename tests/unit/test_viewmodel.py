@@ -344,3 +344,46 @@ def test_simulated_set_through_the_real_detector():
         assert lost[contact] == sum(f["contact"] == contact for f in truth["faults"])
     assert {c for c, _, _ in s.series.losses} == {"sacrum", "head"}
     assert s.series.pitch is not None and max(s.series.pitch) > 45
+
+
+def test_a_model_is_assembled_only_when_something_changed_and_equals_a_fresh_one():
+    """Every sample of a simulated set, then presses and the app's setters: the model handed out is
+    always what assembling afresh gives, and it is assembled far less often than asked for."""
+    from device.cli.examples import ATHLETES, HISTORY, run_set
+    b = ViewModelBuilder(simulator=True, athlete="Alex")
+    asked = []
+
+    def check(vm):
+        assert vm == b._assemble()
+        asked.append(vm)
+        return False
+    run_set(wants={"every sample": check}, builder=b)
+    steps = [lambda: b.set_athletes(ATHLETES, "Sam", sets_done=3), lambda: b.set_history(HISTORY),
+             lambda: b.set_notice("3 athletes added"), lambda: b.set_export("writing", 0.4),
+             lambda: b.set_settings(Settings(mute=True)), lambda: b.set_past(b.build().summary),
+             lambda: setattr(b, "target_deg", 41.0)]
+    steps += [lambda w=w: b.press(w, b.build()) for w in "b b b a b a b b a a b".split()]
+    for act in steps:
+        before = b.build()
+        act()
+        assert b.build() == b._assemble(), act
+        assert b.build() is b.build()
+        asked.append(before)
+    assert b.builds < len(asked)  # within a set the quantised pressures change at most samples
+
+
+def test_a_steady_scene_builds_no_model():
+    """Glances that find the same quantised values, turn after turn: the same object, nothing assembled."""
+    b = ViewModelBuilder()
+    det = FakeDetector(state="ready")
+    b.on_event(ev({"t": 1.0, "type": "ready"}))
+    b.on_tick(1.0, det, S(1.0, pitch=3.0))
+    first = b.build()
+    builds = b.builds
+    for i in range(200):
+        b.on_tick(1.0 + i * 0.015, det, S(1.0 + i * 0.015, pitch=3.0))
+        assert b.build() is first
+    assert b.builds == builds
+    det.reps.current_rep = 1
+    b.on_tick(5.0, det, S(5.0, pitch=3.0))
+    assert b.build().current_rep == 1 and b.builds == builds + 1
