@@ -11,7 +11,10 @@ regions go to the screen (`pygame.display.update(rects)`); a new screen is
 drawn whole. A model that differs only where this screen does not look
 (pressures on the live screen) draws nothing and is not counted as a frame.
 Drawing happens only on the thread that made the Display (the main loop), as
-SDL requires; buttons and the sampler post events instead.
+SDL requires; buttons and the sampler post events instead. `pace`, when the
+app sets it, is called before each part of a frame with the seconds that part
+took last time (the appliance lets the sampler's reads go first: the GIL is
+shared).
 
     >>> d = Display(size=(320, 240), headless=True, fps=0)
     >>> from device.view.model import ViewModel
@@ -114,6 +117,15 @@ class Display:
     @property
     def size(self) -> tuple[int, int]:
         return self.surface.get_size()
+
+    @property
+    def pace(self) -> Callable[[float], None] | None:
+        """Called before each piece of a frame with its expected seconds (None: nothing waits)."""
+        return self.scene.pace
+
+    @pace.setter
+    def pace(self, wait: Callable[[float], None] | None) -> None:
+        self.scene.pace = wait
 
     def pump(self) -> list[str]:
         """Words for the key presses and window events since the last call ("a", "quit", ...)."""

@@ -14,7 +14,10 @@ is the same pixels. So each screen says, once per size:
 
 `Scene.update(vm)` redraws a part only when its key changed and returns the
 regions for `pygame.display.update`; a new screen, layout or size draws all
-of it. A part is drawn on a scratch copy of the screen (background restored
+of it. Before each part (and each layout) it calls `pace(seconds)` with what
+that piece took last time, so the app can have it wait while the sampler
+reads (the GIL is shared): a frame is drawn in pieces that fit between
+samples. A part is drawn on a scratch copy of the screen (background restored
 under its region) and only its region is copied over: what it draws beyond
 its region never shows, as when a later drawing covered it, and nothing is
 clipped (SDL_gfx moves the ends of an antialiased edge that crosses a clip,
@@ -33,6 +36,7 @@ over a simulated set, and against the screens as they were drawn before.
 """
 from __future__ import annotations
 
+import time
 from collections import OrderedDict
 from typing import Callable, Hashable, Mapping, NamedTuple, Sequence, cast
 
@@ -143,6 +147,8 @@ class Scene:
         self._plains: dict[str, Layout] = {}
         self._current: Layout | None = None
         self._keys: dict[str, Hashable] = {}
+        self._spent: dict[str, float] = {}  # seconds each part (and "layout") took when last drawn
+        self.pace: Callable[[float], None] | None = None  # before each piece: its expected seconds
         self.parts_drawn = 0
         self.reused = 0  # parts drawn by blitting a kept drawing
 
@@ -201,6 +207,9 @@ class Scene:
         `render_full` makes, is complete in that)."""
         self._keys[part.name] = key
         self.parts_drawn += 1
+        if self.pace is not None:
+            self.pace(self._spent.get(part.name, 0.0))
+        started = time.perf_counter()
         whole = part.rect.size == self.surface.get_size()
         target = self.surface if whole else self._scratch
         self._restore(layout, target, part.rect)
@@ -216,6 +225,7 @@ class Scene:
                 self._keep(layout, part, key, target)
         if not whole:
             self.surface.blit(self._scratch, part.rect, part.rect)
+        self._spent[part.name] = time.perf_counter() - started
 
     def _keep(self, layout: Layout, part: Part, key: Hashable, target: pygame.Surface) -> None:
         """Keep what `part` just drew for `key`: the box of pixels that differ from its background,
@@ -262,10 +272,14 @@ class Scene:
         key = (vm.screen, spec.static(vm))
         layout = self._layouts.get(key)
         if layout is None:
+            if self.pace is not None:
+                self.pace(self._spent.get("layout", 0.0))
+            started = time.perf_counter()
             background = pygame.Surface(self.surface.get_size(), 0, self.surface)
             background.fill(theme.BACKGROUND)
             p = Painter(background)
             layout = Layout(background, tuple(spec.layout(p, vm)), p, {})
+            self._spent["layout"] = time.perf_counter() - started
             self._layouts[key] = layout
             while len(self._layouts) > LAYOUTS_KEPT:
                 self._layouts.popitem(last=False)

@@ -18,7 +18,7 @@ import signal
 import sys
 import threading
 import time
-from typing import Any, Iterable, Protocol, TextIO
+from typing import Any, Callable, Iterable, Protocol, TextIO
 
 from device.app import hardware
 from device.app.checks import quick_check
@@ -47,6 +47,8 @@ from device.view.model import ViewModel
 
 class Screen(Protocol):
     """What the appliance needs of a display (ui/display.py's Display is one)."""
+
+    pace: Callable[[float], None] | None  # called before each piece of a frame with its seconds
 
     def pump(self) -> Iterable[str]: ...
     def show(self, vm: ViewModel) -> bool: ...
@@ -81,6 +83,8 @@ class Appliance:
         self.sampler = Sampler(hw.adc, hw.tilt, cfg.sampler.rate_hz, self.live.on_sample,
                                self.live.on_event, channels=tuple(cfg.hardware.channels),  # type: ignore[arg-type]
                                adc_name=hw.adc_name)
+        if display is not None:  # a frame is drawn in pieces that wait while a sample is read
+            display.pace = self.sampler.make_way
         self.buttons = hardware.buttons(cfg, hw, self.press)
         self._presses: queue.Queue[tuple[str, ViewModel | None] | Command] = queue.Queue()
         self._shown: ViewModel | None = None  # the frame on the screen: what a press answers

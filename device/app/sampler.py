@@ -6,6 +6,17 @@ screen or the disk are doing, and timestamps must be the moment of reading
 (monotonic clock), not the moment somebody got round to it. Missed deadlines
 are counted, not made up for with a burst.
 
+Why it shortens the interpreter's switch interval and says when it reads
+next: all threads share one lock (the GIL), and on a Pi Zero 2 W a frame of
+the screen is milliseconds of Python. Each time the sampler wakes (its
+deadline, every conversion and transfer it waits on) it must take the lock
+back from whoever runs Python; by default that thread keeps it up to 5 ms,
+so a sample could wait 5 ms several times over (a 15 ms frame raised the
+p99 interval to 22 ms). `start()` makes it at most `SWITCH_INTERVAL_S`, and
+`make_way(seconds)` lets another thread (the screen, between the parts of a
+frame) step aside while the next sample is read. See docs/adr (the screen
+that costs a fraction).
+
 Reading errors never become contact values: a failed read is no sample at all,
 reported once as a `sensor_fault` for the chip, retried every cycle, and
 `sensor_ok` once it reads again. A dead sensor therefore never looks like a
@@ -20,6 +31,7 @@ earlier in the same cycle, and the tilt filter integrates at that moment.
 """
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -27,6 +39,9 @@ from typing import Callable, Protocol, Sequence
 
 from device.core.events import Event, SensorFault, SensorOk
 from device.core.signal import Sample
+
+SWITCH_INTERVAL_S = 0.001  # the longest a thread running Python keeps the GIL from one that waits
+MAKE_WAY_SLACK_S = 0.0003  # past a read's expected end, for the sampler to hand its result on
 
 
 class Stalled(Exception):
@@ -115,6 +130,8 @@ class Sampler:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.alive_at = 0.0  # last time the loop went round: the watchdog reads this
+        self.due = 0.0  # on `clock`: when the next read starts (other threads read it: `make_way`)
+        self.read_s = 0.0  # how long the last read took
 
     # -- one cycle -------------------------------------------------------------------
     def poll_once(self) -> Sample | None:
@@ -128,6 +145,7 @@ class Sampler:
             self._fault(self.adc_name, exc)
             return None
         now = self.clock()
+        self.read_s = now - started
         if now - started > self.stall_s:  # answered, but the bus held us far too long
             self._fault(self.adc_name, Stalled(f"reading the contacts took {now - started:.2f} s: "
                                                "check the I2C wiring and the ADC's supply"))
@@ -176,6 +194,7 @@ class Sampler:
                 return
             if period:
                 wait = deadline - now
+                self.due = deadline
                 if wait > 0:
                     sleep(wait)
                 elif wait < -period:
@@ -188,7 +207,20 @@ class Sampler:
         """Poll on the calling thread for `seconds` (tests, benchmarks)."""
         self._loop(self.clock() + seconds)
 
+    def make_way(self, seconds: float) -> None:
+        """Called by another thread before `seconds` of Python: if that would run into the next
+        read (or the one under way), sleep until that read is expected to be over.
+
+        Work longer than the gap between reads goes ahead after one (nothing waits twice)."""
+        now = self.clock()
+        start = self.due
+        end = start + self.read_s + MAKE_WAY_SLACK_S
+        if now < end and now + seconds > start:
+            self.sleep(end - now)
+
     def start(self) -> None:
+        if sys.getswitchinterval() > SWITCH_INTERVAL_S:
+            sys.setswitchinterval(SWITCH_INTERVAL_S)
         self._stop.clear()
         self._thread = threading.Thread(target=self._loop, args=(None,), name="sampler", daemon=True)
         self._thread.start()

@@ -115,3 +115,42 @@ def test_thread_start_stop():
     assert s.running
     s.stop()
     assert not s.running and 10 <= len(got) <= 30
+
+
+def test_the_loop_says_when_it_reads_next_and_how_long_a_read_takes():
+    s, samples, _ = make(rate=100.0)  # three channels at 1 ms each
+    s.run_for(0.1)
+    assert abs(s.read_s - 0.003) < 1e-9
+    assert abs(s.due - (samples[-1].t + 100.0 - 0.003)) < 1e-9  # the last read started at its deadline
+
+
+def test_make_way_waits_out_the_next_read_only_for_work_that_would_run_into_it():
+    s, _, _ = make(rate=100.0)
+    clock = s.clock
+    s.due, s.read_s = clock() + 0.004, 0.003
+    s.make_way(0.002)  # done before the read starts: go ahead
+    assert clock() == 100.0
+    s.make_way(0.005)  # would run into it: wait until it is over
+    assert abs(clock() - (100.0 + 0.004 + 0.003 + 0.0003)) < 1e-9
+    s.make_way(0.009)  # after it: go ahead, however long
+    assert abs(clock() - 100.0073) < 1e-9
+    s.due = clock() - 0.001  # a read under way
+    s.make_way(0.0)
+    assert abs(clock() - (100.0073 - 0.001 + 0.0033)) < 1e-9
+
+
+def test_start_shortens_the_interpreters_switch_interval():
+    import sys
+    before = sys.getswitchinterval()
+    try:
+        sys.setswitchinterval(0.005)
+
+        class Quick:
+            def read(self, channel):
+                return 7
+        s = Sampler(Quick(), None, 200.0, lambda x: None, lambda e: None)
+        s.start()
+        s.stop()
+        assert sys.getswitchinterval() <= 0.001 + 1e-9
+    finally:
+        sys.setswitchinterval(before)

@@ -128,3 +128,15 @@ def test_screens_drawn_whole_name_every_field_they_show():
 def _painter(size):
     from ui.draw import Painter
     return Painter(pygame.Surface(size))
+
+
+def test_pace_is_asked_before_every_piece_with_what_it_took_last_time():
+    asked = []
+    s = scene(pygame.Surface((480, 320)))
+    s.pace = asked.append
+    live = [vm for vm in SET if vm.screen == "live"]
+    s.update(live[0])  # a new layout and all five parts: nothing known yet
+    assert asked == [0.0] * 6
+    moved = next(vm for vm in live if vm.pitch_deg != live[0].pitch_deg)
+    s.update(moved)  # the figure and the gauge
+    assert len(asked) == 8 and all(t > 0 for t in asked[6:])
