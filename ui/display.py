@@ -175,8 +175,8 @@ class Display:
             pygame.display.quit()
 
 
-def open_display(size: tuple[int, int] | None = None,
-                 fullscreen: bool = False) -> tuple[Display | None, str]:
+def open_display(size: tuple[int, int] | None = None, fullscreen: bool = False,
+                 fps: float = FPS) -> tuple[Display | None, str]:
     """A window if one can be opened, else (None, why): the appliance then runs headless.
 
     A box with no desktop and no DRM device, or an SSH session, has no screen;
@@ -187,8 +187,8 @@ def open_display(size: tuple[int, int] | None = None,
         # SDL would draw off-screen for nobody (at several times the CPU of --headless)
         return None, "no screen (no DISPLAY, no WAYLAND_DISPLAY, no console display): running headless"
     try:
-        display = Display(size=size, fullscreen=fullscreen)
+        display = Display(size=size, fullscreen=fullscreen, fps=fps)
     except pygame.error as exc:
         return None, f"no screen ({os.environ.get('SDL_VIDEODRIVER') or 'default'} driver): {exc}"
     w, h = display.size
-    return display, f"screen {w}x{h} ({pygame.display.get_driver()})"
+    return display, f"screen {w}x{h} ({pygame.display.get_driver()}), at most {fps:g} frames a second"

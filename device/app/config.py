@@ -94,6 +94,15 @@ class ButtonsConfig:
 
 
 @dataclass
+class ScreenConfig:
+    fps: float = 0.0  # frames a second at most; 0 = by board: 15 on a Pi Zero 2 W, 30 on others
+
+    def check(self) -> None:
+        if self.fps != 0 and not 1 <= self.fps <= 60:
+            raise ConfigError(f"screen.fps: 0 (by board) or 1 to 60 frames a second, not {self.fps}")
+
+
+@dataclass
 class DataConfig:
     dir: str = ""  # "" = SMARTDOWEL_DATA, /var/lib/smartdowel for the service, else ~/.local/share/smartdowel
     usb_roots: list[str] = field(default_factory=lambda: ["/media", "/run/media"])
@@ -113,6 +122,7 @@ class Config:
     detector: DetectorConfig = field(default_factory=DetectorConfig)
     plan: PlanConfig = field(default_factory=PlanConfig)
     data: DataConfig = field(default_factory=DataConfig)
+    screen: ScreenConfig = field(default_factory=ScreenConfig)
     source: str = "defaults"
 
 

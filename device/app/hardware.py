@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from drivers.buzzer import BuzzerPlayer
     from drivers.simulated_dowel import SimulatedDowel
 
-__all__ = ["Hardware", "SensorError", "build_real", "build_sim", "buzzer_player", "buttons", "choose"]
+__all__ = ["Hardware", "SensorError", "build_real", "build_sim", "buzzer_player", "buttons", "choose", "frame_rate"]
 
 BOARD_MODEL = "/proc/device-tree/model"
 
@@ -42,6 +42,24 @@ def board_model(path: str = BOARD_MODEL) -> str:
             return fh.read().decode("ascii", "replace").strip("\x00 \n")
     except OSError:
         return ""
+
+
+# Frames a second the screen draws at most, by board (`[screen] fps` overrides). A cue shows
+# within one frame of its event, so 15 on a Pi Zero 2 W still shows it within 67 ms; the
+# buzzer, which may not lag, never waits for the screen.
+ZERO_FPS, OTHER_FPS = 15.0, 30.0
+
+
+def frame_rate(cfg: Config, model: str | None = None) -> float:
+    """The screen's frame cap: the config's, else by board (the Zero's four slow cores get 15).
+
+    >>> frame_rate(Config(), "Raspberry Pi Zero 2 W Rev 1.0"), frame_rate(Config(), "Raspberry Pi 5 Model B")
+    (15.0, 30.0)
+    """
+    if cfg.screen.fps:
+        return cfg.screen.fps
+    model = board_model() if model is None else model
+    return ZERO_FPS if model.startswith("Raspberry Pi Zero") else OTHER_FPS
 
 
 def choose(requested: str | None, cfg: Config, model: str | None = None) -> str:

@@ -45,7 +45,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from device.app.appliance import Appliance, install_signal_handlers
     from device.app.config import load_config
     from device.app.events import Display
-    from device.app.hardware import build_sim, choose
+    from device.app.hardware import build_sim, choose, frame_rate
     from device.selftest.run import build_real_checked
     cfg = load_config(args.config)
     if args.rate is not None:
@@ -69,7 +69,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     display = None
     if not args.headless:
         from ui.display import open_display
-        display, why = open_display(size, args.fullscreen)
+        display, why = open_display(size, args.fullscreen, fps=frame_rate(cfg))
         print(Display(0.0, detail=why).to_json(), flush=True)
         if display is None:
             print(f"smartdowel: {why}", file=sys.stderr, flush=True)

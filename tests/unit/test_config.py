@@ -39,6 +39,7 @@ def test_values_are_read(tmp_path):
     ("[detector]\nreturn_deg = 40\n", "return_deg must be smaller"),
     ("sampler = 3\n", "sampler: expected a [sampler] table"),
     ("[sampler\n", "not valid TOML"),
+    ("[screen]\nfps = 90\n", "screen.fps: 0 (by board) or 1 to 60"),
 ])
 def test_errors_name_file_and_key(tmp_path, text, words):
     p = tmp_path / "c.toml"
@@ -76,3 +77,10 @@ def test_alert_pin_is_a_gpio_or_not_wired():
             assert "ads1115_alert_pin" in str(exc) and "-1: not wired" in str(exc)
         else:
             raise AssertionError(f"{bad} accepted")
+
+
+def test_the_frame_cap_follows_the_board_unless_the_config_gives_one():
+    from device.app.hardware import frame_rate
+    zero, pi5 = "Raspberry Pi Zero 2 W Rev 1.0", "Raspberry Pi 5 Model B Rev 1.0"
+    assert (frame_rate(Config(), zero), frame_rate(Config(), pi5), frame_rate(Config(), "")) == (15.0, 30.0, 30.0)
+    assert frame_rate(parse_config("[screen]\nfps = 20\n", "c.toml"), zero) == 20.0
