@@ -20,8 +20,10 @@ script of contact losses. Printed per row, medians over `--repeat` runs:
   one Zero 2 W core it would take at 100 Hz with the issue's 22x (18-29x);
   beside it, the kernel's share estimated from the transfers, wake-ups and
   ioctls counted (drivers/board_model.py says how);
-- the screen's CPU per frame here (ui/display.py rendering a simulated set's
-  frames at 480x320, SDL dummy driver), and its share at 25 frames a second.
+- the screen's CPU per frame here, today's and this tree's (bench/ui_bench.py:
+  a session's frames at 480x320, SDL dummy driver), and its share of a Zero
+  core during reps at the Zero's frame cap, view models included; with the
+  sampler's share, the Zero's total with the screen.
 
 "old" rows run the drivers and recorder of commit `--baseline` (the one
 before this work) on the same fakes, for comparison.
@@ -45,9 +47,8 @@ from drivers.board_model import PROFILES, BoardProfile  # noqa: E402
 from live_bench import pct  # noqa: E402
 
 BASELINE = "b9d3fcf"  # the last commit before the leaner bus path
+SCREEN_BASELINE = "fe0a0f5"  # the last commit before the screen that costs a fraction
 ZERO_FACTOR, ZERO_RANGE = PROFILES["zero2w-400k"].python_factor, PROFILES["zero2w-400k"].python_range
-FPS = 25.0
-TICKS_PER_S = 1 / 0.015  # the appliance's main loop with a screen (device/app/appliance.py)
 TARGETS = "targets: Zero 2 W holds 100 Hz at 100 and 400 kHz (400 kHz: margin >= 30 %), Pi 4/5 200 Hz; " \
           "<= 7 transfers a sample; Zero core <= 10 % headless, <= 35 % with the screen; cue p99 <= 50 ms"
 
@@ -148,52 +149,20 @@ def buzzer_handoff(n: int = 40) -> float:
         factory.close()
 
 
-def screen_frame_cpu() -> float | None:
-    """Median CPU seconds here per frame of today's screen (render and flip at 480x320), or None without pygame.
+class Screen:
+    """The screen's figures from bench/ui_bench.py: today's (commit `rev`) and this tree's, on the Zero."""
 
-    The frames are a simulated set's view models as the display draws them
-    (each one that differs from the last), through ui/display.py's `show`."""
-    try:
-        from device.cli.examples import run_set
-        from ui.display import Display
-    except ImportError:
-        return None
-    frames: list = []
-    run_set(wants={"all": lambda vm: bool(frames.append(vm)) if not frames or vm is not frames[-1] else False})
-    display = Display(size=(480, 320), fps=0)
-    try:
-        for vm in frames[:50]:  # fonts and text caches warm, as after the box's first frames
-            display.show(vm)
-        times = []
-        for vm in frames:
-            start = time.thread_time()
-            if display.show(vm):
-                times.append(time.thread_time() - start)
-    finally:
-        display.close()
-    return statistics.median(times) if times else None
-
-
-def view_tick_cpu(ticks: int = 2000) -> float:
-    """CPU seconds here per turn of the main loop with a screen: the view model updated and built.
-
-    The appliance does this every 15 ms (about 66 times a second) whether or
-    not anything changed (item 3 of the issue; not changed here)."""
-    from device.core.detector import Detector
-    from device.core.signal import Sample, SignalChain
-    from device.view.builder import ViewModelBuilder
-    detector, view = Detector(SignalChain()), ViewModelBuilder()
-    t, sample = 0.0, None
-    for _ in range(300):  # standing at the dowel: calibrated, ready
-        t += 0.01
-        sample = Sample(round(t, 4), 9000, 9100, 9200, 3.0)
-        for event in detector.feed(sample):
-            view.on_event(event)
-    start = time.thread_time()
-    for _ in range(ticks):
-        view.on_tick(t, detector, sample)
-        view.build()
-    return (time.thread_time() - start) / ticks
+    def __init__(self, rev: str) -> None:
+        from screen_rig import ROOT, measure, tree_at
+        from ui_bench import BOARDS, TODAY_FPS, Frames, Share
+        self.fps, factor = BOARDS["Pi Zero 2 W"]
+        self.today_fps = TODAY_FPS
+        today = tree_at(rev)
+        self.this = Frames(measure(ROOT, "frames", fps=TODAY_FPS))
+        self.today = Frames(measure(today, "frames", fps=TODAY_FPS)) if today else None
+        self.share = Share(ROOT, self.fps, factor, measure(ROOT, "builds"))
+        self.today_share = Share(today, TODAY_FPS, factor, measure(today, "builds")) if today else None
+        self.ok = self.this.ok and self.share.total == self.share.total
 
 
 def timing_table(table: list[Row]) -> None:
@@ -209,7 +178,7 @@ def timing_table(table: list[Row]) -> None:
               + (f" ({r.missed} missed, {r.false_cues} false)" if r.missed or r.false_cues else ""))
 
 
-def cpu_table(table: list[Row], frame_s: float | None, tick_s: float) -> None:
+def cpu_table(table: list[Row], screen: Screen | None) -> None:
     lo, hi = ZERO_RANGE
     print(f"\n{'board / path':32s} | {'CPU/sample here':>15s} {'of it recorder':>14s} | "
           f"{'Python: Zero core at 100 Hz':>28s} | {'+ kernel (est.)':>15s} | recorder wake-ups/s")
@@ -217,19 +186,22 @@ def cpu_table(table: list[Row], frame_s: float | None, tick_s: float) -> None:
         print(f"{r.label:32s} | {r.cpu * 1e6:12.1f} us {r.cpu_recorder * 1e6:11.1f} us | "
               f"{r.share():12.1%} ({r.share(lo):5.1%}-{r.share(hi):5.1%}) | "
               f"{r.kernel_share():+14.1%} | {r.recorder_wakeups:6.0f}")
-    if frame_s is not None:
-        screen = frame_s * ZERO_FACTOR * FPS
-        print(f"\nscreen today (item 3, not changed here): {frame_s * 1e3:.2f} ms CPU per frame here "
-              f"(render and flip, 480x320, a set's frames, SDL dummy) -> {screen:.0%} of a Zero core at "
-              f"{FPS:.0f} fps "
-              f"({frame_s * lo * FPS:.0%}-{frame_s * hi * FPS:.0%})")
-        ticks = tick_s * ZERO_FACTOR * TICKS_PER_S
-        print(f"main loop with a screen: {tick_s * 1e6:.0f} us CPU here per turn building the view model, "
-              f"{TICKS_PER_S:.0f} turns a second -> {ticks:.0%} of a Zero core")
-        best = next(r for r in table if r.label == "Zero 2 W, 400 kHz")
-        print(f"Zero 2 W, 400 kHz, with the screen: {best.share() + screen + ticks:.0%} of a core "
-              f"(headless {best.share():.1%} + frames {screen:.0%} + view models {ticks:.0%}; "
-              f"kernel est. {best.kernel_share():+.1%})")
+    if screen is None or not screen.ok:
+        print("\nscreen: not measured (pygame or git missing)")
+        return
+    this, today, share = screen.this, screen.today, screen.share
+    said = f"today {today.mean * 1e3:.3f} ms, " if today and today.ok else ""
+    ratio = f" ({this.mean / today.mean:.2f}x today's)" if today and today.ok else ""
+    print(f"\nscreen (bench/ui_bench.py: a session at 480x320, SDL dummy): CPU per frame drawn here {said}"
+          f"this {this.mean * 1e3:.3f} ms{ratio}; on a Zero at {screen.fps:.0f} fps during reps: frames "
+          f"{share.reps:.1%} + view models {share.models:.1%} of a core")
+    best = next(r for r in table if r.label == "Zero 2 W, 400 kHz")
+    total = best.share() + share.total
+    old = f"; with today's screen at {screen.today_fps:.0f} fps: {best.share() + screen.today_share.total:.0%}" \
+        if screen.today_share else ""
+    print(f"Zero 2 W, 400 kHz, with the screen: {total:.0%} of a core (headless {best.share():.1%} + screen "
+          f"{share.total:.1%}; kernel est. {best.kernel_share():+.1%}){old}: "
+          f"{'ok' if total <= 0.35 else 'MISSED'} (target <= 35 %)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -237,6 +209,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seconds", type=float, default=30.0, help="fake seconds at the target rate per run")
     ap.add_argument("--repeat", type=int, default=3, help="runs per row (medians are printed)")
     ap.add_argument("--baseline", default=BASELINE, help="commit whose drivers and recorder are 'old'")
+    ap.add_argument("--baseline-screen", default=SCREEN_BASELINE, help="commit whose screen is 'today'")
     ap.add_argument("--quick", action="store_true", help="fewer rows, 10 s, one run each")
     a = ap.parse_args(argv)
     seconds, repeat = (10.0, 1) if a.quick else (a.seconds, a.repeat)
@@ -259,7 +232,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"cue p99: force below 10 % to the cue handed to the buzzer; the buzzer thread's hand-off to the "
           f"pin adds a wake-up and {handoff * 1e6:.0f} us of CPU here: "
           f"{(zero.wake_latency_s + handoff * ZERO_FACTOR) * 1e3:.1f} ms on a Zero")
-    cpu_table(table, screen_frame_cpu(), view_tick_cpu())
+    cpu_table(table, Screen(a.baseline_screen))
     print(TARGETS)
     return 0
 
