@@ -140,3 +140,16 @@ def test_pace_is_asked_before_every_piece_with_what_it_took_last_time():
     moved = next(vm for vm in live if vm.pitch_deg != live[0].pitch_deg)
     s.update(moved)  # the figure and the gauge
     assert len(asked) == 8 and all(t > 0 for t in asked[6:])
+
+
+@pytest.mark.parametrize("depth", [32, 24], ids=["numpy", "masks"])
+def test_ink_is_the_box_of_what_differs_from_the_ground(depth):
+    from ui import theme
+    from ui.scene import ink
+    drawn, under = pygame.Surface((40, 30), 0, depth), pygame.Surface((40, 30), 0, depth)
+    for s in (drawn, under):
+        s.fill(theme.BACKGROUND)
+    assert ink(drawn, under).size == (0, 0) and ink(drawn, None).size == (0, 0)
+    drawn.fill((200, 10, 10), (5, 7, 3, 2))
+    drawn.set_at((20, 25), (15, 16, 20))  # one step off the ground colour still counts
+    assert ink(drawn, under) == pygame.Rect(5, 7, 16, 19) == ink(drawn, None)
