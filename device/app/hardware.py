@@ -27,7 +27,7 @@ from drivers.i2c import SensorError  # pure Python: the one driver name the app'
 if TYPE_CHECKING:
     from drivers.buttons import Buttons
     from drivers.buzzer import BuzzerPlayer
-    from drivers.simulated_dowel import SimulatedDowel
+    from drivers.sim import SimulatedDowel
 
 __all__ = ["Hardware", "SensorError", "build_real", "build_sim", "buzzer_player", "buttons", "choose"]
 
@@ -156,7 +156,7 @@ def build_sim(cfg: Config, scenario: str = "demo", seed: int | None = None,
     from drivers.fake_ads1115 import FakeADS1115Bus
     from drivers.fake_mpu6050 import FakeMPU6050Bus
     from drivers.mpu6050 import MPU6050
-    from drivers.simulated_dowel import PRESETS, SimulatedDowel
+    from drivers.sim import PRESETS, SimulatedDowel
     import time
 
     hw = cfg.hardware
@@ -228,17 +228,18 @@ class SimulatedTrace:
     truth: dict[str, Any]
     chain: SignalChain
     has_pitch: bool
+    has_roll: bool = False
 
 
 def scenario_names() -> list[str]:
     """The simulated athlete's presets."""
-    from drivers.simulated_dowel import PRESETS
+    from drivers.sim import PRESETS
     return sorted(PRESETS)
 
 
 def simulate_trace(scenario: str | Any, **changes: Any) -> SimulatedTrace:
     """A preset by name (or a Scenario), with fields changed; ValueError naming a bad one."""
-    from drivers.simulated_dowel import PRESETS, simulate
+    from drivers.sim import PRESETS, simulate, trace_header
     if isinstance(scenario, str):
         if scenario not in PRESETS:
             raise ValueError(f"unknown scenario {scenario!r} (known: {', '.join(sorted(PRESETS))})")
@@ -248,6 +249,5 @@ def simulate_trace(scenario: str | Any, **changes: Any) -> SimulatedTrace:
     except TypeError as exc:
         raise ValueError(str(exc)) from None
     rows, truth = simulate(chosen)
-    chain = SignalChain(pga_v=chosen.pga_v, vcc_v=chosen.vcc_v, divider_ohm=chosen.divider_ohm,
-                        rate_hz=chosen.rate_hz)
-    return SimulatedTrace((Sample(*row) for row in rows), truth, chain, chosen.imu)
+    chain = SignalChain(**trace_header(chosen))  # type: ignore[arg-type]
+    return SimulatedTrace((Sample(*row) for row in rows), truth, chain, chosen.imu, chosen.imu and chosen.roll)

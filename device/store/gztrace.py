@@ -32,7 +32,8 @@ PARTIAL = ".partial"
 class TraceFile:
     """A set's trace, gzip-compressed, written as samples come, durable at each checkpoint."""
 
-    def __init__(self, path: str, chain: SignalChain, has_pitch: bool, t0: float) -> None:
+    def __init__(self, path: str, chain: SignalChain, has_pitch: bool, t0: float,
+                 has_roll: bool = False) -> None:
         self.path, self.t0 = path, t0
         self.partial = path + PARTIAL
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
@@ -43,12 +44,12 @@ class TraceFile:
             self._raw.close()
             raise
         self._text = io.TextIOWrapper(self._gz, encoding="utf-8", newline="")
-        self._writer = TraceWriter(self._text, chain, has_pitch)
+        self._writer = TraceWriter(self._text, chain, has_pitch, has_roll)
         self.samples = 0
         self.last_t: float | None = None
 
     def write(self, s: Sample) -> None:
-        self._writer.write(Sample(s.t - self.t0, s.head, s.upper_back, s.sacrum, s.pitch))
+        self._writer.write(s._replace(t=s.t - self.t0))
         self.samples += 1
         self.last_t = s.t
 
@@ -157,7 +158,7 @@ def finalize_partial(partial: str, final: str) -> tuple[int, float | None]:
         raw = os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644), "wb")
         with raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as gz:
             out = io.TextIOWrapper(gz, encoding="utf-8", newline="")
-            writer = TraceWriter(out, reader.chain, reader.has_pitch)
+            writer = TraceWriter(out, reader.chain, reader.has_pitch, reader.has_roll)
             try:
                 for s in reader:
                     writer.write(s)
