@@ -1,6 +1,6 @@
 """Detector benchmark: quality and latency per family of labelled traces, replay speed, memory.
 
-    python bench/detector_bench.py [--seeds N] [--hours H] [--jobs J] [--traces DIR] [--quick]
+    python bench/detector_bench.py [--seeds N] [--hours H] [--jobs J] [--traces DIR] [--first-seed S] [--quick]
 
 Prints one row per family (bench/families.py): traces, hours of training
 between ready and removal, faults, found, recall, false alarms (and per
@@ -55,8 +55,8 @@ def row(name: str, score: Score) -> str:
             f"{fmt(s['sampled_p95_ms']):>6s} {fmt(s['sampled_max_ms']):>6s} {removal:>8s}")
 
 
-def quality(seeds: int, hours: float, jobs: int, dirs: list[str]) -> dict[str, Score]:
-    fams = families(seeds, hours, dirs)
+def quality(seeds: int, hours: float, jobs: int, dirs: list[str], first: int = 0) -> dict[str, Score]:
+    fams = families(seeds, hours, dirs, first)
     print(f"latency in ms from the first sample at or after force < 10 %; reps: traces exactly right\n{HEAD}")
     totals: dict[str, Score] = {"all": Score(), "simulated": Score(), "labelled": Score()}
     ctx = multiprocessing.get_context("fork")
@@ -146,12 +146,13 @@ def main() -> None:
     ap.add_argument("--hours", type=float, default=3.0, help="hours of long clean sets")
     ap.add_argument("--jobs", type=int, default=1, help="processes (the per-family order is kept)")
     ap.add_argument("--traces", action="append", default=[], help="another folder of labelled traces")
+    ap.add_argument("--first-seed", type=int, default=0, help="shift every seed: a fresh sample of each family")
     ap.add_argument("--quick", action="store_true", help="quality only: 3 seeds, half an hour clean")
     a = ap.parse_args()
     if a.quick:
-        quality(3, 0.5, a.jobs, a.traces)
+        quality(3, 0.5, a.jobs, a.traces, a.first_seed)
         return
-    quality(a.seeds, a.hours, a.jobs, a.traces)
+    quality(a.seeds, a.hours, a.jobs, a.traces, a.first_seed)
     print()
     speed_and_memory()
 

@@ -105,8 +105,8 @@ def _sim_jobs(base: Scenario, family: str, seeds: Iterable[int], **changes: obje
     return [("sim", dataclasses.replace(base, seed=s, family=family, **changes)) for s in seeds]
 
 
-def families(seeds: int, hours: float, dirs: Iterable[str] = ()) -> dict[str, list[Job]]:
-    """name -> jobs, in the order the table prints them."""
+def families(seeds: int, hours: float, dirs: Iterable[str] = (), first: int = 0) -> dict[str, list[Job]]:
+    """name -> jobs, in the order the table prints them; `first` shifts every seed (a fresh sample)."""
     out: dict[str, list[Job]] = {}
     for prefix, folder in shared_dirs(dirs).items():
         for truth_path in sorted(glob.glob(os.path.join(folder, "*.truth.json"))):
@@ -117,14 +117,14 @@ def families(seeds: int, hours: float, dirs: Iterable[str] = ()) -> dict[str, li
                 fam = f"{prefix}/{name.rsplit('-', 1)[0]}"
                 out.setdefault(fam, []).append(("file", (truth_path, trace)))
     for preset in SIM:
-        out["sim/" + preset] = _sim_jobs(PRESETS[preset], preset, range(1000, 1000 + seeds))
+        out["sim/" + preset] = _sim_jobs(PRESETS[preset], preset, range(first + 1000, first + 1000 + seeds))
     for name, (base, changes) in STRESS.items():
-        out["stress/" + name] = _sim_jobs(PRESETS[base], name, range(2000, 2000 + seeds), **changes)
-    out["hours/long_clean"] = long_clean(hours)
+        out["stress/" + name] = _sim_jobs(PRESETS[base], name, range(first + 2000, first + 2000 + seeds), **changes)
+    out["hours/long_clean"] = long_clean(hours, first)
     return out
 
 
-def long_clean(hours: float) -> list[Job]:
+def long_clean(hours: float, first: int = 0) -> list[Job]:
     """Enough long clean sets (4-6 min each) to add up to `hours` of training."""
     n = max(1, int(round(hours * 60 / 4.5)))
-    return _sim_jobs(PRESETS["long_clean"], "long_clean_h", range(3000, 3000 + n))
+    return _sim_jobs(PRESETS["long_clean"], "long_clean_h", range(first + 3000, first + 3000 + n))

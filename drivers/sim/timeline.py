@@ -59,7 +59,7 @@ def fault_requests(s: Scenario, rng: random.Random, reps: int) -> dict[int, list
     for f in specs:
         out.setdefault(f.rep, []).append([f])
     for _ in range(s.doubles):
-        free = [r for r in range(1, reps + 1) if len(_used(out, r)) <= 1]
+        free = [r for r in range(1, reps + 1) if not _used(out, r)]  # a third pad stays: no removal
         if not free:
             break
         r = rng.choice(free)
