@@ -17,8 +17,7 @@ from typing import Iterable
 
 from device.core.detector import Detector
 from device.core.signal import Sample, SignalChain
-from device.store.gztrace import open_trace
-from device.store.trace import TraceReader
+from device.store.gztrace import read_trace
 from drivers.sim import PRESETS, Scenario, simulate, trace_header
 from score import Score, score_trace
 
@@ -78,8 +77,7 @@ def run_detector(chain: SignalChain, samples: Iterable[Sample]) -> tuple[list[di
 def score_file(truth_path: str, trace_path: str) -> Score:
     with open(truth_path) as fh:
         truth = json.load(fh)
-    source = open_trace(trace_path) if trace_path.endswith(".gz") else trace_path
-    with TraceReader(source, name=trace_path) as r:
+    with read_trace(trace_path) as r:
         return score_trace(truth, *run_detector(r.chain, r))
 
 

@@ -68,7 +68,7 @@ class Appliance:
         self.settings = LiveSettings(schedule=cfg.cues.schedule, mute=cfg.cues.mute,
                                      volume=self.player.volume)
         self.view = ViewModelBuilder(simulator=hw.dowel is not None,
-                                     target_deg=cfg.detector.reps.depth_min_deg, settings=self.settings)
+                                     target_deg=self.detector.rep_target_deg, settings=self.settings)
         self.store = Store.open(data_dir(cfg))
         self.recorder = SetRecorder(self.store, hw.chain)
         self.sticks = StickFlow(self.store, cfg.data.usb_roots, self.view, self._log, self._now,
@@ -210,7 +210,13 @@ class Appliance:
         if athlete is not None:
             self.recorder.set_athlete(athlete.id)
             self.view.set_athletes([a.name for a in self._athletes], athlete.name)
-            self.live.request(lambda d, t: self.policy.reset_session() or [])
+
+            def new_athlete(d: Detector, t: float) -> list[Event]:
+                """Their own rep target and posture, learnt afresh (the store keeps no target yet)."""
+                self.policy.reset_session()
+                d.seed_rep_target(None)
+                return []
+            self.live.request(new_athlete)
 
     def apply_setting(self, key: str, value: Any) -> None:
         """A setting from the menu: the app's own state, applied where it acts, then shown.

@@ -77,18 +77,21 @@ class Hardware:
 
 
 class ImuTilt:
-    """Pitch from an MPU-6050 through the complementary filter, at the sampler's times."""
+    """Pitch from an MPU-6050 through the complementary filter, at the sampler's times; roll beside it."""
 
     def __init__(self, imu: Any, before_read: Callable[[float], None] | None = None) -> None:
         from device.core.tilt import ComplementaryFilter
         self.imu = imu
         self.filter = ComplementaryFilter()
         self.before_read = before_read
+        self.roll_deg: float | None = None  # of the last reading: a side bend shows here
 
     def pitch(self, t: float) -> float:
         if self.before_read is not None:
             self.before_read(t)
-        return self.filter.update(t, self.imu.read())
+        reading = self.imu.read()
+        self.roll_deg = self.filter.accel_roll(reading)
+        return self.filter.update(t, reading)
 
 
 def chain_of(cfg: Config) -> SignalChain:
@@ -198,7 +201,7 @@ def build_sim(cfg: Config, scenario: str = "demo", seed: int | None = None,
             p = 0.0 if pitch is None else pitch
             rate = 0.0 if prev["t"] is None or t <= prev["t"] else (p - prev["p"]) / (t - prev["t"])
             prev["t"], prev["p"] = t, p
-            imu_bus.set_motion(p, rate)
+            imu_bus.set_motion(p, rate, roll_deg=dowel.roll or 0.0)
 
         tilt = ImuTilt(imu, before_read=move)
     factory = pin_factory(cfg, "sim")

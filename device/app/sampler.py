@@ -35,7 +35,11 @@ class ContactReader(Protocol):
 
 
 class PitchReader(Protocol):
-    """What the sampler needs of a tilt source: the dowel's pitch in degrees at time t."""
+    """What the sampler needs of a tilt source: the dowel's pitch in degrees at time t.
+
+    A source that also knows the dowel's roll (sideways tilt) gives it as a
+    `roll_deg` attribute, read just after `pitch`; one without it is fine.
+    """
 
     def pitch(self, t: float) -> float: ...
 
@@ -107,13 +111,14 @@ class Sampler:
                                                "check the I2C wiring and the ADC's supply"))
         else:
             self._ok(self.adc_name)
-        pitch = None
+        pitch = roll = None
         if self.tilt is not None:
             try:
                 pitch = self.tilt.pitch(now - self._t0)
             except Exception as exc:
                 self._fault("imu", exc)
             else:
+                roll = getattr(self.tilt, "roll_deg", None)
                 self._ok("imu")
         t = now - self._t0
         if self._last_t is not None:
@@ -121,7 +126,7 @@ class Sampler:
             self._n += 1
         self._last_t = t
         self.samples += 1
-        sample = Sample(t, head, upper, sacrum, pitch)
+        sample = Sample(t, head, upper, sacrum, pitch, roll)
         self.on_sample(sample)
         return sample
 

@@ -11,8 +11,9 @@ or cut short. A gzip stream cut short (power cut mid-set) has no trailer:
 then warns "unexpected end of file". Because the writer makes a zlib sync flush
 at every rep, all data up to the last rep is whole deflate blocks; open_trace
 decompresses with a raw `zlib.decompressobj` and stops quietly at the cut,
-dropping a last line that was cut in half. `gunzip -c set.csv.gz > set.csv`
-then `smartdowel replay set.csv` replays a finished one.
+dropping a last line that was cut in half. `read_trace(path)` opens either
+kind, plain or gzip (told by its first bytes, not its name): `smartdowel
+replay set.csv.gz` replays a set as the box stores it and the export ships it.
 """
 from __future__ import annotations
 
@@ -134,6 +135,26 @@ def open_trace(path: str) -> IO[str]:
     """A recorded trace (finished or cut short) as text for `TraceReader(open_trace(p), name=p)`."""
     fh = open(path, "rb")
     return io.TextIOWrapper(io.BufferedReader(TolerantGunzip(fh)), encoding="utf-8", newline="")
+
+
+GZIP_MAGIC = b"\x1f\x8b"
+
+
+def read_trace(path: str) -> TraceReader:
+    """A trace file, plain text or gzip (finished or cut short), as a TraceReader (TraceError if it is none)."""
+    try:
+        with open(path, "rb") as fh:
+            gz = fh.read(2) == GZIP_MAGIC
+    except OSError as exc:
+        raise TraceError(path, 0, f"cannot open: {exc.strerror or exc}") from None
+    if not gz:
+        return TraceReader(path)
+    text = open_trace(path)
+    try:
+        return TraceReader(text, name=path, owns=True)
+    except BaseException:
+        text.close()
+        raise
 
 
 def finalize_partial(partial: str, final: str) -> tuple[int, float | None]:

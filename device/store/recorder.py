@@ -11,7 +11,8 @@ A set begins at `ready` and ends at `dowel_removed`, `set_ended` or `close()`
 - each completed rep: the trace is flushed and fsynced, then the rep is
   committed (one transaction), so a rep in the store always has its samples;
 - contact losses (and sensor faults) are committed in batches: everything
-  that arrived together, at the latest with the next rep;
+  that arrived together, at the latest with the next rep; a loss withdrawn
+  (`loss_withdrawn`: it was the dowel being taken off) is deleted again;
 - at the end of the set the trace is finished (gzip trailer, fsync, renamed
   from `*.partial` to its final name) and the set row closed.
 
@@ -38,7 +39,8 @@ from typing import Callable
 
 from device.core.contacts import CAUSES, CONTACTS
 from device.core.events import (ContactLost, ContactRestored, DowelRemoved, Event, EventHandler,
-                                Ready, RepCompleted, RepDiscarded, RepStarted, SensorFault, SetEnded)
+                                LossWithdrawn, Ready, RepCompleted, RepDiscarded, RepStarted, SensorFault,
+                                SetEnded)
 from device.core.signal import Sample, SignalChain
 from device.store.gztrace import PARTIAL, TraceFile
 from device.store.recovery import recover_interrupted
@@ -61,7 +63,7 @@ class _Set:
     last_written_t: float = -math.inf
     rep_start: dict[int, float] = field(default_factory=dict)
     open_losses: dict[str, tuple[int, float]] = field(default_factory=dict)  # contact -> (row id, t)
-    pending_ids: dict[str, float] = field(default_factory=dict)  # contact -> t, insert not yet run
+    lost_now: set[str] = field(default_factory=set)  # contacts off as the events tell (rows may lag)
     dips: int = 0
     end: tuple[float, str] | None = None  # an end event waiting for its samples to arrive
     end_seen_wall: float = 0.0
@@ -262,7 +264,7 @@ class SetRecorder:
         self.sets_recorded += 1
         try:
             cur.trace = TraceFile(os.path.join(store.data_dir, trace_name), self.chain,
-                                  e.standing_deg is not None, t0)
+                                  e.standing_deg is not None, t0, any(s.roll is not None for s in pre))
         except OSError as exc:
             self._fail(f"set {set_id}: cannot start the trace", exc)
         for s in pre:
@@ -309,26 +311,37 @@ class SetRecorder:
 
     def _lost(self, cur: _Set, e: ContactLost) -> None:
         contact, t = e.contact, e.t
-        if contact not in CONTACTS or contact in cur.open_losses or contact in cur.pending_ids:
+        if contact not in CONTACTS or contact in cur.lost_now:
             return
         cause = e.cause or CAUSES[contact]
         start = round(t - cur.ready_t, 3)
-        cur.pending_ids[contact] = t
+        cur.lost_now.add(contact)
 
         def insert() -> None:
             loss_id = self._db().add_loss(cur.id, contact, cause, start, e.phase, e.rep)
-            cur.pending_ids.pop(contact, None)
             cur.open_losses[contact] = (loss_id, t)
         self._ops.append(insert)
 
     def _restored(self, cur: _Set, e: ContactRestored) -> None:
         contact, t = e.contact, e.t
+        cur.lost_now.discard(contact)
 
         def update() -> None:
             opened = cur.open_losses.pop(contact, None)
             if opened is not None:
                 self._db().restore_loss(opened[0], round(max(0.0, t - opened[1]), 3))
         self._ops.append(update)
+
+    def _withdrawn(self, cur: _Set, e: LossWithdrawn) -> None:
+        """The dowel was being taken off: that loss was no fault, its row goes."""
+        contact = e.contact
+        cur.lost_now.discard(contact)
+
+        def delete() -> None:
+            opened = cur.open_losses.pop(contact, None)
+            if opened is not None:
+                self._db().withdraw_loss(opened[0])
+        self._ops.append(delete)  # after the insert it undoes, which may still be waiting
 
     def _run_ops(self) -> None:
         ops, self._ops = self._ops, []
@@ -343,8 +356,6 @@ class SetRecorder:
                     self._run_ops()
             except Exception:
                 self._ops = []
-                if self._set is not None:
-                    self._set.pending_ids.clear()
                 raise
 
     def _finish(self, end_t: float, reason: str) -> None:
@@ -408,6 +419,10 @@ class _Events(EventHandler[None]):
     def on_sensor_fault(self, e: SensorFault) -> None:
         if (cur := self.rec._current()) is not None:
             self.rec._sensor_fault(cur, e)
+
+    def on_loss_withdrawn(self, e: LossWithdrawn) -> None:
+        if (cur := self.rec._current()) is not None:
+            self.rec._withdrawn(cur, e)
 
     def on_dowel_removed(self, e: DowelRemoved) -> None:
         if (cur := self.rec._current()) is not None:

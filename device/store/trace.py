@@ -45,7 +45,7 @@ class TraceReader:
     (False, Sample(t=0.0, head=1, upper_back=2, sacrum=3, pitch=None, roll=None))
     """
 
-    def __init__(self, source: str | IO[str], name: str | None = None) -> None:
+    def __init__(self, source: str | IO[str], name: str | None = None, owns: bool = False) -> None:
         if isinstance(source, str):
             self.path = name or source
             try:
@@ -55,7 +55,7 @@ class TraceReader:
             self._owns = True
         else:
             self.path = name or getattr(source, "name", "<trace>")
-            self._fh, self._owns = source, False
+            self._fh, self._owns = source, owns  # owns: close it with the reader
         self.lineno = 0
         self.header: dict[str, str] = {}
         self._header_lines: dict[str, int] = {}

@@ -28,8 +28,8 @@ from device.core.contact import FAULT
 from device.core.contacts import CONTACTS, CUE_WORDS as CUES, LABELS
 from device.core.detector import CALIBRATING, NO_DOWEL, READY, Detector
 from device.core.events import (Calibrating, ContactLost, ContactRestored, DowelRemoved, Event,
-                                EventHandler, Ready, RepCompleted, RepStarted, SensorFault, SensorOk,
-                                SetEnded)
+                                EventHandler, LossWithdrawn, Ready, RepCompleted, RepStarted, SensorFault,
+                                SensorOk, SetEnded)
 from device.core.settings import LiveSettings
 from device.core.signal import Sample
 from device.view.faults import fault_view
@@ -119,6 +119,13 @@ class ViewModelBuilder(EventHandler[None]):
         if self._cue[1] == contact:
             self._cue_until = self._now + CUE_HOLD_S
 
+    def on_loss_withdrawn(self, e: LossWithdrawn) -> None:
+        """The pads left together: the dowel was taken off, that loss was no fault."""
+        if self._set is not None:
+            self._set.withdrawn(e.contact)
+        if self._cue[1] == e.contact:
+            self._clear_cue()
+
     def on_set_ended(self, e: SetEnded) -> None:
         self._set_over()
 
@@ -165,9 +172,9 @@ class ViewModelBuilder(EventHandler[None]):
         live["current_rep"] = reps.current_rep if detector.state == READY else None
         live["phase"] = reps.phase
         live["pitch"] = self._pitch(detector, last_sample)
+        self.target_deg = float(round(detector.rep_target_deg))  # the athlete's own, as it is learnt
         if self._set is not None and detector.state == READY and last_sample is not None:
-            ratios = [k.m3 / k.baseline if k.baseline > 0 else 0.0 for k in detector.contacts]
-            self._set.record(float(last_sample.t), ratios, live["pitch"])
+            self._set.record(float(last_sample.t), detector.pressure_ratios(), live["pitch"])
         if self._now >= self._cue_until:
             self._clear_cue()
 
@@ -175,11 +182,11 @@ class ViewModelBuilder(EventHandler[None]):
         ready = detector.state == READY
         present = detector.cfg.present_siemens
         views = []
-        for k in detector.contacts:
+        for k, ratio in zip(detector.contacts, detector.pressure_ratios()):
             if k.state == FAULT:
                 views.append(ContactView(k.name, LABELS[k.name], FAULT))
             elif ready and k.baseline > 0:
-                r = clamp(k.m3 / k.baseline, 0.0, PRESSURE_MAX)
+                r = clamp(ratio, 0.0, PRESSURE_MAX)
                 views.append(ContactView(k.name, LABELS[k.name], k.state, round(r, 2),
                                          baseline_bar(r)))
             else:

@@ -86,6 +86,12 @@ class SetLog:
             self.losses[contact] += 1
             self.open_losses.setdefault(contact, t)
 
+    def withdrawn(self, contact: str) -> None:
+        """That loss was the dowel being taken off: out of the counts and the chart."""
+        if self.losses.get(contact, 0) > 0:
+            self.losses[contact] -= 1
+        self.open_losses.pop(contact, None)
+
     def restored(self, contact: str, t: float) -> None:
         start = self.open_losses.pop(contact, None)
         if start is not None:

@@ -60,6 +60,10 @@ class FakeDetector:
     contacts: list = field(default_factory=lambda: [Tracker(n) for n in ("head", "upper_back", "sacrum")])
     paused: bool = False
     cal_start: float = 0.0
+    rep_target_deg: float = 35.0
+
+    def pressure_ratios(self) -> list[float]:
+        return [k.m3 / k.baseline if k.baseline > 0 else 0.0 for k in self.contacts]
 
     def calibration_progress(self, t: float) -> float:
         if self.state == "ready":
