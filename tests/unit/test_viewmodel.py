@@ -292,3 +292,19 @@ def test_simulated_set_through_the_real_detector():
         assert lost[contact] == sum(f["contact"] == contact for f in truth["faults"])
     assert {c for c, _, _ in s.series.losses} == {"sacrum", "head"}
     assert s.series.pitch is not None and max(s.series.pitch) > 45
+
+
+def test_losses_withdrawn_at_removal_are_out_of_the_summary_and_the_cue():
+    b = ViewModelBuilder()
+    feed(b, RECORDED[:5])  # one real sacrum fault in rep 1
+    feed(b, [{"t": 30.9, "type": "contact_lost", "contact": "upper_back", "cause": "squatting"},
+             {"t": 30.98, "type": "contact_lost", "contact": "head", "cause": "cervical_flexion"}])
+    assert b.build().cue_contact == "head"
+    feed(b, [{"t": 31.2, "type": "loss_withdrawn", "contact": "upper_back", "reason": "dowel_removed",
+              "lost_t": 30.9},
+             {"t": 31.2, "type": "loss_withdrawn", "contact": "head", "reason": "dowel_removed", "lost_t": 30.98}])
+    assert b.build().cue == ""
+    feed(b, [{"t": 31.2, "type": "dowel_removed", "reps": 1}])
+    s = b.build().summary
+    assert dict(s.losses) == {"head": 0, "upper_back": 0, "sacrum": 1}
+    assert s.series.losses == (("sacrum", 8.06, 8.61),)
