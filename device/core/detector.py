@@ -45,6 +45,7 @@ class Appliance(StrEnum):
 NO_DOWEL, PLACING, CALIBRATING, READY = (Appliance.NO_DOWEL, Appliance.PLACING, Appliance.CALIBRATING,
                                          Appliance.READY)
 NO_EVENTS: tuple[Event, ...] = ()
+BASELINE_STEP_S = 0.05
 Events = Sequence[Event]
 
 
@@ -84,6 +85,7 @@ class Detector:
         self._await_empty = False  # after a removal, the pads must read empty before a new set
         self._paused = False  # a set ended by button A: wait for A again (or a new placement)
         self._standing_since: float | None = None
+        self._baseline_dt = 0.0
         self._cal_reset(0.0)
 
     # -- feeding --------------------------------------------------------------------
@@ -238,12 +240,17 @@ class Detector:
         t = s.t
         events: list[Event] | None = None
         reps = self.reps
+        h, u, c = self.contacts
         if self.has_imu and s.pitch is not None:
             e = reps.step(t, s.pitch, dt, s.roll)
             if e is not None:
                 events = [e]
                 self._posture_event(e)
-            self._follow_posture()
+            posture = self.posture
+            beyond = reps.beyond
+            if beyond > posture.peak and reps.state is not STANDING:
+                posture.note_peak(beyond, [k.m3 if k.state is IN_CONTACT else None for k in self.contacts])
+            posture.follow(beyond)
         if decisions[0] or decisions[1] or decisions[2]:
             events = self._contact_decisions(t, decisions, events or [])
         removal = self.removal
@@ -254,8 +261,10 @@ class Detector:
             held = removal.release(t)
             if held:
                 events = (events or []) + [self._lost_event(t, k) for k in held]
-        elif self._all_lost_a_while(t):
-            return self._removed(t, removal.removed(t) or [], events or [])
+        elif h.state is not IN_CONTACT and u.state is not IN_CONTACT and c.state is not IN_CONTACT:
+            withdrawn = removal.removed(t)  # every pad off: taken off slowly, or with one in fault
+            if withdrawn is not None:
+                return self._removed(t, withdrawn, events or [])
         standing = reps.state is STANDING
         if standing:
             self._track_baselines(dt)
@@ -278,22 +287,10 @@ class Detector:
         elif kind is RepCompleted:
             self.posture.learn(e.depth_deg, e.faults)  # type: ignore[attr-defined]
 
-    def _follow_posture(self) -> None:
-        posture, beyond = self.posture, self.reps.beyond
-        if self.reps.state is not STANDING and beyond > posture.peak:
-            posture.note_peak(beyond, [k.m3 if k.state is IN_CONTACT else None for k in self.contacts])
-        posture.follow(beyond)
-
     def pressure_ratios(self) -> list[float]:
         """Each pad's pressure as it reads (posture included) over its standing baseline: the screen's bars."""
         return [k.m3 * f / k.baseline if k.baseline > 0.0 else 0.0
                 for k, f in zip(self.contacts, self.posture.factor)]
-
-    def _all_lost_a_while(self, t: float) -> bool:
-        """Every working pad lost (the check is cheap only when one is lost at all)."""
-        h, u, c = self.contacts
-        return (h.state is not IN_CONTACT and u.state is not IN_CONTACT and c.state is not IN_CONTACT
-                and self.removal.removed(t) is not None)
 
     def _unplugged(self, t: float) -> SensorFault | None:
         """A pad still at zero after standing tall a while (every pad must be back) is a sensor fault.
@@ -358,7 +355,13 @@ class Detector:
         return rep, self.reps.phase
 
     def _track_baselines(self, dt: float) -> None:
-        """Follow drift only while standing still: with an IMU its word, else the pads'."""
+        """Follow drift only while standing still: with an IMU its word, else the pads'.
+
+        Every `BASELINE_STEP_S` or so, not every sample: the drift is slow."""
+        self._baseline_dt += dt
+        if self._baseline_dt < BASELINE_STEP_S:
+            return
+        dt, self._baseline_dt = self._baseline_dt, 0.0
         if not self.has_imu:
             band = self.cfg.standing_band
             for k in self.contacts:

@@ -48,7 +48,9 @@ class PostureConfig:
 class PostureModel:
     """Per-pad pressure factor for the current hinge angle (see the module's doc)."""
 
-    __slots__ = ("cfg", "gain", "factor", "inv", "_seen", "_peak", "_at_peak", "_levels")
+    __slots__ = ("cfg", "gain", "factor", "inv", "_seen", "_peak", "_at_peak", "_levels", "_x")
+
+    STEP_DEG = 0.25  # the factors are recomputed when the hinge moved this much (a sample's worth of noise)
 
     def __init__(self, cfg: PostureConfig | None = None) -> None:
         self.cfg = cfg or PostureConfig()
@@ -61,6 +63,7 @@ class PostureModel:
         """Standing (or no IMU): the posture explains nothing."""
         self.factor = [1.0, 1.0, 1.0]
         self.inv = [1.0, 1.0, 1.0]
+        self._x = 0.0
 
     def reset_rep(self, levels: Sequence[float]) -> None:
         """A rep starts: the pads' standing baselines are what its bottom is compared to."""
@@ -70,8 +73,11 @@ class PostureModel:
 
     def follow(self, beyond: float) -> None:
         """The hinge now (degrees past standing): the factors for the next sample."""
-        cfg = self.cfg
         x = beyond if beyond > 0.0 else 0.0
+        if -self.STEP_DEG < x - self._x < self.STEP_DEG:
+            return  # the per-sample path: most samples move the hinge by less than its noise
+        self._x = x
+        cfg = self.cfg
         for i, gain in enumerate(self.gain):
             f = 1.0 + gain * x
             f = cfg.factor_min if f < cfg.factor_min else cfg.factor_max if f > cfg.factor_max else f
@@ -103,3 +109,4 @@ class PostureModel:
             seen.append((ratio - 1.0) / peak)
             if len(seen) >= cfg.reps_min:
                 self.gain[i] = statistics.median(seen)
+        self._x = -1.0  # new gains: recompute at the next sample
