@@ -33,7 +33,7 @@ HISTORY = tuple({"started": f"{day} 1{i}:0{i}", "reps": 8 - i % 3, "clean_reps":
 Want = Callable[[ViewModel], bool]
 
 WANTS: dict[str, Want] = {
-    "place": lambda vm: vm.appliance == "placing" and _touching(vm) == 2,
+    "place": lambda vm: vm.appliance == "placing" and _touching(vm) == 2 and all(c.bar > 0 for c in vm.contacts),
     "calibrating": lambda vm: vm.screen == "calibrating" and vm.calibration >= 0.6,
     "live": lambda vm: vm.current_rep == 3 and (vm.pitch_deg or 0) >= 45 and not vm.cue,
     "live_cue": lambda vm: vm.cue_contact == "sacrum" and (vm.pitch_deg or 0) >= 40

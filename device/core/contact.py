@@ -7,10 +7,13 @@ lumbar spine rounds). A bounce or a glitch jumps to nothing in one sample,
 from wherever it was, even from halfway down a sag. So a sample below the loss
 threshold that continues the fall the samples before it were making is a loss
 at once; one that jumped there (it left the fall's path by more than noise)
-must stay down longer than any bounce (30 ms) first. A sample at the zero
-floor is confirmed by the next (a lone glitch reads zero too), and so is the
-first sample after a stall of the sampler: nothing of the fall was seen, so
-the first two samples decide, at once.
+must stay down longer than any bounce (30 ms) first. One exception: an FSR
+stops conducting below its break force (~0.1-0.3 N), so a light pad's fall
+ends in a jump to zero from there; that jump ends a fall too. A sample at the zero
+floor is confirmed by the next (a lone glitch reads zero too). After a stall
+of the sampler nothing of the fall was seen, so the first samples decide at
+once: a partly pressed reading is confirmed by the next, a zero one must
+stay 20 ms (a bounce may straddle the stall's end).
 
 Levels are relative to the contact's own level, not to an absolute count:
 FSRs differ ±6 % part to part, drift, creep and warm, and each back presses
@@ -58,19 +61,25 @@ IN_CONTACT, LOST, FAULT = ContactState.IN_CONTACT, ContactState.LOST, ContactSta
 class ContactConfig:
     """Thresholds of the loss detector, as fractions of the contact's level, and its times."""
 
-    lost_ratio: float = 0.12  # below this the contact is gone (the cue's reference is 10 %)
+    lost_ratio: float = 0.13  # below this the contact is gone (the cue's reference is 10 % of the force)
     mid_ratio: float = 0.5  # the sample before must be at most halfway down: a fall, not a jump
     floor_ratio: float = 0.02  # at the zero floor: a glitch looks like this
+    break_siemens: float = 3.0e-5  # an FSR stops conducting under its break force (~0.1-0.3 N): from
+    # under this conductance a falling pad drops to the zero floor in one sample
     restore_ratio: float = 0.3  # back above this (twice) and the contact is restored
     jump_margin: float = 0.05  # a sample this far below the fall's path (and then some) left it
     jump_slack: float = 0.5  # ...plus this share of the fall's own step: falls may speed up
     spike_ratio: float = 4.0  # a sample this far above the level is interference: no shape from it
+    together_ratio: float = 0.7  # the other pads all under this share of their levels: eased off together...
+    together_floor: float = 0.35  # ...to this share at most (a fidget); judged against what they do
     gap_s: float = 0.05  # a gap this long between samples is a stall of the sampler
+    stall_confirm_s: float = 0.02  # after one, a reading at the zero floor must stay there this long
     debounce_s: float = 0.045  # a drop that came at once must outlast a 30 ms bounce (and a glitch next to it)
     level_block_s: float = 0.1  # the recent level is the max over 9 such blocks' means
     level_blocks: int = 9
     hold_ratio: float = 0.5  # under this share of the level the level is held, not followed down
-    hold_tau_s: float = 3.0  # ...and decays this slowly meanwhile
+    hold_tau_s: float = 3.0  # ...and decays this slowly once the pressure has settled
+    fall_block_ratio: float = 0.03  # a block this much (of the level) under the one before: still falling
     level_floor: float = 0.25  # never below this fraction of the standing baseline...
     level_cap: float = 1.4  # ...nor above this: a level lifted by a rep or by hum is not the contact's
     shorted_s: float = 0.2  # at the supply this long: a shorted sensor
@@ -88,11 +97,11 @@ class ContactConfig:
     def with_sensitivity(self, level: str) -> ContactConfig:
         """The thresholds for the screen's sensitivity setting: a higher one cues a smaller drop.
 
-        Relative to the configured `lost_ratio` (0.08 / 0.12 / 0.16 with the
+        Relative to the configured `lost_ratio` (0.087 / 0.13 / 0.173 with the
         defaults): "high" stays below the 20 % sag that must never be cued.
 
         >>> ContactConfig().with_sensitivity("high").lost_ratio
-        0.16
+        0.1733
         """
         if level not in SENSITIVITY_SCALE:
             raise ValueError(f"sensitivity must be one of {', '.join(SENSITIVITY_SCALE)}, not {level!r}")
@@ -116,7 +125,8 @@ class ContactTracker:
         "name", "cfg", "state", "baseline", "level", "_blocks", "_block_sum", "_block_n", "_block_end", "_held",
         "_hold_decay", "_g1", "_g2", "r1", "r2", "t1", "t2", "_below_since", "_recheck",
         "_restore_hits", "lost_level", "lost_since", "_short_since", "_stuck_since",
-        "_last_count", "_ok_since", "fault_reason", "m3", "_shorted_count", "_stuck_min_count",
+        "_last_count", "_ok_since", "fault_reason", "m3", "_shorted_count", "_stuck_min_count", "posture",
+        "peers",
     )
 
     def __init__(self, name: str, shorted_count: int, cfg: ContactConfig | None = None) -> None:
@@ -132,6 +142,8 @@ class ContactTracker:
         self.fault_reason = ""
         self.lost_level = 0.0
         self.lost_since = 0.0
+        self.posture = 1.0  # the detector's posture factor for this pad: its conductance is divided by it
+        self.peers: tuple[ContactTracker, ...] = ()  # the other pads (the detector sets them)
         self._short_since = -1.0
         self._stuck_since = -1.0
         self._last_count: int | None = None
@@ -173,19 +185,22 @@ class ContactTracker:
         """A block of the level's window is over: the window moves on, the held level may decay.
 
         Pressing at least `hold_ratio` of the level in that block: the window's
-        maximum is the level. Under it (falling, sagging, unloading): the level
-        held before decays slowly and the window's maximum can only raise it.
+        maximum is the level. Under it: the level held before stays while the
+        pressure is still falling (a peel under way, however slow), and decays
+        slowly once it has settled (a sag, unloading, a lighter grip); the
+        window's maximum can only raise it.
         """
         cfg = self.cfg
         blocks = self._blocks
         finished = self._block_sum / self._block_n if self._block_n else m3
+        falling = finished < blocks[-1] - cfg.fall_block_ratio * self.level
         blocks.pop(0)
         blocks.append(finished)
         window = max(blocks)
         if finished >= cfg.hold_ratio * self.level:
             held = window
         else:
-            held = self._held * self._hold_decay
+            held = self._held if falling else self._held * self._hold_decay
             if window > held:
                 held = window
         self._held = held
@@ -235,16 +250,20 @@ class ContactTracker:
             return None  # interference, not pressure: it says nothing about a fall
         r1, r2, t1, t2 = self.r1, self.r2, self.t1, self.t2
         self.r2, self.t2, self.r1, self.t1 = r1, t1, r, t
-        if r >= cfg.lost_ratio:
+        if r >= cfg.lost_ratio or r >= cfg.lost_ratio * self._together():
             self._below_since = -1.0
             self._recheck = False
             return None
         if self._below_since < 0.0:
             self._below_since = t
             dt = t - t1
-            if dt > cfg.gap_s:
-                self._recheck = True  # after a stall: the next sample decides, at once
-            elif r1 < cfg.mid_ratio and self._on_path(r, r1, r2, dt, t1 - t2):
+            if dt > cfg.gap_s:  # after a stall: the first samples decide, at once
+                if r > cfg.floor_ratio:
+                    self._recheck = True  # partly pressed: the next sample confirms
+                else:
+                    self._below_since = t - cfg.debounce_s + cfg.stall_confirm_s - 1e-9  # a bounce may straddle it
+            elif r1 < cfg.mid_ratio and (self._on_path(r, r1, r2, dt, t1 - t2)
+                                         or self._let_go(r, r1, r2, dt, t1 - t2, level)):
                 if r > cfg.floor_ratio:
                     return self._lose(t, level)
                 self._recheck = True  # at the zero floor: the end of the fall, or a glitch on it
@@ -253,11 +272,36 @@ class ContactTracker:
             return self._lose(t, level)
         return None
 
+    def _together(self) -> float:
+        """How far the other pads have eased off together (1.0: not at all), judged only when this one is low.
+
+        The athlete easing the dowel off the back (a fidget: every pad to 35-60 %
+        for up to a second) on top of a sag on this pad is no loss of this one:
+        it is judged against what the others do. A peer that is lost or failed
+        says nothing of the kind (a double loss, a removal)."""
+        share = 0.0  # the least eased of them: all must have eased off for it to count
+        for k in self.peers:
+            if k.state is not IN_CONTACT or k.level <= 0.0:
+                return 1.0
+            r = k.m3 / k.level
+            if r > share:
+                share = r
+        floor = self.cfg.together_floor
+        return 1.0 if share > self.cfg.together_ratio else (floor if share < floor else share)
+
     def _on_path(self, r: float, r1: float, r2: float, dt: float, dt1: float) -> bool:
         """Does r continue the fall r2 -> r1 (it may speed up), or did it jump off it?"""
         step = (r2 - r1) * dt / dt1 if dt1 > 0.0 and r2 > r1 else 0.0
         cfg = self.cfg
         return r >= r1 - step - cfg.jump_margin - cfg.jump_slack * step
+
+    def _let_go(self, r: float, r1: float, r2: float, dt: float, dt1: float, level: float) -> bool:
+        """At the zero floor, from a fall whose path reaches the break force by now: the FSR let go."""
+        if r > self.cfg.floor_ratio or r2 <= r1 or dt1 <= 0.0:
+            return False
+        cfg = self.cfg
+        lowest = r1 - (1.0 + cfg.jump_slack) * (r2 - r1) * dt / dt1
+        return lowest * level * self.posture < cfg.break_siemens
 
     def _lose(self, t: float, level: float) -> Decision:
         self.state = LOST

@@ -76,6 +76,8 @@ class Detector:
         self._table, self._offset = chain.table()
         shorted = chain.shorted_count()
         self.contacts = [ContactTracker(name, shorted, self.cfg.contact) for name in CONTACTS]
+        for k in self.contacts:
+            k.peers = tuple(p for p in self.contacts if p is not k)
         self.reps = RepTracker(self.cfg.reps)
         self.removal = RemovalWatch(self.contacts, self.cfg.removal)
         self.posture = PostureModel(self.cfg.posture)
@@ -250,7 +252,9 @@ class Detector:
             beyond = reps.beyond
             if beyond > posture.peak and reps.state is not STANDING:
                 posture.note_peak(beyond, [k.m3 if k.state is IN_CONTACT else None for k in self.contacts])
-            posture.follow(beyond)
+            if posture.follow(beyond):
+                for k, f in zip(self.contacts, posture.factor):
+                    k.posture = f
         if decisions[0] or decisions[1] or decisions[2]:
             events = self._contact_decisions(t, decisions, events or [])
         removal = self.removal
@@ -339,6 +343,8 @@ class Detector:
         self.reps.abandon()
         self.removal.reset()
         self.posture.still()
+        for k in self.contacts:
+            k.posture = 1.0
         self.state = NO_DOWEL
 
     def _lost_event(self, t: float, k: ContactTracker) -> ContactLost:

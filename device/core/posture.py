@@ -18,11 +18,13 @@ once its gain is 0 (no correction).
 
     >>> p = PostureModel()
     >>> p.follow(60.0)
+    True
     >>> p.factor
     [1.0, 1.0, 1.0]
     >>> for rep in range(2):
     ...     p.reset_rep([1.0, 1.0, 1.0]); p.note_peak(60.0, [0.4, 1.3, 1.3]); p.learn(60.0, ())
     >>> p.follow(60.0)
+    True
     >>> [round(f, 2) for f in p.factor]
     [0.4, 1.3, 1.3]
 """
@@ -71,11 +73,11 @@ class PostureModel:
         self._peak = -1.0
         self._at_peak: list[float | None] = [None, None, None]
 
-    def follow(self, beyond: float) -> None:
-        """The hinge now (degrees past standing): the factors for the next sample."""
+    def follow(self, beyond: float) -> bool:
+        """The hinge now (degrees past standing): the factors for the next sample; True if they changed."""
         x = beyond if beyond > 0.0 else 0.0
         if -self.STEP_DEG < x - self._x < self.STEP_DEG:
-            return  # the per-sample path: most samples move the hinge by less than its noise
+            return False  # the per-sample path: most samples move the hinge by less than its noise
         self._x = x
         cfg = self.cfg
         for i, gain in enumerate(self.gain):
@@ -83,6 +85,7 @@ class PostureModel:
             f = cfg.factor_min if f < cfg.factor_min else cfg.factor_max if f > cfg.factor_max else f
             self.factor[i] = f
             self.inv[i] = 1.0 / f
+        return True
 
     def note_peak(self, beyond: float, pressures: Sequence[float | None]) -> None:
         """During a rep, at its deepest so far: each pad's (posture-free) pressure now, None when lost."""

@@ -17,7 +17,7 @@ mount leans every rep the same way; a side bend leans far off it.
 
     >>> t = RepTarget(TargetConfig())
     >>> t.deg
-    20.0
+    18.5
     >>> for depth in (28.0, 25.0, 31.0):
     ...     t.learn(depth, 2.0)
     >>> t.deg, t.learnt_deg
@@ -39,7 +39,8 @@ class TargetConfig:
 
     depth_min_deg: float = 35.0  # the most a learnt target asks (the classic fixed threshold)
     floor_deg: float = 16.0  # never below: well above standing noise and a bob of the knees
-    first_deg: float = 20.0  # the target before any rep of the athlete is known
+    first_deg: float = 18.5  # before any rep of the athlete is known: under the shallowest athletes'
+    # bends (20 deg) with room for the sensor's noise, over a bob of the knees (17 deg seen first in sets)
     target_deg: float = 0.0  # a coach's fixed target; 0 = learn it
     learn_share: float = 0.55  # the target is this share of the median depth...
     learn_reps: int = 5  # ...of the athlete's last reps

@@ -38,8 +38,8 @@ def sags(s: Scenario, rng: random.Random, plan: Plan, t0: float, t1: float) -> l
             down = start + u(rng, SAG_EDGE_S)
             up = down + u(rng, SAG_HOLD_S)
             end = up + u(rng, SAG_EDGE_S)
-            if end < t1 - 0.5 and free(plan, c, start, end):
-                floor = u(rng, s.sag_floor)
+            floor = plan.floor_for(c, u(rng, s.sag_floor))
+            if end < t1 - 0.5 and floor < 0.7 and free(plan, c, start, end):
                 plan.envelopes[c].append(Envelope(start, down, up, end, floor))
                 sag = {"contact": CONTACTS[c], "start": start, "end": end, "floor": floor}
                 if n >= s.sags:
@@ -62,7 +62,7 @@ def fidgets(s: Scenario, rng: random.Random, plan: Plan, t0: float, t1: float) -
             up = down + u(rng, FIDGET_HOLD_S)
             end = up + u(rng, FIDGET_EDGE_S)
             if end < t1 - 0.5 and not _moving(plan, start, end) and all(free(plan, c, start, end) for c in range(3)):
-                floors = [u(rng, s.fidget_floor) for _ in CONTACTS]
+                floors = [plan.floor_for(c, u(rng, s.fidget_floor)) for c in range(3)]
                 for c, floor in enumerate(floors):
                     plan.envelopes[c].append(Envelope(start, down, up, end, floor))
                 out.append({"start": start, "end": end, "floors": floors})

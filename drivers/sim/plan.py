@@ -36,6 +36,7 @@ class Plan:
     standing: float
     drift: list[Walk]
     rail_v: float
+    breaks: list[float]                       # per contact: its break force (N)
     wander: Walk | None = None
     mount: tuple[float, float] = (0.0, 0.0)   # IMU pitch offset, turn about the dowel (deg)
     removal: list[tuple[float, float]] = field(default_factory=lambda: [(math.inf, 0.12)] * 3)
@@ -115,6 +116,14 @@ class Plan:
         return self.base[c] * mult * p * self.envelope(c, t)
 
     # -- the pads and the divider -------------------------------------------------------
+    def floor_for(self, c: int, share: float, posture: bool = True) -> float:
+        """A share of the pad's force it may ease to and still touch: clear of its break force, even
+        on top of the lightest the posture makes it (`posture`: the head unloading in the planned reps)."""
+        lightest = min((m.head_end for m in self.motions), default=1.0) if posture and c == 0 else 1.0
+        lightest = min(1.0, lightest)
+        least = 1.5 * self.breaks[c] / (self.base[c] * lightest) if self.base[c] > 0.0 else 0.0
+        return share if share >= least else least
+
     def sensitivity(self, c: int, t: float) -> float:
         """The FSR's conductance per N ** n now: part, drift, creep and warming since placement."""
         gain, tau = self.creep[c]
@@ -123,8 +132,8 @@ class Plan:
         return self.k[c] * (1.0 + self.drift[c].at(t)) * creep
 
     def volts(self, c: int, force: float, t: float) -> float:
-        """The divider's output for a force (noise, if any, already in it)."""
-        if force <= 0.0:
+        """The divider's output for a force (noise, if any, already in it); 0 under the break force."""
+        if force <= self.breaks[c]:
             return 0.0
         n = self.exponent[c]
         rg = self.s.divider_ohm * self.sensitivity(c, t) * (force if n == 1.0 else force ** n)

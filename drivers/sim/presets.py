@@ -83,7 +83,7 @@ PRESETS: dict[str, Scenario] = {
                            bottom_s=(0.5, 3.0), ascent_s=(1.5, 3.0), dips=2),
     # Physics not named above: FSR curves off linear, a supply rail off its nominal 3.3 V,
     # 60 Hz mains, 200 Hz sampling with stalls.
-    "fsr_curve": Scenario(family="fsr_curve", reps=10, faults=5, fsr_exponent=(0.85, 1.2),
+    "fsr_curve": Scenario(family="fsr_curve", reps=10, faults=5, fsr_exponent=(0.8, 1.05), break_n=(0.1, 0.3),
                           supply_error=0.02, sags=2, jitter=0.1),
     "mains60": Scenario(family="mains60", rate_hz=200.0, reps=10, faults=5, hum_mv=(10.0, 40.0),
                         mains_hz=60.0, stall_every_s=4.0, jitter=0.2, spikes_per_min=2.0),
@@ -102,8 +102,10 @@ PRESETS: dict[str, Scenario] = {
     "demo": Scenario(family="demo", reps=8, faults=3, jitter=0.05, glitches_per_min=4.0, loop=True),
     # A person plays the athlete (keys lift contacts, arrows tilt): no scripted reps, never removed.
     "manual": Scenario(family="manual", reps=0, faults=0, dips=0, remove=False),
-    # The example screens: a clean-looking set with one sacrum and one head loss at known reps.
+    # The example screens: a clean-looking set with one sacrum and one head loss at known reps
+    # (no break force: a pad being placed shows a sliver of pressure before it is pressed).
     "screens": Scenario(family="screens", seed=7, reps=6, dips=0, glitches_per_min=0.0, jitter=0.02,
+                        break_n=(0.0, 0.0),
                         depth_deg=(50.0, 70.0), descent_s=(1.1, 1.4), bottom_s=(0.3, 0.5),
                         faults=(FaultSpec("sacrum", 3, "bottom", ramp_s=0.2, hold_s=1.5),
                                 FaultSpec("head", 5, "descent", ramp_s=0.25, hold_s=1.0))),

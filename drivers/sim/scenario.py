@@ -107,7 +107,9 @@ class Scenario:
     a share of standing, None = +-10 %), `fidgets`, `side_bends`, `twists`
     (non-hinge movements between reps), `standing_wander_deg`. Pads: `creep`
     (sensitivity gain approached with `creep_tau_s` after placement: FSR creep
-    and warming), `drift`, `fsr_exponent` (conductance ~ force ** n).
+    and warming), `drift`, `fsr_exponent` (conductance ~ force ** n), `break_n`
+    (under this force a pad reads open; sags, fidgets and unloading are kept
+    above it: they still touch).
     Chain: `adc`, `supply_error` (the 3.3 V rail vs the header's vcc),
     `hum_mv` (mains at the ADC input), `spikes_per_min`. IMU: `imu_offset_deg`
     (mount pitch), `imu_yaw_deg` (mount turned about the dowel: cross-talk),
@@ -162,7 +164,8 @@ class Scenario:
     drift: float = 0.15
     creep: Range = (0.0, 0.0)
     creep_tau_s: Range = (60.0, 120.0)
-    fsr_exponent: Range = (1.0, 1.0)
+    fsr_exponent: Range = (0.85, 0.95)  # the labelled traces: 10 % of the force reads ~12.7 %
+    break_n: Range = (0.05, 0.2)  # under its break force an FSR does not conduct at all
     light_head: bool = False
     adc: str = "ads1115"
     supply_error: float = 0.0       # the rail is vcc * (1 + U(-e, e)); the header says vcc

@@ -40,8 +40,9 @@ def parts(s: Scenario, rng: random.Random) -> Plan:
         wander = Walk(random.Random(f"{s.family}/{s.seed}/wander"), s.standing_wander_deg, WANDER_KNOT_S)
     rail = s.vcc_v * (1.0 + rng.uniform(-s.supply_error, s.supply_error))
     mount = (u(rng, s.imu_offset_deg), u(rng, s.imu_yaw_deg) * rng.choice((-1.0, 1.0)))
+    breaks = [u(rng, s.break_n) for _ in CONTACTS]
     return Plan(s, [], base, k, offset, gain, exponent, creep, u(rng, s.standing_deg), drift, rail,
-                wander, mount)
+                breaks, wander, mount)
 
 
 # --------------------------------------------------------------------------- which faults where
@@ -100,7 +101,7 @@ def lay_out(s: Scenario, rng: random.Random, plan: Plan, t: float) -> dict[str, 
         for make in after.get(reps, []):
             t = free = make(s, rng, plan, t, truth)
     for i in range(1, reps + 1):
-        m = _rep(s, rng, t)
+        m = _rep(s, rng, plan, t)
         plan.motions.append(m)
         truth["reps"].append({"start": m.start, "bottom": m.bottom, "bottom_end": m.bottom_end,
                               "end": m.end, "depth_deg": m.depth})
@@ -114,19 +115,19 @@ def lay_out(s: Scenario, rng: random.Random, plan: Plan, t: float) -> dict[str, 
     return truth
 
 
-def _head_end(s: Scenario, rng: random.Random, depth: float) -> float:
-    """The head's force at the peak of a hinge, as a share of standing."""
+def _head_end(s: Scenario, rng: random.Random, plan: Plan, depth: float) -> float:
+    """The head's force at the peak of a hinge, as a share of standing (it still touches)."""
     if s.head_unload is None:
         return 1.0 + rng.uniform(-HEAD_REP_GAIN, HEAD_REP_GAIN)
-    return 1.0 - (1.0 - u(rng, s.head_unload)) * min(1.0, depth / FULL_UNLOAD_DEG)
+    return plan.floor_for(0, 1.0 - (1.0 - u(rng, s.head_unload)) * min(1.0, depth / FULL_UNLOAD_DEG), False)
 
 
-def _rep(s: Scenario, rng: random.Random, t: float) -> Motion:
+def _rep(s: Scenario, rng: random.Random, plan: Plan, t: float) -> Motion:
     bottom = t + u(rng, s.descent_s)
     bottom_end = bottom + u(rng, s.bottom_s)
     end = bottom_end + u(rng, s.ascent_s)
     depth = u(rng, s.depth_deg)
-    return Motion(t, bottom, bottom_end, end, depth, _head_end(s, rng, depth))
+    return Motion(t, bottom, bottom_end, end, depth, _head_end(s, rng, plan, depth))
 
 
 def _between(plan: Plan, truth: list[dict], m: Motion, **extra: object) -> float:
@@ -141,7 +142,7 @@ def _dip(s: Scenario, rng: random.Random, plan: Plan, t: float, truth: dict[str,
     bottom = start + u(rng, DIP_EDGE_S)
     bottom_end = bottom + u(rng, DIP_HOLD_S)
     depth = u(rng, s.dip_deg)
-    m = Motion(start, bottom, bottom_end, bottom_end + u(rng, DIP_EDGE_S), depth, _head_end(s, rng, depth))
+    m = Motion(start, bottom, bottom_end, bottom_end + u(rng, DIP_EDGE_S), depth, _head_end(s, rng, plan, depth))
     return _between(plan, truth["dips"], m)
 
 

@@ -51,7 +51,8 @@ def plan_set(s: Scenario) -> tuple[Plan, dict]:
         "dips": laid["dips"], "moves": laid["moves"],
         "faults": sorted(laid["faults"], key=lambda f: f["ramp_start"]),
         "blips": sorted(bumps, key=lambda b: b["t"]), "spikes": spikes,
-        "base_force_n": dict(zip(CONTACTS, plan.base)), "duration_s": plan.duration,
+        "base_force_n": dict(zip(CONTACTS, plan.base)), "break_force_n": dict(zip(CONTACTS, plan.breaks)),
+        "duration_s": plan.duration,
         "sags": sorted(sags, key=lambda x: x["start"]), "fidgets": fidgets,
         "removal": [{"contact": c, "start": a, "ramp": r} for c, (a, r) in zip(CONTACTS, plan.removal)
                     if s.remove],

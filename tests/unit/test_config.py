@@ -55,7 +55,7 @@ def test_the_rep_target_and_removal_are_set_in_detector_tables(tmp_path):
     p.write_text("[detector.reps]\ntarget_deg = 25\nfloor_deg = 15\n[detector.removal]\nwindow_s = 0.3\n")
     cfg = load_config(str(p))
     assert (cfg.detector.reps.target_deg, cfg.detector.reps.floor_deg) == (25.0, 15.0)
-    assert cfg.detector.reps.first_deg == 20.0 and cfg.detector.removal.window_s == 0.3
+    assert cfg.detector.reps.first_deg == 18.5 and cfg.detector.removal.window_s == 0.3
 
 
 def test_binary_junk_is_a_clear_error(tmp_path):

@@ -104,12 +104,13 @@ def test_after_a_stall_the_first_samples_decide_at_once(stall):
     f = fall(4.0, 0.1, hold=0.6)
     samples = make_samples(with_placement({"head": f}), 7.0, stalls=[(3.99, 3.99 + stall)])
     events = run(samples)
-    # the first sample after the stall shows it; the next confirms (a lone glitch reads zero too)
-    assert latency(samples, events, "head", f) <= 0.011
+    # the first samples after the stall show it: zero for 20 ms (a bounce may straddle the stall's end)
+    assert latency(samples, events, "head", f) <= 0.021
 
 
-def test_a_bounce_just_after_a_stall_is_no_loss():
-    samples = make_samples(with_placement({"upper_back": gap(4.18, 0.03)}), 7.0, stalls=[(4.0, 4.2)])
+@pytest.mark.parametrize("start", [4.17, 4.19])
+def test_a_bounce_straddling_the_end_of_a_stall_is_no_loss(start):
+    samples = make_samples(with_placement({"upper_back": gap(start, 0.03)}), 7.0, stalls=[(4.0, 4.2)])
     assert not lost(run(samples))
 
 

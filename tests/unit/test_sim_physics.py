@@ -16,6 +16,7 @@ from drivers.sim.shapes import FALLS, fall_fraction
 
 LSB = 4.096 / 32768
 QUIET = dict(noise="low", jitter=0.0, glitches_per_min=0.0, bounces=0, sags=0, dips=0)
+LINEAR = dict(fsr_exponent=(1.0, 1.0), break_n=(0.0, 0.0))  # conductance proportional to force, down to 0
 
 
 def g_of(count: int, offset: int = 13) -> float:
@@ -43,7 +44,7 @@ def test_fall_shapes_go_from_full_to_nothing():
 
 
 def test_slow_peels_take_their_time_and_t_lost_is_the_ten_percent_moment():
-    rows, truth = rows_of(replace(PRESETS["slow_peel"], seed=3, rate_hz=200.0, **QUIET))
+    rows, truth = rows_of(replace(PRESETS["slow_peel"], seed=3, rate_hz=200.0, **QUIET, **LINEAR))
     assert {f["shape"] for f in truth["faults"]} <= set(FALLS)
     for f in truth["faults"]:
         assert 0.4 <= f["ramp_s"] <= 1.5
@@ -54,7 +55,7 @@ def test_slow_peels_take_their_time_and_t_lost_is_the_ten_percent_moment():
 
 
 def test_head_lightens_with_depth_while_the_back_presses_harder():
-    rows, truth = rows_of(replace(PRESETS["rep_sag"], seed=2, faults=0, **QUIET))
+    rows, truth = rows_of(replace(PRESETS["rep_sag"], seed=2, faults=0, **QUIET, **LINEAR))
     standing = statistics.median(series(rows, "head", truth["ready_t"], truth["reps"][0]["start"]))
     back = statistics.median(series(rows, "sacrum", truth["ready_t"], truth["reps"][0]["start"]))
     for rep in truth["reps"]:
@@ -174,6 +175,27 @@ def test_side_bends_tilt_the_roll_more_than_the_pitch():
             assert roll > pitch and roll > 0.6 * abs(m["depth_deg"])
         else:
             assert pitch < 20.0
+
+
+def test_fsr_curve_and_break_force_as_the_labelled_traces_show_them():
+    # 10 % of the force reads about 12.7 % of the conductance (n ~ 0.9), and a pad under its
+    # break force reads open: a fall ends in a jump to zero from there
+    sc = replace(PRESETS["slow_peel"], seed=4, rate_hz=200.0, fault_shapes=("cosine",), **QUIET)
+    rows, truth = rows_of(sc)
+    ratios = []
+    for f in truth["faults"]:
+        i = 1 + CONTACTS.index(f["contact"])
+        level = statistics.median(series(rows, f["contact"], f["ramp_start"] - 0.03, f["ramp_start"]))
+        at = next(r for r in rows if r[0] >= f["t_lost"])
+        ratios.append(g_of(at[i]) / level)
+        before_zero = [g_of(r[i]) for r in rows if f["ramp_start"] < r[0] < f["end"]]
+        k = next(j for j, g in enumerate(before_zero) if g < 1e-6)
+        assert before_zero[k - 1] > 5e-6, "it drops to zero from its break force, not smoothly"
+    assert 0.11 < statistics.median(ratios) < 0.15
+    _, light = simulate(replace(sc, sags=8, fidgets=2, light_head=True, head_unload=(0.25, 0.45)))
+    for sag in light["sags"]:
+        c = sag["contact"]
+        assert sag["floor"] * light["base_force_n"][c] > light["break_force_n"][c], "a sag still touches"
 
 
 def test_shallow_athletes_bend_less_than_35_deg():

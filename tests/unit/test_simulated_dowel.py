@@ -39,7 +39,8 @@ def level_before(series: list[tuple[float, int]], t: float, span: float = 0.05) 
     return statistics.median(conductance(c) for s, c in series if t - span <= s <= t)
 
 
-QUIET = dict(noise="low", jitter=0.0, glitches_per_min=0.0, bounces=0, sags=0)
+QUIET = dict(noise="low", jitter=0.0, glitches_per_min=0.0, bounces=0, sags=0,
+             fsr_exponent=(1.0, 1.0), break_n=(0.0, 0.0))  # conductance proportional to force, down to 0
 
 
 def test_same_seed_same_rows_and_truth():
