@@ -85,12 +85,13 @@ def fill(data_dir: str, sets: int, reps_per_set: int, sets_per_session: int = 5)
 def _child(data_dir: str, dest: str, trace_memory: bool) -> None:
     """Runs in a fresh process: one export, figures as JSON on stdout."""
     import tracemalloc
-    from device.export.export import export
+    from device.export.run import export
+    from ui.chart_png import render_png
     if trace_memory:
         tracemalloc.start()
     with Store.open(data_dir, create=False, recover=False) as store:
         start = time.perf_counter()
-        result = export(store, dest, all_sets=True)
+        result = export(store, dest, all_sets=True, chart=render_png)
         seconds = time.perf_counter() - start
     peak = tracemalloc.get_traced_memory()[1] if trace_memory else 0
     print(json.dumps({"seconds": seconds, "sets": result.sets, "reps": result.reps, "files": result.files,

@@ -276,8 +276,13 @@ def check_stick(dest: str) -> tuple[list[str], list[str], list[str]]:
 def store_rows(data: str) -> dict[str, list[tuple]]:
     conn = _ro(os.path.join(data, "smartdowel.db"))
     try:
-        return {t: [tuple(r) for r in conn.execute(f"SELECT * FROM {t} ORDER BY rowid")]
-                for t in ("athletes", "sessions", "sets", "reps", "contact_losses", "exports")}
+        out = {t: [tuple(r) for r in conn.execute(f"SELECT * FROM {t} ORDER BY rowid")]
+               for t in ("athletes", "sessions", "reps", "contact_losses", "exports")}
+        # sets with export_id last, whatever columns later schema versions added after it
+        cols = [r[1] for r in conn.execute("PRAGMA table_info(sets)") if r[1] != "export_id"]
+        out["sets"] = [tuple(r) for r in conn.execute(
+            f"SELECT {', '.join(cols)}, export_id FROM sets ORDER BY rowid")]
+        return out
     finally:
         conn.close()
 

@@ -34,7 +34,8 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from device.core.detector import Detector  # noqa: E402
 from device.store.recorder import SetRecorder  # noqa: E402
 from device.core.signal import Sample, SignalChain  # noqa: E402
-from device.store.store import DB_NAME, Store  # noqa: E402
+from device.store.connection import DB_NAME  # noqa: E402
+from device.store.store import Store  # noqa: E402
 from drivers.sim import PRESETS, simulate  # noqa: E402
 
 WALL0 = 1.7e9  # the simulated wall clock starts here

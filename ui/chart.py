@@ -1,24 +1,25 @@
 """A set in one picture: the three pressures and the tilt over time, losses shaded.
 
-Used by the export (a PNG per set, so a coach sees the set, not only numbers)
-and by the set-summary screen. Drawn with pygame on an off-screen surface: no
+Used by the set-summary screen and, through ui/chart_png.py (the renderer
+the CLI hands to the export), for the PNG of every set on a stick, so a coach
+sees the set, not only numbers. Drawn with pygame on an off-screen surface: no
 display needed and no new dependency. Colours come with line styles and
 labels, so it reads in grey too.
 
-    >>> import pygame
     >>> surf = pygame.Surface((320, 160))
-    >>> data = SetSeries(t=[0.0, 1.0, 2.0], pressure={"head": [1, 1, 0], "upper_back": [1, 1.2, 1],
-    ...                  "sacrum": [1, 0.9, 1]}, pitch=[3.0, 60.0, 4.0],
-    ...                  losses=[("head", 1.5, 2.0)], reps=[(0.2, 1.9)])
+    >>> data = SeriesView(t=(0.0, 1.0, 2.0), pressure=(("head", (1, 1, 0)), ("upper_back", (1, 1.2, 1)),
+    ...                   ("sacrum", (1, 0.9, 1))), pitch=(3.0, 60.0, 4.0),
+    ...                   losses=(("head", 1.5, 2.0),), reps=((0.2, 1.9),))
     >>> draw_set_chart(surf, surf.get_rect(), data)
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Sequence
 
 import pygame
+
+from device.view.model import SeriesView
 
 CONTACT_COLOURS = {"head": (230, 159, 0), "upper_back": (0, 114, 178), "sacrum": (204, 121, 167)}
 CONTACT_DASH = {"head": 0, "upper_back": 6, "sacrum": 3}  # solid, long dash, short dash
@@ -27,17 +28,6 @@ BACKGROUND = (255, 255, 255)
 GRID = (225, 225, 225)
 TEXT = (30, 30, 30)
 LABELS = {"head": "head", "upper_back": "upper back", "sacrum": "sacrum"}
-
-
-@dataclass
-class SetSeries:
-    """What the chart shows; pressures as fractions of the standing baseline."""
-
-    t: Sequence[float]
-    pressure: dict[str, Sequence[float]]
-    pitch: Sequence[float] | None = None
-    losses: list[tuple[str, float, float]] = field(default_factory=list)  # contact, start, end
-    reps: list[tuple[float, float]] = field(default_factory=list)  # start, end of each counted rep
 
 
 @lru_cache(maxsize=8)
@@ -71,9 +61,13 @@ def _dashed(surface: pygame.Surface, colour, pts, dash: int, width: int) -> None
             pygame.draw.line(surface, colour, pts[i], pts[i + 1], width)
 
 
-def draw_set_chart(surface: pygame.Surface, rect: pygame.Rect, data: SetSeries,
-                   title: str = "") -> None:
-    """Draw `data` into `rect` of `surface`: pressures (top), tilt (bottom), losses shaded."""
+def draw_set_chart(surface: pygame.Surface, rect: pygame.Rect, data: SeriesView,
+                   title: str = "", labels: bool = True) -> None:
+    """Draw `data` into `rect` of `surface`: pressures (top, as fractions of standing), tilt
+    (bottom), losses shaded (contact, start, end), reps as bars (start, end).
+
+    `labels=False` draws no text at all (the screen: chart labels could not be read at
+    two metres, and the screen names the contacts beside the chart)."""
     surface.fill(BACKGROUND, rect)
     if not pygame.font.get_init():  # pygame was quit since: cached fonts are dead
         _font.cache_clear()
@@ -83,8 +77,9 @@ def draw_set_chart(surface: pygame.Surface, rect: pygame.Rect, data: SetSeries,
     if title:
         surface.blit(font.render(title, True, TEXT), (rect.left + pad, top))
         top += font.get_height() + pad
-    legend_h = font.get_height() + pad
-    plot = pygame.Rect(rect.left + pad * 6, top, rect.width - pad * 7, rect.bottom - top - legend_h - pad)
+    legend_h = font.get_height() + pad if labels else 0
+    left = pad * 6 if labels else pad
+    plot = pygame.Rect(rect.left + left, top, rect.width - left - pad, rect.bottom - top - legend_h - pad)
     if plot.width < 10 or plot.height < 10 or len(data.t) < 2:
         return
     has_pitch = data.pitch is not None and any(p is not None for p in data.pitch)
@@ -111,8 +106,9 @@ def draw_set_chart(surface: pygame.Surface, rect: pygame.Rect, data: SetSeries,
     for frac in (0.5, 1.0, 1.5):  # × standing pressure
         y = p_area.bottom - 1 - int(frac / 2.0 * (p_area.height - 1))
         pygame.draw.line(surface, GRID, (p_area.left, y), (p_area.right, y))
-        surface.blit(font.render(f"{frac:g}×", True, TEXT), (rect.left + 2, y - font.get_height() // 2))
-    for contact, ys in data.pressure.items():
+        if labels:
+            surface.blit(font.render(f"{frac:g}×", True, TEXT), (rect.left + 2, y - font.get_height() // 2))
+    for contact, ys in data.pressure:
         pts = _points(data.t, ys, x0, x1, p_area, 0.0, 2.0, step)
         _dashed(surface, CONTACT_COLOURS.get(contact, TEXT), pts, CONTACT_DASH.get(contact, 0), 2)
     if has_pitch:
@@ -121,11 +117,14 @@ def draw_set_chart(surface: pygame.Surface, rect: pygame.Rect, data: SetSeries,
         for deg in (45, 90):
             y = t_area.bottom - 1 - int(deg / hi * (t_area.height - 1))
             pygame.draw.line(surface, GRID, (t_area.left, y), (t_area.right, y))
-            surface.blit(font.render(f"{deg}°", True, TEXT), (rect.left + 2, y - font.get_height() // 2))
+            if labels:
+                surface.blit(font.render(f"{deg}°", True, TEXT), (rect.left + 2, y - font.get_height() // 2))
         _dashed(surface, PITCH_COLOUR, _points(data.t, pitch, x0, x1, t_area, 0.0, hi, step), 0, 2)
     pygame.draw.rect(surface, TEXT, plot, 1)
+    if not labels:
+        return
     x = plot.left
-    for contact in data.pressure:
+    for contact, _ in data.pressure:
         colour = CONTACT_COLOURS.get(contact, TEXT)
         y = plot.bottom + pad + font.get_height() // 2
         _dashed(surface, colour, [(x + i, y) for i in range(0, 24, 2)], CONTACT_DASH.get(contact, 0) // 2, 3)
@@ -135,10 +134,3 @@ def draw_set_chart(surface: pygame.Surface, rect: pygame.Rect, data: SetSeries,
     if has_pitch:
         surface.blit(font.render("|  tilt (°)  |  bars: reps  |  shaded: losses", True, TEXT),
                      (x, plot.bottom + pad))
-
-
-def save_png(path: str, data: SetSeries, size: tuple[int, int] = (1200, 500), title: str = "") -> None:
-    """Render to a PNG file (the caller makes the write atomic)."""
-    surface = pygame.Surface(size)
-    draw_set_chart(surface, surface.get_rect(), data, title)
-    pygame.image.save(surface, path)

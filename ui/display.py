@@ -66,8 +66,8 @@ def warm_up(size: tuple[int, int]) -> None:
     rep = RepView(1, 60.0, 1.0, 0.4, 0.9, ("sacrum",))
     for screen in RENDERERS:
         render(ViewModel(screen=screen), scratch)
-    for contact, cue in CUES.items():
-        render(ViewModel(screen="live", reps=12, clean_reps=10, cue=cue, cue_contact=contact,
+    for contact in CUES:
+        render(ViewModel(screen="live", reps=12, clean_reps=10, cues=(contact,),
                          pitch_deg=48.0, has_imu=True), scratch)
     render(ViewModel(screen="live", reps=8, last_rep=rep, pitch_deg=5.0, has_imu=True), scratch)
 
@@ -156,6 +156,10 @@ def open_display(size: tuple[int, int] | None = None,
     A box with no desktop and no DRM device, or an SSH session, has no screen;
     that is not a reason to stop counting reps and cueing.
     """
+    env = os.environ
+    if not (choose_driver() or env.get("SDL_VIDEODRIVER") or env.get("DISPLAY") or env.get("WAYLAND_DISPLAY")):
+        # SDL would draw off-screen for nobody (at several times the CPU of --headless)
+        return None, "no screen (no DISPLAY, no WAYLAND_DISPLAY, no console display): running headless"
     try:
         display = Display(size=size, fullscreen=fullscreen)
     except pygame.error as exc:

@@ -1,10 +1,13 @@
 """Drawing helpers shared by the screens: text that fits, markers, bars, rings, hints.
 
 Why a `Painter`: every screen must fit any resolution without text running
-off the edge or into other text. The painter sizes type in pixels of line
-height, wraps and shrinks it to fit a box, and records where each piece of
-text and each contact marker went, so the tests can check real positions and
-pixels instead of trusting the layout arithmetic.
+off the edge or into other text, and stay readable from two metres. The
+painter sizes type by the height of its capital letters as a fraction of
+the screen height (ui/theme.py), never draws type below the screen's
+minimum, elides what does not fit ("...") instead of shrinking it, and
+records where each piece of text (with its size) and each contact marker
+went, so the tests check real positions, sizes and pixels instead of
+trusting the layout arithmetic.
 
 Fonts are pygame's own bundled sans (bold), so nothing depends on what the
 system has installed. Fonts and rendered words are cached: a frame is mostly
@@ -28,9 +31,11 @@ from ui import theme
 from ui.theme import Colour
 
 _FONTS: dict[int, pygame.font.Font] = {}
+_CAPS: dict[int, int] = {}
 _TEXT_CACHE: dict[tuple[str, int, Colour], pygame.Surface] = {}
 _TEXT_CACHE_MAX = 600
 MIN_PX = 9  # below this no type is drawn on any screen
+ELLIPSIS = "..."
 
 
 def font(px: int) -> pygame.font.Font:
@@ -49,6 +54,43 @@ def font(px: int) -> pygame.font.Font:
     return f
 
 
+def cap_height(px: int) -> int:
+    """How tall a capital letter is, in pixels, at line height `px` (measured on the glyph)."""
+    cap = _CAPS.get(px)
+    if cap is None:
+        cap = font(px).render("H", True, (255, 255, 255)).get_bounding_rect().height
+        _CAPS[px] = cap
+    return cap
+
+
+def px_for_cap(cap: float) -> int:
+    """The smallest line height whose capitals are at least `cap` pixels tall."""
+    px = max(MIN_PX, int(cap))
+    while cap_height(px) < cap:
+        px += 1
+    return px
+
+
+def elide(text: str, px: int, width: int, middle: bool = False) -> str:
+    """`text`, cut with "..." until it fits `width` at `px` (never made smaller).
+
+    `middle` keeps both ends (a folder name whose end tells it from the others)."""
+    f = font(px)
+    if f.size(text)[0] <= width:
+        return text
+    if middle:
+        half = len(text) // 2
+        while half > 1:
+            cut = text[:half // 2 + half % 2].rstrip() + ELLIPSIS + text[len(text) - half // 2:].lstrip()
+            if f.size(cut)[0] <= width:
+                return cut
+            half -= 1
+    words = text
+    while words and f.size(words.rstrip() + ELLIPSIS)[0] > width:
+        words = words[:-1]
+    return words.rstrip() + ELLIPSIS if words else ELLIPSIS
+
+
 def rendered(text: str, px: int, colour: Colour) -> pygame.Surface:
     """The text as an antialiased surface, cached (a frame redraws mostly the same words)."""
     key = (text, px, colour)
@@ -62,11 +104,13 @@ def rendered(text: str, px: int, colour: Colour) -> pygame.Surface:
 
 
 def wrap(text: str, px: int, width: int) -> list[str]:
-    """Greedy word wrap at `px`; a single word wider than `width` stays on its own line."""
+    """Greedy word wrap at `px`; a single word wider than `width` is elided in its middle."""
     f = font(px)
     lines: list[str] = []
     line = ""
     for word in text.split():
+        if f.size(word)[0] > width:
+            word = elide(word, px, width, middle=True)
         trial = f"{line} {word}" if line else word
         if line and f.size(trial)[0] > width:
             lines.append(line)
@@ -102,6 +146,14 @@ def balanced_wrap(text: str, px: int, width: int) -> list[str]:
     return wrap(text, px, lo)
 
 
+class Placed(NamedTuple):
+    """A piece of text as drawn: its words, where, and its line height (for its cap height)."""
+
+    text: str
+    rect: pygame.Rect
+    px: int
+
+
 class Painter:
     """Draws on one surface and remembers where every text and marker went."""
 
@@ -110,13 +162,15 @@ class Painter:
         self.rect = surface.get_rect()
         self.w, self.h = surface.get_size()
         self.pad = max(4, round(self.h * theme.PAD))
-        self.texts: list[tuple[str, pygame.Rect]] = []
+        self.min_px = self.cap(theme.TEXT_CAP)  # no text a person must read is smaller
+        self.texts: list[Placed] = []
         self.markers: dict[str, Marker] = {}
         self.boxes: dict[str, pygame.Rect] = {}
 
-    def px(self, frac: float) -> int:
-        """A size as a fraction of the screen height, in whole pixels."""
-        return max(MIN_PX, round(self.h * frac))
+    def cap(self, frac: float) -> int:
+        """The line height for capitals `frac` of the screen height tall (at least the minimum)."""
+        px = px_for_cap(self.h * frac)
+        return max(px, getattr(self, "min_px", MIN_PX))
 
     # -- text ------------------------------------------------------------------------------
     def text(self, text: str, px: int, colour: Colour, **anchor: Sequence[int] | int) -> pygame.Rect:
@@ -124,20 +178,17 @@ class Painter:
         surf = rendered(text, px, colour)
         rect = surf.get_rect(**anchor)
         self.surface.blit(surf, rect)
-        self.texts.append((text, rect))
+        self.texts.append(Placed(text, rect, px))
         return rect
 
-    def fit_px(self, text: str, px: int, width: int, min_px: int = MIN_PX) -> int:
-        """The largest size up to `px` at which `text` fits `width` on one line."""
-        px = max(min_px, px)
-        while px > min_px and font(px).size(text)[0] > width:
-            px -= max(1, px // 12)
-        return max(min_px, px)
+    def fits(self, text: str, px: int, width: int) -> bool:
+        return font(px).size(text)[0] <= width
 
     def line(self, text: str, px: int, colour: Colour, box: pygame.Rect,
-             align: str = "left", min_px: int = MIN_PX) -> pygame.Rect:
-        """One line shrunk to fit `box`'s width (and height), placed by `align`."""
-        px = self.fit_px(text, min(px, box.height), box.width, min_px)
+             align: str = "left") -> pygame.Rect:
+        """One line at `px` (never below the minimum), elided to `box`'s width, placed by `align`."""
+        px = max(px, self.min_px)
+        text = elide(text, px, box.width)
         if align == "center":
             return self.text(text, px, colour, center=box.center)
         if align == "right":
@@ -146,24 +197,28 @@ class Painter:
 
     def layout_paragraph(self, text: str, box: pygame.Rect, px: int, max_lines: int = 3,
                          spacing: float = 1.05) -> tuple[int, list[str]]:
-        """The largest size up to `px` whose wrap fits `box`.
-
-        Shrinking rather than spilling out of the box; the tests hold each
-        screen's important text (the cue) to its minimum size at every resolution.
-        """
-        for size in range(max(px, MIN_PX), MIN_PX - 1, -1):
+        """The largest size from `px` down to the minimum whose wrap fits `box`; else the
+        minimum, with the lines that fit and the last one elided."""
+        floor = min(px, self.min_px) if px < self.min_px else self.min_px
+        for size in range(max(px, floor), floor - 1, -1):
             lines = wrap(text, size, box.width)
             widest = max((font(size).size(s)[0] for s in lines), default=0)
             tall = round(size * spacing) * (len(lines) - 1) + size
             if len(lines) <= max_lines and tall <= box.height and widest <= box.width:
                 return size, lines
-        return MIN_PX, wrap(text, MIN_PX, box.width)[:max_lines]
+        step = round(floor * spacing)
+        room = max(1, min(max_lines, (box.height - floor) // max(1, step) + 1))
+        lines = [elide(s, floor, box.width) for s in wrap(text, floor, box.width)]
+        if len(lines) > room:
+            lines = lines[:room]
+            lines[-1] = elide(lines[-1] + ELLIPSIS, floor, box.width)
+        return floor, lines
 
     def paragraph(self, text: str, box: pygame.Rect, px: int, colour: Colour,
                   max_lines: int = 3, align: str = "left", valign: str = "top",
                   spacing: float = 1.05) -> list[pygame.Rect]:
-        """Wrapped text, as large as fits `box` up to `px`."""
-        size, lines = self.layout_paragraph(text, box, px, max_lines, spacing)
+        """Wrapped text, as large as fits `box` up to `px`, never below the minimum."""
+        size, lines = self.layout_paragraph(text, box, max(px, self.min_px), max_lines, spacing)
         step = round(size * spacing)
         tall = step * (len(lines) - 1) + size
         y = box.top if valign == "top" else box.centery - tall // 2
@@ -296,8 +351,8 @@ def hints(p: Painter, items: Iterable[tuple[str, str]], y_bottom: int | None = N
 
     Returns the strip's rect (its top is where the screen's content must end).
     """
-    px = p.px(theme.SMALL)
-    cap_h = round(px * 1.25)
+    px = p.min_px
+    cap_h = round(px * 1.2)
     bottom = p.h - p.pad // 2 if y_bottom is None else y_bottom
     strip = pygame.Rect(0, bottom - cap_h, p.w, cap_h)
     x = p.pad
@@ -315,16 +370,15 @@ def hints(p: Painter, items: Iterable[tuple[str, str]], y_bottom: int | None = N
 
 
 def title(p: Painter, text: str, right: str = "") -> pygame.Rect:
-    """The screen's title line (and a muted note on the right); returns the header's rect."""
-    px = p.px(theme.TITLE)
-    header = pygame.Rect(p.pad, p.pad // 2, p.w - 2 * p.pad, round(px * 1.15))
+    """The screen's title line (and a muted note on the right, elided); returns the header's rect."""
+    px = p.cap(theme.TITLE_CAP)
+    header = pygame.Rect(p.pad, p.pad // 2, p.w - 2 * p.pad, round(px * 1.1))
     right_w = 0
     if right:
-        rpx = p.px(theme.SMALL)
-        room = header.width // 3
-        rpx = p.fit_px(right, rpx, room)
-        right_w = font(rpx).size(right)[0] + p.pad
-        p.text(right, rpx, theme.MUTED, midright=header.midright)
+        rpx = p.min_px
+        shown = elide(right, rpx, header.width * 2 // 5)
+        right_w = font(rpx).size(shown)[0] + p.pad
+        p.text(shown, rpx, theme.MUTED, midright=header.midright)
     p.line(text, px, theme.TEXT, pygame.Rect(header.left, header.top, header.width - right_w,
                                              header.height))
     return header

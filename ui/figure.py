@@ -138,7 +138,9 @@ def draw_gauge(p: Painter, box: pygame.Rect, pitch: float | None, target: float,
 
 def _dial(p: Painter, dial: pygame.Rect, pitch: float | None, target: float,
           on_target: bool) -> None:
-    """The arc, its target zone with a labelled tick, and the needle (none without a tilt)."""
+    """The arc, its target zone with a tick, and the needle (none without a tilt).
+
+    No number on the dial: at two metres it could not be read; the zone is the target."""
     side = dial.width
     pivot = (dial.left + side * 0.12, dial.bottom - side * 0.04)
     r_out = side * 0.86
@@ -153,11 +155,6 @@ def _dial(p: Painter, dial: pygame.Rect, pitch: float | None, target: float,
         tip = (pivot[0] + reach * math.sin(a), pivot[1] - reach * math.cos(a))
         round_line(surf, theme.GREEN if on_target else theme.TEXT, pivot, tip, max(3.0, side * 0.045))
     aa_circle(surf, theme.TEXT, (round(pivot[0]), round(pivot[1])), max(3, round(side * 0.05)))
-    label_px = max(9, round(side * 0.16))
-    a = math.radians(target)
-    rl = r_out + band * 0.5 + label_px * 0.7
-    p.text(f"{target:.0f}°", label_px, theme.GREEN,
-           center=(round(pivot[0] + rl * math.sin(a)), round(pivot[1] - rl * math.cos(a))))
 
 
 def _tick(surf: pygame.Surface, pivot: Point, r_out: float, band: float, deg: float,

@@ -4,7 +4,8 @@ This module only turns keys into words; device/app/simkeys.py plays the words
 on the simulated dowel.
 
 Why: anyone should be able to try the appliance without hardware. Space and
-b stand in for buttons A and B; 1, 2, 3 take the head, upper back or sacrum
+b stand in for buttons A and B; d puts the dowel on or takes it off; 1, 2, 3
+take the head, upper back or sacrum
 off the dowel (press again to put it back); Down hinges forward, Up comes
 back up; Escape or q quits.
 
@@ -19,6 +20,7 @@ import pygame
 KEY_WORDS: dict[int, str] = {
     pygame.K_SPACE: "a",
     pygame.K_b: "b",
+    pygame.K_d: "dowel",
     pygame.K_1: "lift_head",
     pygame.K_2: "lift_upper_back",
     pygame.K_3: "lift_sacrum",

@@ -1,23 +1,27 @@
-"""Menu screens: the menu itself, history, athlete picker, settings.
+"""Menu screens: the menu, History, the athlete picker, name entry, settings.
 
 Why lists with one highlighted row: the box has two buttons and no touch, so
 every menu works the same way: B moves the highlight, A takes it. The hints
-line at the bottom says so on every screen.
+line at the bottom says so on every screen, and while a set runs behind a
+menu the title says so (a red dot and "set running"): the set is being
+recorded and cued, and Back returns to it.
 """
 from __future__ import annotations
 
 import time
-from typing import Any, Mapping, Sequence
 
 import pygame
 
-from device.view.model import ViewModel
-from device.view.navigation import MENU_ITEMS
+from device.view.model import ViewModel, plural
+from device.view.naming import WHEEL, wheel_item
+from device.view.navigation import MENU_ITEMS, SETTINGS_ITEMS, athlete_rows
 from ui import theme
-from ui.draw import Painter, hints, title
+from ui.draw import Painter, aa_circle, elide, font, hints, title
 
-SCHEDULE_WORDS = {"every": "every rep", "faded": "fading", "bandwidth": "big errors only",
+SCHEDULE_WORDS = {"every": "every rep", "faded": "fading", "bandwidth": "big errors",
                   "retention": "off (test)"}
+SETTING_LABELS = {"schedule": "Feedback", "mute": "Sound", "volume": "Volume",
+                  "sensitivity": "Sensitivity", "dip_note": "Shallow dips", "back": "Back"}
 
 
 def render_menu(vm: ViewModel, surface: pygame.Surface) -> Painter:
@@ -28,103 +32,136 @@ def render_menu(vm: ViewModel, surface: pygame.Surface) -> Painter:
 
 def render_athletes(vm: ViewModel, surface: pygame.Surface) -> Painter:
     p, body = _frame(vm, surface, "Athlete", [("B", "next"), ("A", "choose")])
-    if not vm.athletes:
-        p.paragraph("No athletes yet. Sets are logged as a guest.", body, p.px(theme.BODY),
-                    theme.MUTED)
-        return p
-    rows = [(name, "current" if name == vm.athlete else "") for name in vm.athletes]
-    _rows(p, body, rows, vm.menu.cursor)
+    note = "More names: athletes.csv on a USB stick"
+    rows_box = pygame.Rect(body.left, body.top, body.width, body.height - p.min_px - p.pad // 2)
+    rows = [(label, "now" if kind == "pick" and label == vm.athlete else "")
+            for kind, label in athlete_rows(vm)]
+    _rows(p, rows_box, rows, vm.menu.cursor)
+    p.paragraph(note, pygame.Rect(body.left, rows_box.bottom + p.pad // 2, body.width, p.min_px),
+                p.min_px, theme.MUTED, max_lines=1)
     return p
+
+
+def render_name(vm: ViewModel, surface: pygame.Surface) -> Painter:
+    """Typing a name: the name so far, large, and the wheel around the letter A would type."""
+    heading = f"Rename {vm.menu.renaming}" if vm.menu.renaming else "New athlete"
+    p, body = _frame(vm, surface, heading, [("B", "next letter"), ("A", "type it")])
+    big = p.cap(theme.BIG_CAP)
+    field = pygame.Rect(body.left, body.top, body.width, big + p.pad)
+    pygame.draw.rect(p.surface, theme.PANEL, field, border_radius=p.pad // 2)
+    text = vm.menu.text
+    shown = p.line(text + "_", big, theme.TEXT, field.inflate(-p.pad, 0))
+    p.boxes["name"] = shown
+    wheel = pygame.Rect(body.left, field.bottom + p.pad, body.width, body.bottom - field.bottom - p.pad)
+    _wheel(p, wheel, text, vm.menu.cursor)
+    return p
+
+
+def _wheel(p: Painter, box: pygame.Rect, text: str, cursor: int) -> None:
+    """The item A types, large and boxed, with the next few beside it (B brings them)."""
+    px = p.cap(theme.BIG_CAP)
+    item = wheel_item(text, cursor)
+    cap_w = max(font(px).size(item)[0] + p.pad * 2, px)
+    cap = pygame.Rect(box.left, box.top, cap_w, px + p.pad)
+    pygame.draw.rect(p.surface, theme.TEXT, cap, border_radius=p.pad // 2)
+    p.text(item, px, theme.BACKGROUND, center=cap.center)
+    p.boxes["wheel"] = cap
+    x = cap.right + p.pad
+    for k in range(1, len(WHEEL)):
+        nxt = wheel_item(text, cursor + k)
+        w = font(p.min_px).size(nxt)[0]
+        if x + w > box.right:
+            break
+        p.text(nxt, p.min_px, theme.MUTED, midleft=(x, cap.centery))
+        x += w + p.pad
 
 
 def render_settings(vm: ViewModel, surface: pygame.Surface) -> Painter:
     p, body = _frame(vm, surface, "Settings", [("B", "next"), ("A", "change")])
     s = vm.settings
-    rows = [("Feedback", SCHEDULE_WORDS.get(s.schedule, s.schedule)),
-            ("Sound", "muted" if s.mute else "on"),
-            ("Volume", f"{round(s.volume * 100)}%"),
-            ("Sensitivity", s.sensitivity),
-            ("Back", "")]
-    _rows(p, body, rows, vm.menu.cursor)
+    values = {"schedule": SCHEDULE_WORDS.get(s.schedule, s.schedule), "mute": "muted" if s.mute else "on",
+              "volume": f"{round(s.volume * 100)}%", "sensitivity": s.sensitivity,
+              "dip_note": "said" if s.dip_note else "silent", "back": ""}
+    _rows(p, body, [(SETTING_LABELS[k], values[k]) for k in SETTINGS_ITEMS], vm.menu.cursor)
     return p
 
 
 def render_history(vm: ViewModel, surface: pygame.Surface) -> Painter:
-    p, body = _frame(vm, surface, f"History - {vm.athlete}" if vm.athlete else "History",
-                     [("B", "scroll"), ("A", "back")])
+    p, body = _frame(vm, surface, f"History {vm.athlete}".strip(), [("B", "next"), ("A", "open")])
+    rows = [("Back", "")] + [history_row(h) for h in vm.history]
+    _rows(p, body, rows, vm.menu.cursor)
     if not vm.history:
-        p.paragraph("No sets yet.", body, p.px(theme.BODY), theme.MUTED)
-        return p
-    rows = [history_row(h) for h in vm.history]
-    _rows(p, body, [(when, rest) for when, rest in rows], vm.menu.cursor)
+        y = body.top + _row_height(p)
+        p.paragraph(f"No sets yet for {vm.athlete}." if vm.athlete else "No sets yet.",
+                    pygame.Rect(body.left, y, body.width, body.bottom - y), p.min_px, theme.MUTED)
     return p
 
 
-def history_row(h: Mapping[str, Any]) -> tuple[str, str]:
-    """(when, "8 reps  6 clean  58°") from a store's set dict, whatever keys it has.
+def history_row(h: dict) -> tuple[str, str]:
+    """("Set 12  Tue 14:05", "8 reps 6 clean") from a row of the store's athlete history.
 
-    Read leniently, since the store is built elsewhere: `started_at`/`when`/...
-    (Unix seconds or text), `reps`, `clean_reps`/`clean` (else `losses`, a
-    count), `mean_depth_deg`/`depth_deg`.
-
-    >>> history_row({"started": "Tue 14:05", "reps": 8, "clean_reps": 6, "mean_depth_deg": 58.4})
-    ('Tue 14:05', '8 reps  6 clean  58°')
-    >>> history_row({"started_at": 0.0, "reps": 5, "losses": 2})[1]
-    '5 reps  2 off'
+    >>> history_row({"number": 3, "started_at": None, "reps": 1, "clean_reps": 0})
+    ('Set 3', '1 rep 0 clean')
     """
-    when = _first(h, ("when", "started_at", "started", "start", "t0", "time"), "")
-    if isinstance(when, (int, float)) and not isinstance(when, bool):
-        when = time.strftime("%a %d %b %H:%M", time.localtime(when))
-    parts = [f"{_first(h, ('reps',), 0)} reps"]
-    clean = _first(h, ("clean_reps", "clean"), None)
-    losses = _first(h, ("losses",), None)
-    if clean is not None:
-        parts.append(f"{clean} clean")
-    elif isinstance(losses, int):
-        parts.append(f"{losses} off")
-    depth = _first(h, ("mean_depth_deg", "depth_deg", "depth"), None)
-    if isinstance(depth, (int, float)):
-        parts.append(f"{depth:.0f}°")
-    return str(when), "  ".join(parts)
+    when = h.get("started_at")
+    stamp = time.strftime("%a %H:%M", time.localtime(when)) if isinstance(when, (int, float)) else ""
+    left = f"Set {h.get('number') or '?'}" + (f"  {stamp}" if stamp else "")
+    return left, f"{plural(int(h.get('reps') or 0), 'rep')} {h.get('clean_reps') or 0} clean"
 
 
-def _first(h: Mapping[str, Any], keys: Sequence[str], default: Any) -> Any:
-    for k in keys:
-        if h.get(k) is not None:
-            return h[k]
-    return default
+def status_note(vm: ViewModel) -> str:
+    """What the title's right side says behind a menu: a set running, or the USB export."""
+    if vm.set_running:
+        return "set running"
+    if vm.export.state == "writing":
+        return "USB: writing"
+    if vm.export.state == "done":
+        return "USB: done"
+    return ""
 
 
 def _frame(vm: ViewModel, surface: pygame.Surface, heading: str,
            keys: list[tuple[str, str]]) -> tuple[Painter, pygame.Rect]:
     p = Painter(surface)
     surface.fill(theme.BACKGROUND)
-    header = title(p, heading)
+    note = status_note(vm)
+    header = title(p, heading, note)
+    if vm.set_running:  # the mark: a red dot before the words, shape and colour
+        r = max(4, p.min_px // 4)
+        words = [t for t in p.texts if t.text.startswith("set running")]
+        if words:
+            x = words[-1].rect.left - r - p.pad // 2
+            aa_circle(p.surface, theme.VERMILLION, (x, words[-1].rect.centery), r)
+            p.boxes["running"] = pygame.Rect(x - r, words[-1].rect.centery - r, 2 * r + 1, 2 * r + 1)
     strip = hints(p, keys)
     body = pygame.Rect(p.pad, header.bottom + p.pad // 2, p.w - 2 * p.pad,
                        strip.top - header.bottom - p.pad)
     return p, body
 
 
+def _row_height(p: Painter) -> int:
+    return p.min_px + p.pad
+
+
 def _rows(p: Painter, box: pygame.Rect, rows: list[tuple[str, str]], cursor: int) -> None:
     """A list with the cursor's row highlighted, scrolled so the cursor is on screen."""
-    row_h = max(p.px(theme.BODY) + p.pad // 2, p.px(0.11))
+    row_h = _row_height(p)
     fits = max(1, box.height // row_h)
-    cursor = max(0, min(cursor, len(rows) - 1))
+    cursor = max(0, min(cursor % max(1, len(rows)), len(rows) - 1))
     first = min(max(0, cursor - fits + 1), max(0, len(rows) - fits))
-    px = round(row_h * 0.68)
+    px = p.min_px
     for i, (left, right) in enumerate(rows[first:first + fits]):
-        row = pygame.Rect(box.left, box.top + i * row_h, box.width, row_h - max(2, p.pad // 4))
+        row = pygame.Rect(box.left, box.top + i * row_h, box.width - p.pad, row_h - max(2, p.pad // 4))
         chosen = first + i == cursor
         if chosen:
             pygame.draw.rect(p.surface, theme.PANEL_HI, row, border_radius=row.height // 4)
             pygame.draw.rect(p.surface, theme.SKY, (row.left, row.top, max(4, p.pad // 3), row.height),
                              border_radius=2)
-        inner = row.inflate(-2 * p.pad, 0)
+        inner = row.inflate(-p.pad, 0)
         right_w = 0
         if right:
-            rpx = p.fit_px(right, px, inner.width // 2)
-            right_w = p.line(right, rpx, theme.TEXT if chosen else theme.MUTED, inner,
+            shown = elide(right, px, inner.width // 2)
+            right_w = p.line(shown, px, theme.TEXT if chosen else theme.MUTED, inner,
                              align="right").width + p.pad
         p.line(left, px, theme.TEXT, pygame.Rect(inner.left, inner.top, inner.width - right_w,
                                                  inner.height))
@@ -133,8 +170,8 @@ def _rows(p: Painter, box: pygame.Rect, rows: list[tuple[str, str]], cursor: int
 
 
 def _scrollbar(p: Painter, box: pygame.Rect, first: int, fits: int, total: int) -> None:
-    w = max(3, p.pad // 4)
-    track = pygame.Rect(box.right + p.pad // 2 - w, box.top, w, box.height)
+    w = max(3, p.pad // 3)
+    track = pygame.Rect(box.right - w, box.top, w, box.height)
     pygame.draw.rect(p.surface, theme.TRACK, track, border_radius=w // 2)
     thumb_h = max(w * 2, track.height * fits // total)
     top = track.top + (track.height - thumb_h) * first // max(1, total - fits)

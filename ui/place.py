@@ -16,7 +16,7 @@ from ui import theme
 from ui.draw import Painter, arc_band, bar, draw_marker, hints, title
 from ui.figure import draw_figure
 
-SIM_KEYS = (("1 2 3", "lift"), ("Up Down", "hinge"))
+SIM_KEYS = (("d", "dowel"), ("1 2 3", "lift"), ("Up Down", "hinge"))
 
 
 def render(vm: ViewModel, surface: pygame.Surface) -> Painter:
@@ -26,41 +26,41 @@ def render(vm: ViewModel, surface: pygame.Surface) -> Painter:
     if vm.paused:
         header = title(p, "Set ended", vm.athlete)
         keys = [("A", "next set"), ("B", "menu")]
+        how = "A starts the next set. Or take the dowel off and put it back."
     else:
         header = title(p, "Place the dowel", vm.athlete)
-        keys = [("A", "start"), ("B", "menu")]
+        keys = [("B", "menu")]  # A does nothing here: no hint for it
+        how = "Along your spine: back of the head, upper back, sacrum."
     strip = hints(p, keys + (list(SIM_KEYS) if vm.simulator else []))
     body = pygame.Rect(p.pad, header.bottom + p.pad // 2, p.w - 2 * p.pad,
                        strip.top - header.bottom - p.pad)
-    fig = pygame.Rect(body.left, body.top, round(body.width * 0.34), body.height)
+    fig = pygame.Rect(body.left, body.top, round(body.width * 0.28), body.height)
     draw_figure(p, fig, 0.0, [(c.name, c.state) for c in vm.contacts])
     right = pygame.Rect(fig.right + p.pad, body.top, body.right - fig.right - p.pad, body.height)
-    how = "Hold it along your spine: back of the head, upper back, sacrum."
-    if vm.paused:
-        how = "Press A for the next set, or take the dowel off and put it back."
-    how_h = round(right.height * 0.30)
-    p.paragraph(how, pygame.Rect(right.left, right.top, right.width, how_h), p.px(theme.BODY),
-                theme.MUTED, max_lines=3)
-    rows = pygame.Rect(right.left, right.top + how_h + p.pad // 2, right.width,
-                       right.height - how_h - p.pad // 2)
+    rows_h = 3 * _row_height(p)
+    how_box = pygame.Rect(right.left, right.top, right.width, right.height - rows_h - p.pad // 2)
+    p.paragraph(vm.notice or how, how_box, p.min_px, theme.ORANGE if vm.notice else theme.MUTED,
+                max_lines=3)
+    rows = pygame.Rect(right.left, right.bottom - rows_h, right.width, rows_h)
     _contact_rows(p, vm, rows)
     return p
 
 
+def _row_height(p: Painter) -> int:
+    return p.min_px + max(6, p.min_px // 3) + p.pad // 2
+
+
 def _contact_rows(p: Painter, vm: ViewModel, box: pygame.Rect) -> None:
     """Per contact: a small marker, its name and a pressure bar (threshold tick at half)."""
-    row_h = box.height // max(1, len(vm.contacts))
-    px = min(p.px(theme.BODY), round(row_h * 0.48))
+    row_h = _row_height(p)
+    px = p.min_px
     for i, c in enumerate(vm.contacts):
         row = pygame.Rect(box.left, box.top + i * row_h, box.width, row_h)
-        r = max(5, round(px * 0.42))
-        draw_marker(p.surface, (row.left + r + 1, row.top + px // 2 + 1), r, c.state)
-        name = pygame.Rect(row.left + 2 * r + p.pad // 2, row.top, row.width - 2 * r - p.pad // 2, px)
+        r = max(5, round(px * 0.34))
+        draw_marker(p.surface, (row.left + r + 1, row.top + px // 2), r, c.state)
+        name = pygame.Rect(row.left + 2 * r + p.pad // 2 + 2, row.top, row.width - 2 * r - p.pad // 2 - 2, px)
         p.line(c.label, px, theme.TEXT if c.state != LOST else theme.MUTED, name)
-        bar_h = max(4, round(row_h * 0.2))
-        track = pygame.Rect(row.left, row.top + px + max(2, row_h // 12), row.width, bar_h)
-        if track.bottom > row.bottom - 2:
-            track.bottom = row.bottom - 2
+        track = pygame.Rect(row.left, row.top + px + 1, row.width, max(6, px // 3))
         colour = theme.STATE_COLOURS.get(c.state, theme.MUTED)
         bar(p.surface, track, c.bar, colour, tick=0.5)
         p.boxes["bar_" + c.name] = track
@@ -78,7 +78,7 @@ def render_calibrating(vm: ViewModel, surface: pygame.Surface) -> Painter:
     text = pygame.Rect(ring_box.right + 2 * p.pad, body.top, body.right - ring_box.right - 2 * p.pad,
                        body.height)
     p.paragraph("Keep all three points on the dowel and look straight ahead.", text,
-                p.px(theme.BODY * 1.15), theme.TEXT, max_lines=4, valign="center")
+                p.cap(theme.TEXT_CAP * 1.2), theme.TEXT, max_lines=4, valign="center")
     return p
 
 
@@ -90,5 +90,6 @@ def _ring(p: Painter, box: pygame.Rect, done: float) -> None:
     arc_band(p.surface, theme.SKY, centre, r_out, r_out - width, 0.0, 2 * math.pi * done)
     inner = box.inflate(-round(width * 2.6), -round(width * 2.6))
     label = pygame.Rect(inner.left, inner.centery - inner.height // 4, inner.width, inner.height // 2)
-    p.line(f"{round(done * 100)}%", round(inner.height * 0.4), theme.TEXT, label, align="center")
+    p.line(f"{round(done * 100)}%", max(p.min_px, round(inner.height * 0.4)), theme.TEXT, label,
+           align="center")
     p.boxes["ring"] = box

@@ -24,7 +24,9 @@ RENDERERS: dict[str, Renderer] = {
     "fault": status.render_fault,
     "menu": menus.render_menu,
     "history": menus.render_history,
+    "past_set": summary.render_past,
     "athletes": menus.render_athletes,
+    "name": menus.render_name,
     "settings": menus.render_settings,
     "export": status.render_export,
 }

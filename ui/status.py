@@ -14,8 +14,8 @@ from ui import theme
 from ui.draw import Painter, bar, check_mark, draw_marker, hints, title
 
 EXPORT_WORDS = {
-    "idle": ("Plug in a USB stick", "The sets are written to it as CSV, JSON and a chart each."),
-    "waiting": ("Plug in a USB stick", "Waiting for a stick..."),
+    "idle": ("Plug in a USB stick", "The new sets go to it: CSV, JSON and a chart each."),
+    "waiting": ("Plug in a USB stick", "The new sets are written as soon as one is in."),
     "writing": ("Writing...", "Do not remove the stick."),
     "done": ("Safe to remove", "All sets are on the stick."),
     "error": ("Export stopped", "Check the stick and try again."),
@@ -32,13 +32,19 @@ def render_export(vm: ViewModel, surface: pygame.Surface) -> Painter:
     e = vm.export
     headline, detail = EXPORT_WORDS.get(e.state, EXPORT_WORDS["idle"])
     detail = e.message or detail
-    icon = round(min(body.height * 0.42, body.width * 0.3))
+    big = p.cap(theme.BIG_CAP)
+    lines = 2 + bool(vm.notice)
+    icon = max(0, min(round(body.width * 0.3), body.height - big - lines * p.min_px - 2 * p.pad))
     _export_icon(p, vm, pygame.Rect(body.left, body.top, body.width, icon))
-    y = body.top + icon + p.pad
-    head = p.line(headline, p.px(theme.TITLE * 1.2), theme.GREEN if e.state == "done" else theme.TEXT,
-                  pygame.Rect(body.left, y, body.width, p.px(theme.TITLE * 1.2)), align="center")
+    y = body.top + icon + p.pad // 2
+    head = p.line(headline, big, theme.GREEN if e.state == "done" else theme.TEXT,
+                  pygame.Rect(body.left, y, body.width, big), align="center")
     rest = pygame.Rect(body.left, head.bottom + p.pad // 2, body.width, body.bottom - head.bottom - p.pad // 2)
-    p.paragraph(detail, rest, p.px(theme.BODY), theme.MUTED, max_lines=2, align="center")
+    said = p.paragraph(detail, rest, p.min_px, theme.MUTED, max_lines=2, align="center")
+    if vm.notice and said:
+        below = pygame.Rect(body.left, said[-1].bottom + p.pad // 2, body.width, p.min_px)
+        if below.bottom <= body.bottom:
+            p.line(vm.notice, p.min_px, theme.ORANGE, below, align="center")
     return p
 
 
@@ -47,6 +53,8 @@ def _export_icon(p: Painter, vm: ViewModel, box: pygame.Rect) -> None:
     e = vm.export
     icon = box.height
     centre = box.center
+    if icon < 8:
+        return
     if e.state == "done":
         check_mark(p.surface, centre, icon // 2, theme.GREEN)
     elif e.state == "error":
@@ -79,19 +87,21 @@ def render_fault(vm: ViewModel, surface: pygame.Surface) -> Painter:
     strip = hints(p, [("A", "continue"), ("B", "menu")])
     body = pygame.Rect(p.pad, header.bottom + p.pad, p.w - 2 * p.pad, strip.top - header.bottom - 2 * p.pad)
     if not faults:
-        p.paragraph("All sensors read normally.", body, p.px(theme.BODY), theme.MUTED)
+        p.paragraph("All sensors read normally.", body, p.min_px, theme.MUTED)
         return p
     f = faults[0]
-    icon = round(min(body.height * 0.5, body.width * 0.24))
-    p.marker(f.sensor, (body.left + icon // 2, body.top + icon // 2 + p.pad), round(icon * 0.42),
-             "sensor_fault")
-    text = pygame.Rect(body.left + icon + p.pad, body.top, body.width - icon - p.pad, body.height)
-    head = p.line(f.label, p.px(theme.TITLE), theme.YELLOW,
-                  pygame.Rect(text.left, text.top, text.width, p.px(theme.TITLE)))
+    big = p.cap(theme.TITLE_CAP)
+    icon = round(big * 1.1)
+    mark = p.marker(f.sensor, (body.left + icon // 2, body.top + big // 2), round(icon * 0.4),
+                    "sensor_fault")
+    named = p.paragraph(f.label, pygame.Rect(body.left + icon + p.pad, body.top, body.width - icon - p.pad,
+                                             round(big * 2.1)), big, theme.YELLOW, max_lines=2)
+    head = named[-1] if named else pygame.Rect(body.left, body.top, 0, big)
+    below = max(head.bottom, mark.bottom)
     what = p.paragraph(f.what[:1].upper() + f.what[1:] + ".", pygame.Rect(
-        text.left, head.bottom + p.pad // 2, text.width, round(p.px(theme.BODY) * 2.2)),
-        p.px(theme.BODY), theme.TEXT, max_lines=2)
-    top = what[-1].bottom + p.pad if what else head.bottom + p.pad
-    p.paragraph(f.check, pygame.Rect(text.left, top, text.width, text.bottom - top),
-                p.px(theme.SMALL * 1.1), theme.MUTED, max_lines=5)
+        body.left, below + p.pad // 2, body.width, round(p.min_px * 2.2)),
+        p.min_px, theme.TEXT, max_lines=2)
+    top = what[-1].bottom + p.pad // 2 if what else head.bottom + p.pad
+    p.paragraph(f.check, pygame.Rect(body.left, top, body.width, body.bottom - top),
+                p.min_px, theme.MUTED, max_lines=4)
     return p

@@ -1,8 +1,9 @@
-"""The set summary: reps, clean reps, losses per contact, depth, tempo, and the set's chart.
+"""A set in numbers and in one picture: just finished, or opened again from History.
 
-Why: between sets the athlete rests and the coach walks over; the numbers
-say how it went and the chart (device/chart.py, the same one the export
-writes) shows where in the set the contacts came away.
+Why: between sets the athlete rests and the coach walks over; the count,
+the clean reps and which contact came off how often are read from two
+metres, and the chart below (the export's chart without its small labels)
+shows where in the set the contacts came away.
 """
 from __future__ import annotations
 
@@ -10,98 +11,94 @@ from functools import lru_cache
 
 import pygame
 
-from ui.chart import SetSeries, draw_set_chart
-from device.view.model import LABELS, SummaryView, ViewModel
+from device.view.model import LABELS, SeriesView, SummaryView, ViewModel, plural
 from ui import theme
+from ui.chart import draw_set_chart
 from ui.draw import Painter, draw_marker, hints, title
 
-CHART_MIN_W = 440  # the chart draws its legend for at least this width: smaller is scaled down
+CHART_MIN_H = 40  # less room than this and the chart is left out
 
 
 def render(vm: ViewModel, surface: pygame.Surface) -> Painter:
-    """Draw the summary of the last set (or an empty note when there is none)."""
+    """The set just finished (A: next set)."""
+    s = vm.summary
+    keys = [("A", "next set"), ("B", "menu")]
+    return _draw(surface, s, f"Set {s.set_no} done" if s else "No set yet", keys)
+
+
+def render_past(vm: ViewModel, surface: pygame.Surface) -> Painter:
+    """A set opened from History (A: back to the list, B: the next older set)."""
+    s = vm.past
+    heading = f"Set {s.set_no}  {s.when}" if s else "Set not found"
+    return _draw(surface, s, heading, [("A", "back"), ("B", "older")])
+
+
+def _draw(surface: pygame.Surface, s: SummaryView | None, heading: str,
+          keys: list[tuple[str, str]]) -> Painter:
     p = Painter(surface)
     surface.fill(theme.BACKGROUND)
-    s = vm.summary
-    header = title(p, f"Set {s.set_no} done" if s else "No set yet", vm.athlete)
-    strip = hints(p, [("A", "next set"), ("B", "menu")])
+    header = title(p, heading, s.athlete if s else "")
+    strip = hints(p, keys)
     body = pygame.Rect(p.pad, header.bottom + p.pad // 2, p.w - 2 * p.pad,
                        strip.top - header.bottom - p.pad)
     if s is None:
-        p.paragraph("Do a set and its summary appears here.", body, p.px(theme.BODY), theme.MUTED)
+        p.paragraph("Do a set and its summary appears here.", body, p.min_px, theme.MUTED)
         return p
-    has_chart = len(s.series.t) >= 2
-    stats_h = round(body.height * (0.42 if has_chart else 1.0))
-    stats = pygame.Rect(body.left, body.top, body.width, stats_h)
-    _stats(p, s, stats)
-    if has_chart:
-        chart = pygame.Rect(body.left, stats.bottom + p.pad // 2, body.width,
-                            body.bottom - stats.bottom - p.pad // 2)
-        surface.blit(_chart(s, chart.size), chart)
+    top = _stats(p, s, body)
+    chart = pygame.Rect(body.left, top + p.pad // 2, body.width, body.bottom - top - p.pad // 2)
+    if len(s.series.t) >= 2 and chart.height >= CHART_MIN_H:
+        surface.blit(_chart(s.series, chart.size), chart)
         p.boxes["chart"] = chart
     return p
 
 
-def _stats(p: Painter, s: SummaryView, box: pygame.Rect) -> None:
-    """Three columns: reps and clean reps; depth and tempo; losses per contact."""
-    gap = p.pad
-    w1, w2 = round(box.width * 0.30), round(box.width * 0.32)
-    reps = pygame.Rect(box.left, box.top, w1, box.height)
-    _column(p, reps, [(f"{s.reps} reps", 0.13, theme.TEXT, None),
-                      (f"{s.clean_reps} clean", theme.BODY, theme.GREEN, None)])
-    middle = pygame.Rect(reps.right + gap, box.top, w2 - gap, box.height)
-    rows: list[Line] = []
+def _stats(p: Painter, s: SummaryView, box: pygame.Rect) -> int:
+    """Counts on the left, losses per contact on the right, tempo across; the bottom used."""
+    gap = max(2, p.pad // 3)
+    px = p.min_px
+    big = p.cap(theme.BIG_CAP)
+    left = pygame.Rect(box.left, box.top, box.width * 9 // 20, box.height)
+    reps = p.line(plural(s.reps, "rep"), big, theme.TEXT, pygame.Rect(left.left, left.top, left.width, big))
+    y = reps.bottom + gap
+    clean = f"{s.clean_reps} clean"
+    p.line(clean, px, theme.GREEN if s.clean_reps else theme.MUTED, pygame.Rect(left.left, y, left.width, px))
+    y += px + gap
     if s.mean_depth_deg is not None:
-        rows.append((f"Depth {s.mean_depth_deg:.0f}°", theme.BODY, theme.TEXT, None))
+        depth = f"depth {s.mean_depth_deg:.0f}°"
+    else:
+        depth = "no reps counted" if s.has_imu else "no tilt sensor"
+    p.line(depth, px, theme.TEXT if s.mean_depth_deg is not None else theme.MUTED,
+           pygame.Rect(left.left, y, left.width, px))
+    y += px + gap
+    right = pygame.Rect(left.right + p.pad, box.top, box.right - left.right - p.pad, box.height)
+    ry = right.top
+    for contact, n in s.losses:
+        r = round(px * 0.32)
+        draw_marker(p.surface, (right.left + r + 1, ry + px // 2), r, "lost" if n else "in_contact")
+        x = right.left + 2 * r + p.pad // 2 + 2
+        p.line(f"{LABELS[contact]} {n}", px, theme.TEXT if n else theme.MUTED,
+               pygame.Rect(x, ry, right.right - x, px))
+        ry += px + gap
+    y = max(y, ry)
+    extra = []
     if s.tempo_s is not None:
         d, b, a = s.tempo_s
-        rows += [("down / hold / up", theme.SMALL, theme.MUTED, None),
-                 (f"{d:.1f} / {b:.1f} / {a:.1f} s", theme.BODY, theme.TEXT, None)]
-    _column(p, middle, rows or [("No tilt sensor", theme.SMALL, theme.MUTED, None)])
-    losses = pygame.Rect(middle.right + gap, box.top, box.right - middle.right - gap, box.height)
-    _column(p, losses, [(f"{LABELS[c]}  {n}", theme.BODY, theme.TEXT if n else theme.MUTED,
-                         "lost" if n else "in_contact") for c, n in s.losses])
-
-
-Line = tuple[str, float, tuple[int, int, int], "str | None"]
-
-
-def _column(p: Painter, box: pygame.Rect, lines: list[Line]) -> None:
-    """Lines stacked from the top, shrunk together when the box is short; a marker if asked."""
-    sizes = [p.px(f) for _, f, _, _ in lines]
-    gap = max(2, p.pad // 3)
-    scale = min(1.0, (box.height - gap * (len(lines) - 1)) / max(1, sum(sizes)))
-    y = box.top
-    for (text, _, colour, state), px in zip(lines, sizes):
-        px = max(9, int(px * scale))
-        x = box.left
-        if state is not None:
-            r = max(4, round(px * 0.3))
-            draw_marker(p.surface, (x + r, y + px // 2), r, state)
-            x += 2 * r + max(4, px // 3)
-        p.line(text, px, colour, pygame.Rect(x, y, box.right - x, px))
+        extra.append(f"tempo {d:.1f} / {b:.1f} / {a:.1f} s")
+    if s.dips:
+        extra.append(f"{s.dips} too shallow")
+    if extra:
+        p.line("   ".join(extra), px, theme.MUTED, pygame.Rect(box.left, y, box.width, px))
         y += px + gap
+    return y
 
 
-def _chart(s: SummaryView, size: tuple[int, int]) -> pygame.Surface:
-    return _chart_cached(s.set_no, s.series, size)
+def _chart(series: SeriesView, size: tuple[int, int]) -> pygame.Surface:
+    return _chart_cached(series, size)
 
 
 @lru_cache(maxsize=4)
-def _chart_cached(set_no: int, series, size: tuple[int, int]) -> pygame.Surface:
-    """The chart drawn once per set and size (it is the slowest thing on any screen).
-
-    device/chart.py lays its legend out for a wide chart, so a narrow one is
-    drawn at `CHART_MIN_W` and scaled down rather than cut off.
-    """
-    w, h = size
-    scale = max(1.0, CHART_MIN_W / max(1, w))
-    full = pygame.Surface((round(w * scale), round(h * scale)))
-    data = SetSeries(t=list(series.t), pressure={c: list(v) for c, v in series.pressure},
-                     pitch=None if series.pitch is None else list(series.pitch),
-                     losses=list(series.losses), reps=list(series.reps))
-    draw_set_chart(full, full.get_rect(), data)
-    if scale == 1.0:
-        return full
-    return pygame.transform.smoothscale(full, size)
-
+def _chart_cached(series: SeriesView, size: tuple[int, int]) -> pygame.Surface:
+    """The chart drawn once per set and size (it is the slowest thing on any screen)."""
+    full = pygame.Surface(size)
+    draw_set_chart(full, full.get_rect(), series, labels=False)
+    return full

@@ -3,9 +3,10 @@
 Why these: the box stands on a gym floor and is read from two metres, often
 by a coach who may be colour-blind. So: light type on a near-black ground
 (high contrast, no glare), colours from the Okabe-Ito palette (the one
-device/chart.py uses), and every state told by shape as well as by colour.
+ui/chart.py uses), and every state told by shape as well as by colour.
 Sizes are fractions of the screen height, so the layout scales from 320x240
-to 800x480 and beyond.
+to 800x480 and beyond; they are set for a 3.5-inch 480x320 panel read from
+two metres (docs/adr: the two-metre layout).
 """
 from __future__ import annotations
 
@@ -36,10 +37,11 @@ STATE_COLOURS: dict[str, Colour] = {
     "waiting": MUTED,
 }
 
-# Type sizes: line height as a fraction of the screen height.
-TITLE = 0.095
-BODY = 0.075
-SMALL = 0.058
-CUE_MIN = 1 / 12  # the cue must be readable at two metres
-COUNTER_GLYPH = 1 / 3  # the rep counter's digits at least this tall
-PAD = 0.035
+# Type sizes: the height of a capital letter as a fraction of the screen height. At
+# 480x320 on a 3.5-inch panel (0.154 mm a pixel), seen from two metres:
+TEXT_CAP = 1 / 16  # 20 px = 3.1 mm: nothing a person must read is smaller
+TITLE_CAP = 1 / 14  # 23 px
+BIG_CAP = 1 / 10  # 32 px: the headline numbers of a summary
+CUE_CAP = 1 / 8  # 40 px = 6.2 mm: the cue words
+COUNTER_CAP = 0.31  # 99 px = 15.3 mm: the rep count
+PAD = 0.03

@@ -18,30 +18,31 @@ import signal
 import sys
 import threading
 import time
-from typing import Any, Callable, Iterable, Protocol, TextIO
+from typing import Any, Iterable, Protocol, TextIO
 
 from device.app import hardware
 from device.app.checks import quick_check
 from device.app.config import Config, data_dir
-from device.app.events import CommandDone, Notice, PowerOff, PowerOffRequested, Started, Stopped
+from device.app.events import (CommandDone, Notice, PowerOff, PowerOffRequested, ScreenShown, Started,
+                               Stopped)
 from device.app.hardware import Hardware
 from device.app.live import LiveLoop
 from device.app.notify import Watchdog, ready, sampler_is_alive, stopping
+from device.app.profile import Profile, series_to_json
 from device.app.sampler import Sampler
 from device.app.simkeys import SimKeys
 from device.app.sticks import StickFlow
 from device.core.cues import CuePolicy
 from device.core.detector import READY, Detector
-from device.core.events import Event, SensorFault
+from device.core.events import DowelRemoved, Event, SensorFault, SetEnded
 from device.core.patterns import patterns_from_config
 from device.core.settings import LiveSettings
 from device.store.recorder import SetRecorder
 from device.store.store import Store
-from device.view import navigation
+from device.view import commands as cmd
 from device.view.builder import ViewModelBuilder
+from device.view.commands import Command
 from device.view.model import ViewModel
-from device.view.navigation import (ChangeSetting, Command, LoadHistory, PickAthlete, StartExport,
-                                    ToggleSet)
 
 
 class Screen(Protocol):
@@ -65,37 +66,41 @@ class Appliance:
             self.player.check(pattern)
         self.policy = CuePolicy(cfg.cues)
         self.detector = Detector(hw.chain, cfg.detector)
-        self.settings = LiveSettings(schedule=cfg.cues.schedule, mute=cfg.cues.mute,
-                                     volume=self.player.volume)
-        self.view = ViewModelBuilder(simulator=hw.dowel is not None,
-                                     target_deg=self.detector.rep_target_deg, settings=self.settings)
+        self.view = ViewModelBuilder(simulator=hw.dowel is not None, target_deg=self.detector.rep_target_deg)
         self.store = Store.open(data_dir(cfg))
         self.recorder = SetRecorder(self.store, hw.chain)
-        self.sticks = StickFlow(self.store, cfg.data.usb_roots, self.view, self._log, self._now,
-                                self._load_athletes)
-        self._load_athletes()
         self.live = LiveLoop(self.detector, self.policy, self.patterns, self.player, self.events,
                              on_sample=self.recorder.post_sample)
+        defaults = LiveSettings(schedule=cfg.cues.schedule, mute=cfg.cues.mute, volume=self.player.volume)
+        self.profile = Profile(self.store, self.view, self.recorder, defaults, self._apply_settings)
+        self._apply_settings(defaults, self.profile.settings)
+        self.view.set_settings(self.profile.settings)
+        self.sticks = StickFlow(self.store, cfg.data.usb_roots, self.view, self._log, self._now,
+                                self.profile.reload, cfg.data.mounts_file)
         self.sampler = Sampler(hw.adc, hw.tilt, cfg.sampler.rate_hz, self.live.on_sample,
                                self.live.on_event, channels=tuple(cfg.hardware.channels),  # type: ignore[arg-type]
                                adc_name=hw.adc_name)
         self.buttons = hardware.buttons(cfg, hw, self.press)
-        self._presses: queue.Queue[str | Command] = queue.Queue()
+        self._presses: queue.Queue[tuple[str, ViewModel | None] | Command] = queue.Queue()
+        self._shown: ViewModel | None = None  # the frame on the screen: what a press answers
+        self._screen_logged = ""
         self._stop = threading.Event()
         self.exit_reason = ""
         self.watchdog = Watchdog()
-        self.sim_keys = SimKeys(hw.dowel) if hw.dowel is not None else None
+        self.sim_keys = None
+        if hw.dowel is not None:  # in a window the manual scenario waits for the person to place it
+            manual = display is not None and not hw.dowel.scenario.remove
+            self.sim_keys = SimKeys(hw.dowel, placed=not manual)
 
-    def _load_athletes(self) -> None:
-        """The athlete picker from the store (again after a stick brought names)."""
-        self._athletes = self.store.athletes()
-        chosen = self.view.build().athlete or next(a.name for a in self._athletes if a.is_guest)
-        self.view.set_athletes([a.name for a in self._athletes], chosen)
+    @property
+    def settings(self) -> LiveSettings:
+        return self.profile.settings
 
     # -- inputs from other threads ----------------------------------------------------------
     def press(self, button: str) -> None:
-        """Button callbacks (gpiozero's thread) and keys land here: queued for the main loop."""
-        self._presses.put(button)
+        """Button callbacks (gpiozero's thread) and keys land here: queued for the main loop,
+        with the frame on the screen at that moment (the press means what it showed)."""
+        self._presses.put((button, self._shown))
 
     def submit(self, command: Command) -> None:
         """A command (as the menu makes them) from another thread, done on the main loop."""
@@ -108,10 +113,14 @@ class Appliance:
     # -- main loop ----------------------------------------------------------------------------
     def run(self, duration: float | None = None) -> int:
         """Run until stopped (SIGTERM, Ctrl-C, power off, `duration` seconds)."""
-        self._log(Started(0.0, hardware=self.hw.kind, rate_hz=self.cfg.sampler.rate_hz))
+        athlete = self.profile.athlete.name if self.profile.athlete else None
+        self._log(Started(0.0, hardware=self.hw.kind, rate_hz=self.cfg.sampler.rate_hz, athlete=athlete,
+                          settings=dataclasses.asdict(self.settings)))
         if self.store.moved_aside:
             self._log(Notice(0.0, detail=f"the database would not open: kept as "
                                          f"{self.store.moved_aside}, a new one started"))
+            self.view.set_notice("The old database would not open: it was kept aside and a new one "
+                                 "started. Nothing was deleted.")
         self._boot_check()
         self.sampler.start()
         ready("running")  # sensors read, screen up: systemd may call the unit started
@@ -155,7 +164,12 @@ class Appliance:
         if self.display is not None:
             s = self.live.last_sample
             self.view.on_tick(s.t if s is not None else 0.0, self.detector, s)
-            self.display.show(self.view.build())
+            vm = self.view.build()
+            if self.display.show(vm):
+                self._shown = vm
+                if vm.screen != self._screen_logged:
+                    self._screen_logged = vm.screen
+                    self._log(ScreenShown(self._now(), name=vm.screen))
         now = time.monotonic()
         self.sticks.tick(now)
         self.watchdog.kick_if_alive(sampler_is_alive(self.sampler, now), now)
@@ -165,21 +179,26 @@ class Appliance:
     def _take(self, event: Event) -> None:
         self._log(event)
         self.view.on_event(event)
+        if isinstance(event, (SetEnded, DowelRemoved)):
+            summary = self.view.build().summary  # this set's, if it was worth keeping
+            if summary is not None and summary.series.t:
+                self.recorder.attach_series(series_to_json(summary.series))
         self.recorder.post_event(event)
 
     # -- presses and commands ------------------------------------------------------------------
-    def _act(self, press: str | Command) -> None:
+    def _act(self, press: tuple[str, ViewModel | None] | Command) -> None:
         if isinstance(press, Command):
             self._do(press)
-        elif press == "b_long":
-            self._power_off()
-        elif press in ("a", "b"):
-            if self.display is None:  # no screen: A toggles the set, B has nothing to show
-                if press == "a":
-                    self._do(ToggleSet())
-                return
-            for command in navigation.press(self.view, press):
-                self._do(command)
+            return
+        word, shown = press
+        if self.display is None:  # no screen: A starts or ends the set, long B powers off
+            running = self.view.build().set_running
+            headless = {"a": cmd.EndSet() if running else cmd.StartSet(), "b_long": cmd.PowerOff()}
+            if word in headless:
+                self._do(headless[word])
+            return
+        for command in self.view.press(word, shown):
+            self._do(command)
 
     def _power_off(self) -> None:
         self._log(PowerOffRequested(self._now()))
@@ -191,53 +210,58 @@ class Appliance:
         self.stop("power off")
 
     def _do(self, command: Command) -> None:
-        """Carry out what a button press on the screen asked for."""
-        if isinstance(command, ToggleSet):
-            self.live.request(_toggle_set)
-        elif isinstance(command, ChangeSetting):
-            self.apply_setting(command.key, command.value)
-        elif isinstance(command, PickAthlete):
-            self._pick_athlete(command.name)
-        elif isinstance(command, LoadHistory):
-            rows = [dict(r) for r in self.store.iter_set_summaries()]
-            self.view.set_history(rows[-20:][::-1])
-        elif isinstance(command, StartExport):
+        """Carry out what a button press on the screen asked for, then log it."""
+        problem = ""
+        if isinstance(command, cmd.StartSet):
+            self.live.request(_start_set)
+        elif isinstance(command, cmd.EndSet):
+            self.live.request(_end_set)
+        elif isinstance(command, cmd.ChangeSetting):
+            self.profile.change(command.key)
+        elif isinstance(command, cmd.PickAthlete):
+            if self.profile.pick(command.name):
+                self.live.request(self._new_athlete)
+        elif isinstance(command, cmd.AddAthlete):
+            problem = self.profile.add(command.name)
+        elif isinstance(command, cmd.RenameAthlete):
+            problem = self.profile.rename(command.old, command.new)
+        elif isinstance(command, cmd.LoadHistory):
+            self.profile.load_history()
+        elif isinstance(command, cmd.OpenSet):
+            self.profile.open_set(command.set_id)
+        elif isinstance(command, cmd.StartExport):
             self.sticks.export_to_first()
+        elif isinstance(command, cmd.PowerOff):
+            self._power_off()
         self._log(CommandDone(self._now(), command=command.to_dict()))
+        if problem:
+            self._log(Notice(self._now(), detail=problem))
+            self.view.set_notice(problem)
 
-    def _pick_athlete(self, name: str) -> None:
-        athlete = next((a for a in self._athletes if a.name == name), None)
-        if athlete is not None:
-            self.recorder.set_athlete(athlete.id)
-            self.view.set_athletes([a.name for a in self._athletes], athlete.name)
+    def _new_athlete(self, detector: Detector, t: float) -> list[Event]:
+        """Another athlete: feedback from the start again; their own rep target and posture, learnt
+        afresh (the store keeps no target per athlete yet: seed it here once it does)."""
+        self.policy.reset_session()
+        detector.seed_rep_target(None)
+        return []
 
-            def new_athlete(d: Detector, t: float) -> list[Event]:
-                """Their own rep target and posture, learnt afresh (the store keeps no target yet)."""
-                self.policy.reset_session()
-                d.seed_rep_target(None)
-                return []
-            self.live.request(new_athlete)
-
-    def apply_setting(self, key: str, value: Any) -> None:
-        """A setting from the menu: the app's own state, applied where it acts, then shown.
-
-        What the sampler's thread reads (policy, detector) changes there, between samples."""
-        self.settings = dataclasses.replace(self.settings, **{key: value})
-        if key == "schedule":
-            self.live.request(lambda d, t: self.policy.set_schedule(value) or [])
-        elif key == "mute":
-            self.live.request(lambda d, t: self.policy.set_mute(bool(value)) or [])
-        elif key == "volume":
-            self.player.volume = float(value)
-        elif key == "sensitivity":
-            contact = self.cfg.detector.contact.with_sensitivity(value)
+    def _apply_settings(self, old: LiveSettings, new: LiveSettings) -> None:
+        """Settings applied where they act: what the sampler's thread reads changes there,
+        between samples; the buzzer's volume at once."""
+        if new.schedule != old.schedule:
+            self.live.request(lambda d, t: self.policy.set_schedule(new.schedule) or [])
+        if new.mute != old.mute:
+            self.live.request(lambda d, t: self.policy.set_mute(new.mute) or [])
+        if new.volume != old.volume:
+            self.player.volume = float(new.volume)
+        if new.sensitivity != old.sensitivity:
+            contact = self.cfg.detector.contact.with_sensitivity(new.sensitivity)
 
             def sensitivity(d: Detector, t: float) -> list[Event]:
                 for k in d.contacts:
                     k.cfg = contact
                 return []
             self.live.request(sensitivity)
-        self.view.set_settings(self.settings)
 
     # -- out --------------------------------------------------------------------------------
     def _now(self) -> float:
@@ -265,15 +289,28 @@ class Appliance:
             self.display.close()
 
 
-def _toggle_set(detector: Detector, t: float) -> list[Event]:
-    """Button A on the sampler's thread: end the set in progress, or start one."""
-    return detector.end_set(t) if detector.state is READY else detector.start_set(t)
+def _start_set(detector: Detector, t: float) -> list[Event]:
+    """On the sampler's thread: the next set, only after one was ended with A (dowel still on)."""
+    return detector.start_set(t) if detector.state is not READY and detector.paused else []
+
+
+def _end_set(detector: Detector, t: float) -> list[Event]:
+    """On the sampler's thread: end the set in progress; nothing if it has ended meanwhile."""
+    return detector.end_set(t) if detector.state is READY else []
+
+
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 
 
 def install_signal_handlers(app: Appliance) -> None:
-    """SIGTERM (systemd stop) ends the run like Ctrl-C: the finally-block cleans up."""
-    def on_term(signum: int, frame: Any) -> None:
-        app.stop("SIGTERM")
-    signal.signal(signal.SIGTERM, on_term)
+    """SIGTERM (systemd stop) and SIGHUP (the terminal went away) end the run like Ctrl-C.
+
+    The main loop's finally-block then cleans up: the set in progress saved,
+    the buzzer silenced (a signal's default action would leave its pin mid-tone),
+    bus and pins released."""
+    def on_signal(signum: int, frame: Any) -> None:
+        app.stop(signal.Signals(signum).name)
+    for sig in STOP_SIGNALS:
+        signal.signal(sig, on_signal)
 
 

@@ -21,6 +21,7 @@ from typing import Any, get_type_hints
 
 from device.core.cues import CuesConfig
 from device.core.detector import DetectorConfig
+from device.core.plan import PlanConfig
 
 DEFAULT_PATH = "/etc/smartdowel/config.toml"
 
@@ -79,17 +80,21 @@ class ButtonsConfig:
     a_pin: int = 5
     b_pin: int = 6
     long_press_s: float = 3.0
+    debounce_s: float = 0.02  # contact chatter ridden out (drivers/buttons.py); 0 = none
 
     def check(self) -> None:
         _gpio("buttons.a_pin", self.a_pin)
         _gpio("buttons.b_pin", self.b_pin)
         _positive("buttons.long_press_s", self.long_press_s)
+        if not 0.0 <= self.debounce_s <= 0.2:
+            raise ConfigError(f"buttons.debounce_s: 0 to 0.2 s, not {self.debounce_s}")
 
 
 @dataclass
 class DataConfig:
     dir: str = ""  # "" = SMARTDOWEL_DATA, /var/lib/smartdowel for the service, else ~/.local/share/smartdowel
     usb_roots: list[str] = field(default_factory=lambda: ["/media", "/run/media"])
+    mounts_file: str = "/proc/mounts"  # where mounted sticks are listed (a test points it at its own table)
 
     def check(self) -> None:
         pass
@@ -103,6 +108,7 @@ class Config:
     buttons: ButtonsConfig = field(default_factory=ButtonsConfig)
     cues: CuesConfig = field(default_factory=CuesConfig)
     detector: DetectorConfig = field(default_factory=DetectorConfig)
+    plan: PlanConfig = field(default_factory=PlanConfig)
     data: DataConfig = field(default_factory=DataConfig)
     source: str = "defaults"
 

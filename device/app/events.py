@@ -18,6 +18,8 @@ class Started(Event):
     TYPE: ClassVar[str] = "started"
     hardware: str = ""
     rate_hz: float = 0.0
+    athlete: str | None = None  # the athlete and settings the box kept from its last run
+    settings: Mapping[str, Any] | None = None
 
 
 @register
@@ -55,6 +57,15 @@ class Notice(Event):
 class Display(Event):
     TYPE: ClassVar[str] = "display"
     detail: str = ""
+
+
+@register
+@dataclass(frozen=True, slots=True)
+class ScreenShown(Event):
+    """The screen now shows another state (device/view/navigation.py's table names them)."""
+
+    TYPE: ClassVar[str] = "screen"
+    name: str = ""
 
 
 @register

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator
 from device.app.config import Config
 from device.app.sampler import ContactReader, PitchReader
 from device.core.signal import Sample, SignalChain
+from device.store.lock import claim_device
 from drivers.i2c import SensorError  # pure Python: the one driver name the app's logic catches
 
 if TYPE_CHECKING:
@@ -123,10 +124,15 @@ def pin_factory(cfg: Config, kind: str) -> Any:
 
 
 def build_real(cfg: Config) -> Hardware:
-    """The Raspberry Pi: ADS1115 (or MCP3008) and MPU-6050 on I2C, gpiozero pins."""
+    """The Raspberry Pi: ADS1115 (or MCP3008) and MPU-6050 on I2C, gpiozero pins.
+
+    The I2C bus is claimed first (LockHeld if another smartdowel process has
+    it); the pins need no claim of ours: the kernel gives a GPIO line to one
+    process at a time."""
     hw = cfg.hardware
+    bus_claim = claim_device(f"/dev/i2c-{hw.i2c_bus}", "the I2C bus")
     factory = pin_factory(cfg, "real")
-    closers: list[Callable[[], None]] = [factory.close]
+    closers: list[Callable[[], None]] = [lambda: _unclaim(bus_claim), factory.close]
     bus = None
     if hw.adc == "ads1115" or hw.imu:
         from smbus2 import SMBus
@@ -209,6 +215,11 @@ def build_sim(cfg: Config, scenario: str = "demo", seed: int | None = None,
                     closers=[factory.close])
 
 
+def _unclaim(fd: int) -> None:
+    if fd >= 0:
+        os.close(fd)
+
+
 def buzzer_player(cfg: Config, hw: Hardware, **hooks: Any) -> BuzzerPlayer:
     """The buzzer on its pin (passive or active, as configured); hooks as BuzzerPlayer takes them."""
     from drivers.buzzer import BuzzerPlayer
@@ -219,7 +230,7 @@ def buttons(cfg: Config, hw: Hardware, post: Callable[[str], None]) -> Buttons:
     """Buttons A and B; their callbacks only `post` a word ("a", "b", "b_long")."""
     from drivers.buttons import Buttons
     b = cfg.buttons
-    return Buttons(b.a_pin, b.b_pin, post, b.long_press_s, pin_factory=hw.pin_factory)
+    return Buttons(b.a_pin, b.b_pin, post, b.long_press_s, pin_factory=hw.pin_factory, bounce_s=b.debounce_s)
 
 
 # -- the simulated athlete's traces (the `simulate` command, example screens) ------------------

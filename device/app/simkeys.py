@@ -1,8 +1,10 @@
 """A person playing the simulated athlete from the keyboard: lift a contact, hinge, come up.
 
-The window turns keys into words (ui/keys.py: 1/2/3 lift_*, Down tilt_forward,
-Up tilt_back); these act on the simulated dowel. Held keys repeat, so one
-word is one step.
+The window turns keys into words (ui/keys.py: d dowel, 1/2/3 lift_*, Down
+tilt_forward, Up tilt_back); these act on the simulated dowel. Held keys
+repeat, so one word is one step. `dowel` puts the dowel on the back or takes
+it off (all three contacts at once); with `placed=False` it starts off, so
+a person places it (the manual scenario in a window).
 """
 from __future__ import annotations
 
@@ -31,14 +33,22 @@ class SimKeys:
     (True, True, [('sacrum', True), ('sacrum', False)])
     """
 
-    def __init__(self, dowel: Dowel, step_deg: float = TILT_STEP_DEG) -> None:
+    def __init__(self, dowel: Dowel, step_deg: float = TILT_STEP_DEG, placed: bool = True) -> None:
         self.dowel = dowel
         self.step_deg = step_deg
         self.lifted: dict[str, bool] = {c: False for c in CONTACTS}
         self.tilt_deg = 0.0
+        if not placed:
+            self.apply("dowel")
 
     def apply(self, word: str) -> bool:
-        """Act on a lift/tilt word; False for words that are not the athlete's."""
+        """Act on a dowel/lift/tilt word; False for words that are not the athlete's."""
+        if word == "dowel":  # on when any contact is off, else off
+            on = any(self.lifted.values())
+            for contact in CONTACTS:
+                self.lifted[contact] = not on
+                self.dowel.lift(contact, not on)
+            return True
         if word.startswith("lift_") and word[5:] in self.lifted:
             contact = word[5:]
             self.lifted[contact] = not self.lifted[contact]

@@ -9,16 +9,20 @@ to remove".
 """
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from typing import Callable
 
 from device.app.events import AthletesImported, ExportFinished, Notice, StickArrived
 from device.core.events import Event
-from device.export.export import ExportJob
+from device.export.job import ExportJob
+from device.export.layout import FOLDER_PREFIX
+from device.export.result import plural
 from device.export.usb import Stick, StickWatcher, find_sticks, read_athletes
 from device.store.store import Store
 from device.view.builder import ViewModelBuilder
+from device.view.navigation import Input
 
 POLL_S = 1.0
 OWN_MOUNTS = "/media/smartdowel/"  # where the stick unit mounts: only these are ours to unmount
@@ -29,10 +33,10 @@ class StickFlow:
 
     def __init__(self, store: Store, roots: list[str], view: ViewModelBuilder,
                  log: Callable[[Event], None], now: Callable[[], float],
-                 on_athletes: Callable[[], None]) -> None:
+                 on_athletes: Callable[[], None], mounts_file: str | None = None) -> None:
         self.store, self.view, self.log, self.now = store, view, log, now
         self.on_athletes = on_athletes
-        self.watcher = StickWatcher(roots)
+        self.watcher = StickWatcher(roots) if mounts_file is None else StickWatcher(roots, mounts_file)
         self.job: ExportJob | None = None
         self._next_poll = 0.0
 
@@ -55,10 +59,13 @@ class StickFlow:
             added, _ = self.store.import_athletes(athletes.names)
             self.on_athletes()
             self.log(AthletesImported(self.now(), added=added))
+            self.view.set_notice(f"{plural(added, 'athlete')} added from the stick"
+                                 if added else "The stick's athletes are all here already")
         if stick.read_only:
             self.view.set_export("error", 0.0, "This stick is read-only: nothing was written.")
-            return
-        self.start(stick.mountpoint)
+        else:
+            self.start(stick.mountpoint)
+        self.view.on_input(Input.STICK)
 
     def export_to_first(self) -> None:
         """The menu's Export: the first writable stick, or ask for one."""
@@ -66,7 +73,7 @@ class StickFlow:
         if sticks:
             self.start(sticks[0].mountpoint)
         else:
-            self.view.set_export("waiting", 0.0, "Plug in a USB stick.")
+            self.view.set_export("waiting", 0.0, "The new sets are written as soon as one is in.")
 
     def start(self, mountpoint: str) -> None:
         if self.job is not None and not self.job.done:
@@ -85,11 +92,24 @@ class StickFlow:
             return
         self.job = None
         message = job.message
+        shown = message
         if job.ok:
             ok, why = unmount(job.dest)
             message = message if ok else f"{message} ({why})"
-        self.view.set_export("done" if job.ok else "error", 1.0, message)
+            shown = _done_words(job.dest, total) if ok else f"Written, but {why}."
+        self.view.set_export("done" if job.ok else "error", 1.0, shown)
         self.log(ExportFinished(self.now(), ok=job.ok, message=message))
+        self.view.on_input(Input.EXPORTED)
+
+
+def _done_words(dest: str, sets: int) -> str:
+    """What the screen says after an export: how many sets, and the folder (not the whole path)."""
+    try:
+        folders = sorted(n for n in os.listdir(dest) if n.startswith(FOLDER_PREFIX))
+    except OSError:
+        folders = []
+    where = f" in {folders[-1]}" if folders else ""
+    return f"{plural(sets, 'set')} on the stick{where}." if sets else "Nothing new to write."
 
 
 def unmount(mountpoint: str) -> tuple[bool, str]:

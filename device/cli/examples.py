@@ -8,8 +8,8 @@ ViewModelBuilder is snapshotted at chosen moments. This is a development
 tool: the running appliance never imports it.
 
     >>> models = examples()
-    >>> models["live_cue"].cue_contact, str(models["summary"].screen)
-    ('sacrum', 'summary')
+    >>> models["live_cue"].cues, str(models["summary"].screen)
+    (('sacrum',), 'summary')
 """
 from __future__ import annotations
 
@@ -22,21 +22,20 @@ from device.core.detector import Detector
 from device.core.events import SensorFault
 from device.core.settings import LiveSettings
 from device.view.builder import ViewModelBuilder
-from device.view.model import FAULT, IN_CONTACT, LOST, WAITING, MenuState, Screen, ViewModel
+from device.view.model import FAULT, IN_CONTACT, LOST, WAITING, Screen, ViewModel
 
 SCENARIO = "screens"  # the simulated athlete's preset for these screens
 ATHLETES = ("Alex", "Sam", "Jordan", "Priya", "Chris", "Mia", "Tomás")
-HISTORY = tuple({"started": f"{day} 1{i}:0{i}", "reps": 8 - i % 3, "clean_reps": 6 - i % 4,
-                 "mean_depth_deg": 52.0 + 3 * i}
-                for i, day in enumerate(("Today", "Today", "Mon", "Mon", "Fri", "Thu", "Tue")))
+HISTORY = tuple({"set_id": 40 - i, "number": 7 - i, "started_at": 1_764_000_000.0 - 86_400 * i,
+                 "reps": 8 - i % 3, "clean_reps": 6 - i % 4} for i in range(7))
 
 Want = Callable[[ViewModel], bool]
 
 WANTS: dict[str, Want] = {
     "place": lambda vm: vm.appliance == "placing" and _touching(vm) == 2 and all(c.bar > 0 for c in vm.contacts),
     "calibrating": lambda vm: vm.screen == "calibrating" and vm.calibration >= 0.6,
-    "live": lambda vm: vm.current_rep == 3 and (vm.pitch_deg or 0) >= 45 and not vm.cue,
-    "live_cue": lambda vm: vm.cue_contact == "sacrum" and (vm.pitch_deg or 0) >= 40
+    "live": lambda vm: vm.current_rep == 3 and (vm.pitch_deg or 0) >= 45 and not vm.cues,
+    "live_cue": lambda vm: vm.cues == ("sacrum",) and (vm.pitch_deg or 0) >= 40
     and vm.contact("sacrum").state == LOST,
 }
 
@@ -79,7 +78,6 @@ def examples() -> dict[str, ViewModel]:
     models["summary"] = b.build()
     models["live_fault"] = _with_states(got["live"], {"upper_back": FAULT, "head": LOST})
     models.update(_menus(b))
-    b.set_menu(MenuState())
     b.on_event(SensorFault(99.0, contact="upper_back", reason="shorted"))
     models["fault"] = b.build()
     return models
@@ -96,15 +94,25 @@ def _with_states(vm: ViewModel, states: dict[str, str], bar: float | None = None
     return replace(vm, contacts=contacts)
 
 
+def _walk(b: ViewModelBuilder, words: str) -> ViewModel:
+    """Press the buttons as a person would ("b b a" ...), each on the frame before it."""
+    for word in words.split():
+        b.press(word, b.build())
+    return b.build()
+
+
 def _menus(b: ViewModelBuilder) -> dict[str, ViewModel]:
     out: dict[str, ViewModel] = {}
-    for name, menu in (("menu", MenuState(Screen.MENU, 3)), ("history", MenuState(Screen.HISTORY, 0)),
-                       ("athletes", MenuState(Screen.ATHLETES, 1)), ("settings", MenuState(Screen.SETTINGS, 2))):
-        b.set_menu(menu)
-        out[name] = b.build()
-    b.set_menu(MenuState(Screen.EXPORT))
+    out["menu"] = _walk(b, "b b b b")  # the menu, Settings highlighted
+    out["settings"] = _walk(b, "a b b")
+    out["history"] = _walk(b, "b b b a b b b a b")
+    out["past_set"] = replace(_walk(b, "a"), past=replace(b.build().summary, when="Mon 24 Nov 16:00"))
+    out["athletes"] = _walk(b, "a " + "b " * 7 + "a b a b")
+    out["name"] = replace(_walk(b, "b " * 6 + "a"), menu=replace(b.build().menu, text="Tom", cursor=18))
+    _walk(b, "b " * 30 + "a")  # Cancel
     b.set_export("writing", 0.62, "Writing set 5 of 8. Do not remove the stick.")
-    out["export_writing"] = b.build()
-    b.set_export("done", 1.0, "8 sets written to SMARTDOWEL/alex.")
+    out["export_writing"] = _walk(b, "b " * 8 + "a b b a")
+    b.set_export("done", 1.0, "8 sets on the stick in smartdowel-export-2026-11-30T16-05-12.")
     out["export_done"] = b.build()
+    _walk(b, "a")
     return out

@@ -6,24 +6,31 @@ Imports happen when the command runs, so other commands start without them.
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 from typing import Any
 
 from device.cli.errors import UsageError
+from device.cli.options import add_data_option, number, scenario_help
+from device.store.lock import DataLock, LockHeld
 
 
 def add_parser(sub: Any) -> None:
     run = sub.add_parser("run", help="run the appliance (real board if found, else the simulated dowel)")
     run.add_argument("--hardware", choices=("real", "sim"), help="force the real board or the simulator")
     run.add_argument("--config", help="TOML config (default /etc/smartdowel/config.toml if present)")
-    run.add_argument("--data", metavar="DIR", help="data folder (default: config, SMARTDOWEL_DATA, "
-                     "/var/lib/smartdowel for the service, ~/.local/share/smartdowel)")
-    run.add_argument("--headless", action="store_true", help="no screen")
-    run.add_argument("--duration", type=float, help="stop after this many seconds")
-    run.add_argument("--rate", type=float, help="samples per second per contact (0 = flat out)")
-    run.add_argument("--scenario", default="demo", help="simulated athlete (simulator only)")
+    add_data_option(run)
+    run.add_argument("--headless", action="store_true", help="no screen (also when there is no display)")
+    run.add_argument("--duration", type=number(0.0, low_open=True, what="seconds"),
+                     help="stop after this many seconds")
+    run.add_argument("--rate", type=number(0.0, 2000.0, what="samples a second"),
+                     help="samples per second per contact, up to 2000 (0 = flat out)")
+    from device.app.hardware import scenario_names
+    run.add_argument("--scenario", default="demo", choices=scenario_names(), metavar="NAME",
+                     help=scenario_help("demo") + "; manual: you place the dowel (d) and hinge with the keys")
     run.add_argument("--seed", type=int, help="simulated athlete's seed (simulator only)")
-    run.add_argument("--fail-rate", type=float, default=0.0,
-                     help="fraction of I2C transactions that fail (simulator only)")
+    run.add_argument("--fail-rate", type=number(0.0, 1.0, what="a fraction"), default=0.0,
+                     help="fraction of I2C transactions that fail, 0 to 1 (simulator only)")
     run.add_argument("--fullscreen", action="store_true", help="full screen (automatic on the Pi console)")
     run.add_argument("--window", help="window size WIDTHxHEIGHT, e.g. 480x320")
     run.set_defaults(func=cmd_run)
@@ -42,8 +49,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.data:
         cfg.data.dir = args.data
     size = _window(args.window)
+    lock = _lock_data(cfg)
     if choose(args.hardware, cfg) == "real":
-        hw, problems = build_real_checked(cfg)
+        try:
+            hw, problems = build_real_checked(cfg)
+        except LockHeld as exc:
+            raise UsageError(str(exc)) from None
         if hw is None:
             raise UsageError("; ".join(r.detail for r in problems))
     else:
@@ -56,9 +67,31 @@ def cmd_run(args: argparse.Namespace) -> int:
         from ui.display import open_display
         display, why = open_display(size, args.fullscreen)
         print(Display(0.0, detail=why).to_json(), flush=True)
+        if display is None:
+            print(f"smartdowel: {why}", file=sys.stderr, flush=True)
     app = Appliance(cfg, hw, display=display)
     install_signal_handlers(app)
-    return app.run(duration=args.duration)
+    try:
+        return app.run(duration=args.duration)
+    finally:
+        if lock is not None:
+            lock.release()
+
+
+def _lock_data(cfg: Any) -> DataLock | None:
+    """One appliance per data folder: a second is refused with who holds it (exit 2).
+
+    A folder that cannot even hold the lock file (a read-only or full card) is
+    no reason not to cue: the run goes on, and the store says what is wrong."""
+    from device.app.config import data_dir
+    folder = data_dir(cfg)
+    try:
+        os.makedirs(folder, exist_ok=True)
+        return DataLock.acquire(folder, "smartdowel run")
+    except LockHeld as exc:
+        raise UsageError(str(exc)) from None
+    except OSError:
+        return None
 
 
 def _window(text: str | None) -> tuple[int, int] | None:

@@ -57,6 +57,9 @@ def add_parser(sub: Any) -> None:
 
 def cmd_screenshots(args: argparse.Namespace) -> int:
     """Render every screen in a few states and sizes to PNG files."""
+    from device.cli.errors import UsageError
+    if os.path.exists(args.dir) and not os.path.isdir(args.dir):
+        raise UsageError(f"{args.dir}: is a file, not a folder for the screenshots")
     print(f"wrote {len(render_all(args.dir))} screenshots to {args.dir}")
     return 0
 

@@ -8,7 +8,9 @@ from typing import Any
 from typing import TYPE_CHECKING
 
 from device.cli.errors import UsageError
+from device.cli.options import add_data_option, scenario_help
 from device.selftest.options import FAULTS
+from device.store.lock import LockHeld
 
 if TYPE_CHECKING:
     from device.app.checks import Result
@@ -25,9 +27,9 @@ def add_parser(subparsers: Any) -> None:
                    help="no questions: skip pressing the pads (with a warning), do not ask about beep or screen")
     p.add_argument("--headless", action="store_true", help="no screen: skip the test pattern")
     p.add_argument("--timeout", type=float, help="seconds to press each pad (default 10, simulator 1.5)")
-    p.add_argument("--data", "--data-dir", dest="data", metavar="DIR",
-                   help="check this data folder instead of the configured one")
-    p.add_argument("--scenario", default="manual", help="simulated athlete (simulator only)")
+    add_data_option(p)
+    p.add_argument("--data-dir", dest="data", help=argparse.SUPPRESS)  # the old name, still read
+    p.add_argument("--scenario", default="manual", help=scenario_help("manual"))
     p.add_argument("--seed", type=int, help="simulated athlete's seed (simulator only)")
     p.add_argument("--fault", action="append", default=[], metavar="FAULT",
                    help="simulator only, repeatable: " + ", ".join(FAULTS))
@@ -58,7 +60,10 @@ def cmd_selftest(args: argparse.Namespace) -> int:
                    show_pattern=_show_pattern)
     out.write(f"smartdowel selftest: {'simulated dowel' if kind == 'sim' else 'real board'}, "
               f"config {cfg.source}\n")
-    hw, done = _build(kind, cfg, args)
+    try:
+        hw, done = _build(kind, cfg, args)
+    except LockHeld as exc:
+        raise UsageError(str(exc)) from None
     try:
         results = run_selftest(hw, cfg, opts, done=done)
     finally:

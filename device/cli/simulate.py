@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from device.cli.errors import UsageError
+from device.cli.options import scenario_help
 
 SIM_OVERRIDES = {  # CLI flag -> Scenario field
     "rate": "rate_hz", "reps": "reps", "faults": "faults", "jitter": "jitter",
@@ -16,7 +17,7 @@ SIM_OVERRIDES = {  # CLI flag -> Scenario field
 
 def add_parser(sub: Any) -> None:
     sim = sub.add_parser("simulate", help="write a trace from the simulated athlete")
-    sim.add_argument("--scenario", default="typical", help="preset (typical, clean, fast, no_imu, noisy, hard, ...)")
+    sim.add_argument("--scenario", default="typical", help=scenario_help("typical"))
     sim.add_argument("--seed", type=int)
     sim.add_argument("-o", "--out", default="-", help="trace file (default stdout)")
     sim.add_argument("--truth", help="where the truth JSON goes (default beside the trace)")
@@ -41,6 +42,10 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     from device.app.hardware import simulate_trace
     from device.store.files import atomic_write_text
     from device.store.trace import TraceWriter
+    import os
+    folder = os.path.dirname(os.path.abspath(args.out))
+    if args.out != "-" and not os.path.isdir(folder):
+        raise UsageError(f"-o {args.out}: no folder {folder}")
     changes = {field: getattr(args, flag) for flag, field in SIM_OVERRIDES.items()
                if getattr(args, flag) is not None}
     if args.seed is not None:

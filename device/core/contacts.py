@@ -32,3 +32,11 @@ CUE_WORDS: Final[dict[str, str]] = {
     "upper_back": "Upper back off - push the hips back, less knee",
     "sacrum": "Sacrum off - hinge from the hips, keep the back flat",
 }
+
+# The same cue as the screen shows it from two metres: a headline worded one way for
+# every contact ("<contact> off") and the advice cut to what still reads at 6 mm type.
+CUE_SHORT: Final[dict[str, tuple[str, str]]] = {
+    "head": ("Head off", "Neck long"),
+    "upper_back": ("Upper back off", "Hips back"),
+    "sacrum": ("Sacrum off", "Back flat"),
+}

@@ -5,12 +5,12 @@ app's own state: the app applies them (cue policy, buzzer, detector) and
 shows them; the view model only displays a copy.
 
     >>> s = LiveSettings()
-    >>> s.schedule, s.sensitivity, next_in(VOLUMES, 1.0)
-    ('every', 'normal', 0.25)
+    >>> s.schedule, s.sensitivity, next_in(VOLUMES, 1.0), s.dip_note
+    ('every', 'normal', 0.25, True)
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Sequence
 
 from device.core.contact import SENSITIVITY_SCALE
@@ -22,12 +22,17 @@ SENSITIVITIES: tuple[str, ...] = tuple(SENSITIVITY_SCALE)
 
 @dataclass(frozen=True)
 class LiveSettings:
-    """Feedback schedule, mute, buzzer volume and loss sensitivity, as the menu sets them."""
+    """Feedback schedule, mute, buzzer volume, loss sensitivity and the shallow-dip note.
+
+    `dip_note` False silences the screen's "too shallow, not counted" (some
+    coaches do not want a word on dips at all).
+    """
 
     schedule: str = "every"
     mute: bool = False
     volume: float = 1.0
     sensitivity: str = "normal"
+    dip_note: bool = True
 
     def __post_init__(self) -> None:
         if self.schedule not in SCHEDULES:
@@ -37,6 +42,23 @@ class LiveSettings:
                              f"not {self.sensitivity!r}")
         if not 0.0 < self.volume <= 1.0:
             raise ValueError(f"volume must be in (0, 1], not {self.volume!r}")
+
+
+SETTING_KEYS: tuple[str, ...] = ("schedule", "mute", "volume", "sensitivity", "dip_note")
+
+
+def cycled(settings: LiveSettings, key: str) -> LiveSettings:
+    """The settings with `key` moved to its next value (what one press on its row does).
+
+    >>> cycled(LiveSettings(), "volume").volume, cycled(LiveSettings(), "mute").mute
+    (0.25, True)
+    """
+    if key in ("mute", "dip_note"):
+        return replace(settings, **{key: not getattr(settings, key)})
+    options = {"schedule": SCHEDULES, "volume": VOLUMES, "sensitivity": SENSITIVITIES}.get(key)
+    if options is None:
+        raise ValueError(f"unknown setting {key!r} (known: {', '.join(SETTING_KEYS)})")
+    return replace(settings, **{key: next_in(options, getattr(settings, key))})
 
 
 def next_in(options: Sequence[Any], current: Any) -> Any:

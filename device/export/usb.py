@@ -24,7 +24,7 @@ import stat
 from dataclasses import dataclass, field
 from typing import Iterable
 
-from device.store.store import MAX_NAME_LEN, clean_name
+from device.store.athletes import MAX_NAME_LEN, clean_name
 
 STICK_FILESYSTEMS = frozenset({"vfat", "msdos", "exfat", "ntfs", "ntfs3", "fuseblk", "ext2", "ext3", "ext4",
                                "f2fs", "btrfs", "xfs", "hfsplus"})

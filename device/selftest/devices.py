@@ -6,7 +6,7 @@ import time
 from typing import Any
 
 from device.app import hardware
-from device.app.checks import FAIL, OK, SKIP, WARN, Problem, Result
+from device.app.checks import OK, SKIP, WARN, Problem, Result
 from device.app.config import Config
 from device.app.hardware import Hardware
 from device.selftest.options import Options, ScreenError

@@ -10,7 +10,7 @@ import statistics
 import time
 from typing import Any, Callable, Protocol, Sequence, TextIO
 
-from device.app.checks import FAIL, OK, SKIP, WARN, Problem, Result, input_name, read_channels
+from device.app.checks import OK, SKIP, WARN, Problem, Result, input_name, read_channels
 from device.app.config import Config
 from device.app.hardware import Hardware, SensorError
 from device.core.contacts import CONTACTS

@@ -18,6 +18,7 @@ from device.app.hardware import Hardware, SensorError, build_real
 from device.core.contacts import CONTACTS
 from device.selftest.devices import check_buzzer, check_screen
 from device.selftest.options import FAULTS, Options
+from device.store.lock import LockHeld
 from device.selftest.pads import HumanPresser, Presser, SimPresser, check_pads
 
 
@@ -123,6 +124,8 @@ def build_real_checked(cfg: Config) -> tuple[Hardware | None, list[Result]]:
     """The real board; a missing IMU or bus becomes a result instead of a traceback."""
     try:
         return build_real(cfg), []
+    except LockHeld:
+        raise  # another process has the bus: not a wiring fault, the caller says so
     except SensorError as exc:
         if exc.sensor != "mpu6050":
             raise

@@ -38,12 +38,15 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from device.core.contacts import CAUSES, CONTACTS
+from device.core.sets import worth_keeping
+from device.core.settings import LiveSettings
 from device.core.events import (ContactLost, ContactRestored, DowelRemoved, Event, EventHandler,
                                 LossWithdrawn, Ready, RepCompleted, RepDiscarded, RepStarted, SensorFault,
                                 SetEnded)
 from device.core.signal import Sample, SignalChain
 from device.store.gztrace import PARTIAL, TraceFile
 from device.store.recovery import recover_interrupted
+from device.store.setmeta import discard_set, note_settings, save_series, tag_settings
 from device.store.store import Store
 
 log = logging.getLogger("smartdowel.recorder")
@@ -65,6 +68,9 @@ class _Set:
     open_losses: dict[str, tuple[int, float]] = field(default_factory=dict)  # contact -> (row id, t)
     lost_now: set[str] = field(default_factory=set)  # contacts off as the events tell (rows may lag)
     dips: int = 0
+    reps: int = 0
+    losses: int = 0
+    has_imu: bool = True
     end: tuple[float, str] | None = None  # an end event waiting for its samples to arrive
     end_seen_wall: float = 0.0
 
@@ -84,6 +90,7 @@ class SetRecorder:
         self.chain = chain
         self.preroll_s, self.session_gap_s, self._clock = preroll_s, session_gap_s, clock
         self._athlete_id = athlete_id
+        self._settings = LiveSettings()
         self._q: "queue.SimpleQueue[object]" = queue.SimpleQueue()
         self._recent: deque[Sample] = deque(maxlen=50_000)
         self._keep_s = preroll_s + 2.0
@@ -115,6 +122,14 @@ class SetRecorder:
     def set_athlete(self, athlete_id: int) -> None:
         """Who the next set belongs to (the set in progress keeps its athlete)."""
         self._q.put(lambda: self._switch_athlete(athlete_id))
+
+    def set_settings(self, settings: LiveSettings) -> None:
+        """The settings from now on: the next set records them, a set in progress notes a change."""
+        self._q.put(lambda: self._switch_settings(settings))
+
+    def attach_series(self, series_json: str) -> None:
+        """The summary chart's series for the set in progress (post it before the set's end event)."""
+        self._q.put(lambda: self._save_series(series_json))
 
     def sync(self, timeout: float = 10.0) -> bool:
         """Wait until everything posted before this call is written; False on timeout."""
@@ -257,9 +272,11 @@ class SetRecorder:
         t0 = t_r - self.preroll_s  # fixed, whatever order samples and events arrive in
         pre = [s for s in self._recent if s.t >= t0]
         base = {k: float(v) for k, v in e.baseline_us.items()}
-        set_id, trace_name = store.begin_set(session, started, e.standing_deg, base,
-                                             round(t_r - t0, 4))
-        cur = _Set(set_id, t_r, started, None)
+        with store.transaction():
+            set_id, trace_name = store.begin_set(session, started, e.standing_deg, base,
+                                                 round(t_r - t0, 4))
+            tag_settings(store, set_id, self._settings)
+        cur = _Set(set_id, t_r, started, None, has_imu=e.standing_deg is not None)
         self._set = cur
         self.sets_recorded += 1
         try:
@@ -288,6 +305,15 @@ class SetRecorder:
     def _switch_athlete(self, athlete_id: int) -> None:
         self._athlete_id = athlete_id
 
+    def _switch_settings(self, settings: LiveSettings) -> None:
+        self._settings = settings
+        if (cur := self._current()) is not None:
+            self._ops.append(lambda: note_settings(self._db(), cur.id, settings))
+
+    def _save_series(self, series_json: str) -> None:
+        if (cur := self._current()) is not None:
+            self._ops.append(lambda: save_series(self._db(), cur.id, series_json))
+
     def _rep(self, cur: _Set, e: RepCompleted) -> None:
         """Trace to the card first, then the rep in one commit (with any losses waiting)."""
         if cur.trace is not None:
@@ -308,6 +334,7 @@ class SetRecorder:
             self._run_ops()
             store.add_rep(cur.id, row)
         self.reps_recorded += 1
+        cur.reps += 1
 
     def _lost(self, cur: _Set, e: ContactLost) -> None:
         contact, t = e.contact, e.t
@@ -316,6 +343,7 @@ class SetRecorder:
         cause = e.cause or CAUSES[contact]
         start = round(t - cur.ready_t, 3)
         cur.lost_now.add(contact)
+        cur.losses += 1
 
         def insert() -> None:
             loss_id = self._db().add_loss(cur.id, contact, cause, start, e.phase, e.rep)
@@ -333,9 +361,11 @@ class SetRecorder:
         self._ops.append(update)
 
     def _withdrawn(self, cur: _Set, e: LossWithdrawn) -> None:
-        """The dowel was being taken off: that loss was no fault, its row goes."""
+        """The dowel was being taken off: that loss was no fault, its row goes (and its count)."""
         contact = e.contact
-        cur.lost_now.discard(contact)
+        if contact in cur.lost_now:
+            cur.lost_now.discard(contact)
+            cur.losses -= 1
 
         def delete() -> None:
             opened = cur.open_losses.pop(contact, None)
@@ -375,8 +405,12 @@ class SetRecorder:
                     cur.trace.abandon()
                     self._fail(f"set {cur.id}: cannot finish the trace (kept as {PARTIAL})", exc)
             duration = max(0.0, end_t - cur.ready_t)
-            self._db().end_set(cur.id, round(duration, 3), reason, samples, cur.dips)
-            self._last_end_wall = cur.started_at + duration
+            if worth_keeping(cur.reps, cur.losses, cur.dips, cur.has_imu, duration):
+                self._db().end_set(cur.id, round(duration, 3), reason, samples, cur.dips)
+                self._last_end_wall = cur.started_at + duration
+            elif discard_set(self._db(), cur.id):
+                self._session = None  # the empty set was the session's only one: it went too
+            self._db().checkpoint()
 
     def _shutdown(self) -> None:
         cur = self._set

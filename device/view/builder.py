@@ -1,75 +1,84 @@
 """Folds the events and a glance at the detector into view models (main thread only).
 
     >>> from device.core.events import ContactLost, Ready, RepCompleted, RepStarted, SetEnded
-    >>> b = ViewModelBuilder()
+    >>> b = ViewModelBuilder(athlete="Sam")
     >>> for e in (Ready(3.1), RepStarted(7.4, rep=1), ContactLost(8.0, "sacrum", "spinal_flexion", rep=1)):
     ...     b.on_event(e)
     >>> vm = b.build()
-    >>> str(vm.screen), vm.current_rep, vm.cue
-    ('live', 1, 'Sacrum off - hinge from the hips, keep the back flat')
+    >>> str(vm.screen), vm.current_rep, vm.cues
+    ('live', 1, ('sacrum',))
     >>> b.on_event(RepCompleted(9.9, rep=1, depth_deg=61.0, descent_s=1.1, bottom_s=0.3,
     ...                         ascent_s=1.0, faults=("sacrum",)))
     >>> b.on_event(SetEnded(20.0, reps=1))
     >>> vm = b.build()
-    >>> str(vm.screen), vm.summary.reps, vm.summary.clean_reps, dict(vm.summary.losses)["sacrum"]
-    ('summary', 1, 0, 1)
+    >>> str(vm.screen), vm.summary.reps, vm.summary.clean_reps, vm.summary.athlete, vm.summary.set_no
+    ('summary', 1, 0, 'Sam', 1)
 
 Times: `on_event` takes the detector's events, whose `t` is the sample time;
 `on_tick(now, ...)` must be given `now` on that same clock (the last sample's
-`t`), since cue hold times and the chart's series are measured on it.
+`t`), since note hold times, the menu's idle time and the chart's series are
+measured on it.
+
+Which screen shows is device/view/navigation.py's table: events and app
+news reach it as `Input`s here, presses through `press()`.
 """
 from __future__ import annotations
 
 import math
-from dataclasses import replace
 from typing import Any, Iterable, Mapping
 
 from device.core.contact import FAULT
-from device.core.contacts import CONTACTS, CUE_WORDS as CUES, LABELS
+from device.core.contacts import CONTACTS, LABELS
 from device.core.detector import CALIBRATING, NO_DOWEL, READY, Detector
 from device.core.events import (Calibrating, ContactLost, ContactRestored, DowelRemoved, Event,
-                                EventHandler, LossWithdrawn, Ready, RepCompleted, RepStarted, SensorFault,
-                                SensorOk, SetEnded)
+                                EventHandler, LossWithdrawn, Ready, RepCompleted, RepDiscarded, RepStarted,
+                                SensorFault, SensorOk, SetEnded)
 from device.core.settings import LiveSettings
 from device.core.signal import Sample
+from device.view.commands import Command
 from device.view.faults import fault_view
 from device.view.model import (EXPORT_STATES, IN_CONTACT, WAITING, ContactView, ExportView,
                                FaultView, MenuState, RepView, Screen, SummaryView, ViewModel)
+from device.view.navigation import MENU_IDLE_S, Input, step
 from device.view.setlog import PRESSURE_MAX, SetLog, clamp, baseline_bar, presence_bar
 
-CUE_HOLD_S = 3.0  # a cue stays this long after the contact is back: read it standing up
+BACK_NOTE_S = 1.0  # "back in contact" shows this long once every cued contact is back
+SHALLOW_NOTE_S = 2.5  # "too shallow, not counted" after a dip
 
 
 class ViewModelBuilder(EventHandler[None]):
     """Folds events and live glances into ViewModels. Main thread only.
 
     The app calls `on_event` for every event it drains, `on_tick` before each
-    frame, and `build()` for the frame. The menu (device/view/navigation.py) keeps its
-    state here through `menu`/`set_menu`, so a set starting can close it.
+    frame, `press()` for every button press (with the frame it had drawn),
+    and `build()` for the frame.
     """
 
     def __init__(self, simulator: bool = False, target_deg: float = 35.0,
                  settings: LiveSettings | None = None, athletes: Iterable[str] = (),
-                 athlete: str = "") -> None:
+                 athlete: str = "", sets_done: int = 0) -> None:
         self.simulator = simulator
         self.target_deg = target_deg
         self._settings = settings or LiveSettings()
         self._athletes = tuple(athletes)
         self._athlete = athlete
+        self._sets_done: dict[str, int] = {athlete: sets_done}
         self._history: tuple[dict, ...] = ()
+        self._past: SummaryView | None = None
         self._export = ExportView()
+        self._notice = ""
         self._menu = MenuState()
+        self._last_press = 0.0
         self._appliance = NO_DOWEL
         self._contacts = tuple(ContactView(c, LABELS[c], WAITING) for c in CONTACTS)
         self._live: dict[str, Any] = {"calibration": 0.0, "pitch": None, "current_rep": None,
                                       "phase": "standing", "has_imu": False, "paused": False}
         self._set: SetLog | None = None
-        self._set_no = 0
         self._last_rep: RepView | None = None
         self._summary: SummaryView | None = None
         self._faults: dict[tuple[str, str], FaultView] = {}
-        self._cue: tuple[str, str | None] = ("", None)
-        self._cue_until = math.inf
+        self._cues: tuple[str, ...] = ()
+        self._note, self._note_until = "", 0.0
         self._now = 0.0
         self._vm: ViewModel | None = None
 
@@ -81,77 +90,114 @@ class ViewModelBuilder(EventHandler[None]):
 
     def on_calibrating(self, e: Calibrating) -> None:
         self._appliance = CALIBRATING
+        self.on_input(Input.PLACED)
 
     def on_ready(self, e: Ready) -> None:
+        """A set starts: numbered among the chosen athlete's sets. A menu open stays open."""
         self._appliance = READY
-        self._set_no += 1
-        self._set = SetLog(self._now)
+        has_imu = e.standing_deg is not None
+        number = self._sets_done.get(self._athlete, 0) + 1
+        self._set = SetLog(self._now, self._athlete, number, has_imu)
         self._last_rep = None
         self._live["current_rep"] = None
-        self._live["has_imu"] = e.standing_deg is not None or self._live["has_imu"]
-        self._clear_cue()
-        self._menu = replace(self._menu, screen=None)  # a set starts: show it
+        self._live["has_imu"] = has_imu or self._live["has_imu"]
+        self._cues, self._note = (), ""
+        self.on_input(Input.STARTED)
 
     def on_rep_started(self, e: RepStarted) -> None:
-        """A new rep starts clean: a cue whose contact is already back is done with."""
         self._live["current_rep"] = e.rep
-        if self._cue_until != math.inf:
-            self._clear_cue()
 
     def on_rep_completed(self, e: RepCompleted) -> None:
         if self._set is None:
-            self._set = SetLog(self._now)
+            return
         self._last_rep = self._set.add_rep(e)
         self._live["current_rep"] = None
 
+    def on_rep_discarded(self, e: RepDiscarded) -> None:
+        """A dip too shallow to count: said so (unless the setting silences it)."""
+        if self._set is None:
+            return
+        self._set.dips += 1
+        if self._settings.dip_note and not self._cues:
+            self._note, self._note_until = "shallow", self._now + SHALLOW_NOTE_S
+
     def on_contact_lost(self, e: ContactLost) -> None:
-        contact = e.contact
-        if self._set is not None:
-            self._set.lost(contact, self._now)
-        if contact in CUES and self._settings.schedule != "retention":
-            self._cue = (CUES[contact], contact)
-            self._cue_until = math.inf
+        if self._set is None:
+            return
+        self._set.lost(e.contact, self._now)
+        if e.contact in CONTACTS and self._settings.schedule != "retention" and e.contact not in self._cues:
+            self._cues += (e.contact,)
+            self._note = ""
 
     def on_contact_restored(self, e: ContactRestored) -> None:
-        contact = e.contact
         if self._set is not None:
-            self._set.restored(contact, self._now)
-        if self._cue[1] == contact:
-            self._cue_until = self._now + CUE_HOLD_S
+            self._set.restored(e.contact, self._now)
+        if e.contact in self._cues:
+            self._cues = tuple(c for c in self._cues if c != e.contact)
+            if not self._cues:
+                self._note, self._note_until = "back", self._now + BACK_NOTE_S
 
     def on_loss_withdrawn(self, e: LossWithdrawn) -> None:
-        """The pads left together: the dowel was taken off, that loss was no fault."""
+        """A loss the detector takes back (the pads left together: the dowel came off) is neither
+        counted nor cued any more."""
         if self._set is not None:
             self._set.withdrawn(e.contact)
-        if self._cue[1] == e.contact:
-            self._clear_cue()
+        self._cues = tuple(c for c in self._cues if c != e.contact)
 
     def on_set_ended(self, e: SetEnded) -> None:
         self._set_over()
+        self.on_input(Input.ENDED)
 
     def on_dowel_removed(self, e: DowelRemoved) -> None:
         self._set_over()
+        self.on_input(Input.REMOVED)
 
     def _set_over(self) -> None:
-        if self._set is not None and self._set.eventful:
-            self._summary = self._set.summary(self._set_no, self._now)
-        self._set = None
+        """The set's summary, if it is worth keeping (an empty set leaves none, and no number)."""
+        cur, self._set = self._set, None
+        self._summary = None
+        if cur is not None and cur.worth_keeping(self._now):
+            self._summary = cur.summary(self._now)
+            self._sets_done[cur.athlete] = max(self._sets_done.get(cur.athlete, 0), cur.set_no)
         self._appliance = NO_DOWEL
         self._live["current_rep"] = None
-        self._clear_cue()
+        self._cues, self._note = (), ""
 
     def on_sensor_fault(self, e: SensorFault) -> None:
         view = fault_view(e)
         self._faults = {k: v for k, v in self._faults.items() if k[0] != view.sensor}
         self._faults[view.key] = view
+        self.on_input(Input.FAULT)
 
     def on_sensor_ok(self, e: SensorOk) -> None:
         sensor = e.part
         self._faults = {k: v for k, v in self._faults.items() if k[0] != sensor}
 
-    def _clear_cue(self) -> None:
-        self._cue = ("", None)
-        self._cue_until = math.inf
+    # -- inputs and presses ------------------------------------------------------------------
+    def on_input(self, inp: Input) -> None:
+        """Something the box noticed (an event above, a stick, an export's end) on the screen shown."""
+        menu, _ = step(self._menu, inp, self.build())
+        self._set_menu(menu)
+
+    def press(self, word: str, basis: ViewModel | None = None) -> list[Command]:
+        """A button press, read against `basis`: the frame that was on the screen when it came.
+
+        A press that means nothing there changes nothing (so a screen that
+        moved on meanwhile stays where it went); otherwise its result stands.
+        Any press also clears the notice it has had a chance to read.
+        """
+        shown = basis if basis is not None else self.build()
+        menu, commands = step(shown.menu, word, shown)
+        self._last_press = self._now
+        if menu != shown.menu or commands:
+            self._set_menu(menu)
+        self._notice = ""
+        return commands
+
+    def _set_menu(self, menu: MenuState) -> None:
+        if menu != self._menu:
+            self._menu = menu
+            self._last_press = self._now  # a screen just opened counts its idle time from now
 
     # -- live glance -----------------------------------------------------------------------
     def on_tick(self, now: float, detector: Detector, last_sample: Sample | None = None) -> None:
@@ -175,8 +221,10 @@ class ViewModelBuilder(EventHandler[None]):
         self.target_deg = float(round(detector.rep_target_deg))  # the athlete's own, as it is learnt
         if self._set is not None and detector.state == READY and last_sample is not None:
             self._set.record(float(last_sample.t), detector.pressure_ratios(), live["pitch"])
-        if self._now >= self._cue_until:
-            self._clear_cue()
+        if self._note and self._now >= self._note_until:
+            self._note = ""
+        if self._menu.screen is not None and self._now - self._last_press >= MENU_IDLE_S:
+            self.on_input(Input.IDLE)
 
     def _contact_views(self, detector: Detector) -> tuple[ContactView, ...]:
         ready = detector.state == READY
@@ -209,26 +257,34 @@ class ViewModelBuilder(EventHandler[None]):
         if (detector.state != READY or not detector.has_imu or standing is None
                 or last_sample is None or last_sample.pitch is None):
             return None
-        return float(round(last_sample.pitch - standing))
+        return float(max(0, round(last_sample.pitch - standing)))  # leaning back reads as upright
 
-    # -- from the app and the menu -----------------------------------------------------------
+    # -- from the app ---------------------------------------------------------------------------
     @property
     def menu(self) -> MenuState:
         return self._menu
 
-    def set_menu(self, menu: MenuState) -> None:
-        self._menu = menu
-
     def set_settings(self, settings: LiveSettings) -> None:
         self._settings = settings
 
-    def set_athletes(self, names: Iterable[str], selected: str = "") -> None:
+    def set_athletes(self, names: Iterable[str], selected: str = "", sets_done: int | None = None) -> None:
+        """The picker's names and the chosen athlete; `sets_done` their kept sets so far (store)."""
         self._athletes = tuple(names)
         self._athlete = selected
+        if sets_done is not None:
+            self._sets_done[selected] = max(self._sets_done.get(selected, 0), sets_done)
 
     def set_history(self, sets: Iterable[Mapping[str, Any]]) -> None:
-        """Recent sets from the store, newest first; see ui/menus.py for the keys it reads."""
+        """The chosen athlete's sets from the store, newest first (keys: ui/menus.py `history_row`)."""
         self._history = tuple(dict(s) for s in sets)
+
+    def set_past(self, summary: SummaryView | None) -> None:
+        """The set opened from History."""
+        self._past = summary
+
+    def set_notice(self, text: str) -> None:
+        """News for the coach, shown until the next press (athletes imported, a file moved aside)."""
+        self._notice = text
 
     def set_export(self, state: str, progress: float = 0.0, message: str = "") -> None:
         if state not in EXPORT_STATES:
@@ -241,16 +297,16 @@ class ViewModelBuilder(EventHandler[None]):
         live = self._live
         vm = ViewModel(
             screen=self._screen(), appliance=self._appliance, contacts=self._contacts,
-            set_no=self._set_no, reps=self._set.reps if self._set else 0,
+            set_no=self._set.set_no if self._set else 0, reps=self._set.reps if self._set else 0,
             clean_reps=self._set.clean if self._set else 0,
             current_rep=live["current_rep"], phase=live["phase"], pitch_deg=live["pitch"],
             target_deg=self.target_deg, has_imu=live["has_imu"],
             calibration=live["calibration"], paused=live["paused"],
-            cue=self._cue[0], cue_contact=self._cue[1], last_rep=self._last_rep,
-            summary=self._summary, faults=tuple(self._faults.values()),
+            cues=self._cues, note=self._note, last_rep=self._last_rep,
+            summary=self._summary, past=self._past, faults=tuple(self._faults.values()),
             settings=self._settings, menu=self._menu, athletes=self._athletes,
             athlete=self._athlete, history=self._history, export=self._export,
-            simulator=self.simulator)
+            notice=self._notice, simulator=self.simulator)
         if vm != self._vm:
             self._vm = vm
         return self._vm  # type: ignore[return-value]
@@ -266,6 +322,7 @@ class ViewModelBuilder(EventHandler[None]):
             return Screen.LIVE
         if self._appliance == CALIBRATING:
             return Screen.CALIBRATING
-        if self._summary is not None and self._summary.set_no != menu.summary_dismissed:
+        s = self._summary
+        if s is not None and (s.athlete, s.set_no) != menu.summary_dismissed:
             return Screen.SUMMARY
         return Screen.PLACE

@@ -9,11 +9,9 @@ _CHIPS = {"ads1115": "Sensor chip", "mcp3008": "Sensor chip", "adc": "Sensor chi
           "imu": "Tilt sensor"}
 _REASONS = {
     "shorted": ("reads full pressure all the time",
-                "Look for a pinched cable or bare wires touching at the {where} pad "
-                "and at its plug on the box."),
+                "Check the {where} cable for a pinch or bare wires, and its plug."),
     "stuck": ("reading has stopped changing",
-              "Reseat the {where} plug on the box. If it stays, the cable to the pad "
-              "may be broken."),
+              "Reseat the {where} plug on the box. Still stuck: the cable may be broken."),
 }
 _CHIP_CHECK = {
     "Sensor chip": "Power off, then reseat the cable from the dowel to the box. If it "

@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from device.core.contact import ContactState
-from device.core.contacts import CONTACTS, CUE_WORDS, LABELS
+from device.core.contacts import CONTACTS, CUE_SHORT, LABELS
 from device.core.settings import LiveSettings
 
-CUES = CUE_WORDS
+CUES = CUE_SHORT  # (headline, advice) per contact, as the screen says them
 
 # Display states of a contact. The first three are the detector's; WAITING is a
 # pad not yet pressed while the dowel is being placed (not a loss: no set yet).
@@ -39,7 +39,9 @@ class Screen(StrEnum):
     FAULT = "fault"
     MENU = "menu"
     HISTORY = "history"
+    PAST_SET = "past_set"
     ATHLETES = "athletes"
+    NAME = "name"
     SETTINGS = "settings"
     EXPORT = "export"
 
@@ -47,6 +49,15 @@ class Screen(StrEnum):
 SCREENS: tuple[Screen, ...] = tuple(Screen)
 AUTO_SCREENS, MENU_SCREENS = SCREENS[:5], SCREENS[5:]
 EXPORT_STATES = ("idle", "waiting", "writing", "done", "error")
+
+def plural(n: int, word: str) -> str:
+    """'1 rep', '3 reps': counts on the screen read as words.
+
+    >>> plural(1, "rep"), plural(0, "set")
+    ('1 rep', '0 sets')
+    """
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
 
 # --------------------------------------------------------------------------- the snapshot
 
@@ -82,18 +93,24 @@ class RepView:
 
 @dataclass(frozen=True)
 class SeriesView:
-    """The set's pressures and tilt, decimated for the summary chart (device/chart.py)."""
+    """The set's pressures and tilt, decimated for a chart: the summary screen's and the
+    export's (ui/chart.py draws both). Pressures are fractions of the standing baseline."""
 
     t: tuple[float, ...] = ()
-    pressure: tuple[tuple[str, tuple[float, ...]], ...] = ()
-    pitch: tuple[float, ...] | None = None
-    losses: tuple[tuple[str, float, float], ...] = ()
-    reps: tuple[tuple[float, float], ...] = ()
+    pressure: tuple[tuple[str, tuple[float, ...]], ...] = ()  # (contact, values) per contact
+    pitch: tuple[float, ...] | None = None  # None: no tilt sensor
+    losses: tuple[tuple[str, float, float], ...] = ()  # contact, start, end
+    reps: tuple[tuple[float, float], ...] = ()  # start, end of each counted rep
 
 
 @dataclass(frozen=True)
 class SummaryView:
-    """A finished set in numbers."""
+    """A finished set in numbers: whose it was and its number among that athlete's sets.
+
+    `athlete` and `set_no` are taken when the set starts, so choosing another
+    athlete afterwards never relabels it; `has_imu` tells "no reps counted"
+    from "no tilt sensor".
+    """
 
     set_no: int
     reps: int
@@ -103,6 +120,10 @@ class SummaryView:
     tempo_s: tuple[float, float, float] | None  # mean descent, bottom, ascent
     duration_s: float
     series: SeriesView = SeriesView()
+    athlete: str = ""
+    has_imu: bool = True
+    dips: int = 0
+    when: str = ""  # a past set's start, as History lists it
 
 
 @dataclass(frozen=True)
@@ -124,14 +145,18 @@ class FaultView:
 class MenuState:
     """Navigation's memory: the menu screen open (None: follow the appliance) and its cursor.
 
-    `summary_dismissed` is the set number whose summary was left with A;
-    `dismissed_faults` the (sensor, reason) pairs the fault screen was closed for.
+    `summary_dismissed` is the (athlete, set number) whose summary was left
+    with A; `dismissed_faults` the (sensor, reason) pairs the fault screen was
+    closed for; `text` the name being typed on the NAME screen and `renaming`
+    whose name it replaces ("" for a new athlete).
     """
 
     screen: str | None = None
     cursor: int = 0
-    summary_dismissed: int = 0
+    summary_dismissed: tuple[str, int] = ("", 0)
     dismissed_faults: frozenset[tuple[str, str]] = frozenset()
+    text: str = ""
+    renaming: str = ""
 
 
 @dataclass(frozen=True)
@@ -160,10 +185,11 @@ class ViewModel:
     has_imu: bool = False
     calibration: float = 0.0
     paused: bool = False  # a set was ended with A: the next starts with A
-    cue: str = ""
-    cue_contact: str | None = None
+    cues: tuple[str, ...] = ()  # contacts off the dowel and cued, in the order they came off
+    note: str = ""  # a short live word: "back" (in contact again) or "shallow" (a dip not counted)
     last_rep: RepView | None = None
     summary: SummaryView | None = None
+    past: SummaryView | None = None  # a set opened from History
     faults: tuple[FaultView, ...] = ()
     settings: LiveSettings = LiveSettings()
     menu: MenuState = MenuState()
@@ -171,7 +197,13 @@ class ViewModel:
     athlete: str = ""
     history: tuple[dict, ...] = ()
     export: ExportView = ExportView()
+    notice: str = ""  # news for the coach (athletes imported, a database moved aside)
     simulator: bool = False
+
+    @property
+    def set_running(self) -> bool:
+        """A set is under way (the menu screens show a mark, and it goes on being recorded)."""
+        return self.appliance == "ready"
 
     def contact(self, name: str) -> ContactView:
         """The view of one contact by name."""
@@ -186,6 +218,6 @@ class ViewModel:
         return tuple(f for f in self.faults if f.key not in self.menu.dismissed_faults)
 
 
-__all__ = ["CONTACTS", "CUES", "LABELS", "Screen", "SCREENS", "AUTO_SCREENS", "MENU_SCREENS", "IN_CONTACT",
+__all__ = ["plural", "CONTACTS", "CUES", "LABELS", "Screen", "SCREENS", "AUTO_SCREENS", "MENU_SCREENS", "IN_CONTACT",
            "LOST", "FAULT", "WAITING", "EXPORT_STATES", "ContactView", "RepView", "SeriesView",
            "SummaryView", "FaultView", "MenuState", "ExportView", "ViewModel"]

@@ -10,6 +10,7 @@ from typing import Sequence
 
 from device.core.contacts import CONTACTS
 from device.core.events import RepCompleted
+from device.core.sets import worth_keeping
 from device.view.model import RepView, SeriesView, SummaryView
 
 SERIES_STEP_S = 0.1  # the chart's series: at most one point per this many seconds...
@@ -53,11 +54,13 @@ def _mean(xs: Sequence[float]) -> float | None:
 class SetLog:
     """The running set: counts, tempo, loss spans and the decimated chart series."""
 
-    def __init__(self, t0: float) -> None:
+    def __init__(self, t0: float, athlete: str = "", set_no: int = 0, has_imu: bool = True) -> None:
         self.t0 = t0
         self.t_last = t0
+        self.athlete, self.set_no, self.has_imu = athlete, set_no, has_imu
         self.reps = 0
         self.clean = 0
+        self.dips = 0
         self.losses = {c: 0 for c in CONTACTS}
         self.depths: list[float] = []
         self.tempos: list[tuple[float, float, float]] = []
@@ -87,7 +90,7 @@ class SetLog:
             self.open_losses.setdefault(contact, t)
 
     def withdrawn(self, contact: str) -> None:
-        """That loss was the dowel being taken off: out of the counts and the chart."""
+        """A loss the detector took back (it was the dowel coming off, or a pad shorting)."""
         if self.losses.get(contact, 0) > 0:
             self.losses[contact] -= 1
         self.open_losses.pop(contact, None)
@@ -112,7 +115,7 @@ class SetLog:
             self.pitch = self.pitch[::2]
             self.step *= 2
 
-    def summary(self, set_no: int, t_end: float) -> SummaryView:
+    def summary(self, t_end: float) -> SummaryView:
         for contact in list(self.open_losses):
             self.restored(contact, t_end)
         tempo = None
@@ -120,12 +123,13 @@ class SetLog:
             tempo = tuple(round(sum(x[i] for x in self.tempos) / len(self.tempos), 2)
                           for i in range(3))
         depth = _mean(self.depths)
-        return SummaryView(set_no=set_no, reps=self.reps, clean_reps=self.clean,
+        return SummaryView(set_no=self.set_no, reps=self.reps, clean_reps=self.clean,
                            losses=tuple(self.losses.items()),
                            mean_depth_deg=None if depth is None else round(depth, 1),
                            tempo_s=tempo,  # type: ignore[arg-type]
                            duration_s=round(max(t_end, self.t_last) - self.t0, 1),
-                           series=self._series())
+                           series=self._series(), athlete=self.athlete, has_imu=self.has_imu,
+                           dips=self.dips)
 
     def _series(self) -> SeriesView:
         has_pitch = any(p is not None for p in self.pitch)
@@ -134,7 +138,7 @@ class SetLog:
                           pitch=tuple(0.0 if p is None else p for p in self.pitch) if has_pitch else None,
                           losses=tuple(self.loss_spans), reps=tuple(self.rep_spans))
 
-    @property
-    def eventful(self) -> bool:
-        """Worth a summary: a rep counted or a contact lost."""
-        return bool(self.reps or any(self.losses.values()))
+    def worth_keeping(self, t_end: float) -> bool:
+        """Worth a summary and a number: the store keeps the same sets (device/core/sets.py)."""
+        return worth_keeping(self.reps, sum(self.losses.values()), self.dips, self.has_imu,
+                             max(t_end, self.t_last) - self.t0)

@@ -5,7 +5,6 @@ import contextlib
 import csv
 import errno
 import hashlib
-import io
 import json
 import os
 import shutil
@@ -16,9 +15,14 @@ from datetime import datetime
 
 import pytest
 
-from device.export.export import (CSV_FILES, FOLDER_PREFIX, MANIFEST, PARTIAL, ExportError, Media, _Charts,
-                           columns_markdown, export, fat_safe, png_bytes)
+from device.export.charts import ChartPool
+from device.export.columns import CSV_FILES, columns_markdown
+from device.export.errors import ExportError
+from device.export.layout import FOLDER_PREFIX, MANIFEST, PARTIAL, fat_safe
+from device.export.media import Media
+from device.export.run import export
 from device.store.store import Store
+from ui.chart_png import render_png
 from support.stores import ATHLETE, STARTED, add_set, build_store, dump
 from conftest import REPO
 
@@ -58,7 +62,7 @@ def stick(tmp_path):
 
 
 def test_everything_lands_on_the_stick_and_reads_back_to_the_store(store, stick):
-    result = export(store, stick, workers=0, now=NOW)
+    result = export(store, stick, chart=render_png, workers=0, now=NOW)
     folder = os.path.join(stick, FOLDER)
     assert (result.folder, result.sets, result.reps, result.sessions) == (folder, 3, 12, 1)
     assert os.listdir(stick) == [FOLDER] and fat_safe(FOLDER)
@@ -152,23 +156,23 @@ def check_reps_and_losses(store: Store, folder: str) -> None:
 
 
 def test_only_new_sets_unless_all(store, stick):
-    assert export(store, stick, workers=0, now=NOW).sets == 3
+    assert export(store, stick, chart=render_png, workers=0, now=NOW).sets == 3
     session = store.conn.execute("SELECT id FROM sessions").fetchone()[0]
     add_set(store, session, 3)
     add_set(store, session, 4, finished=False)  # in progress: never exported
-    second = export(store, stick, workers=0, now=NOW)
+    second = export(store, stick, chart=render_png, workers=0, now=NOW)
     assert (second.sets, os.path.basename(second.folder)) == (1, FOLDER + "-2")
     assert [r["set_id"] for r in read_csv(second.folder, "sets.csv")] == ["4"]
-    nothing = export(store, stick, workers=0, now=NOW)
+    nothing = export(store, stick, chart=render_png, workers=0, now=NOW)
     assert nothing.folder is None and nothing.sets == 0 and len(os.listdir(stick)) == 2
-    everything = export(store, stick, all_sets=True, workers=0, now=NOW)
+    everything = export(store, stick, all_sets=True, chart=render_png, workers=0, now=NOW)
     assert [r["set_id"] for r in read_csv(everything.folder, "sets.csv")] == ["1", "2", "3", "4"]
     assert store.set_row(5)["export_id"] is None
 
 
 def test_names_that_would_run_as_formulas_are_quoted_in_csv_only(tmp_path, stick):
     with build_store(str(tmp_path / "data"), sets=1, athlete="=HYPERLINK(1)") as store:
-        result = export(store, stick, workers=0)
+        result = export(store, stick, chart=render_png, workers=0)
     assert {r["athlete"] for r in read_csv(result.folder, "reps.csv")} == {"'=HYPERLINK(1)"}
     doc = json.load(open(os.path.join(result.folder, "sessions/session-000001.json")))
     assert doc["athlete"]["name"] == "=HYPERLINK(1)"
@@ -176,7 +180,7 @@ def test_names_that_would_run_as_formulas_are_quoted_in_csv_only(tmp_path, stick
 
 def test_a_missing_trace_is_a_note_not_a_failure(store, stick):
     os.unlink(os.path.join(store.data_dir, store.set_row(2)["trace"]))
-    result = export(store, stick, workers=0)
+    result = export(store, stick, chart=render_png, workers=0)
     assert result.sets == 3 and len(result.warnings) == 1 and "set 2: trace not kept" in result.warnings[0]
     row = read_csv(result.folder, "sets.csv")[1]
     assert (row["set_id"], row["trace_file"], row["chart_file"]) == ("2", "", "")
@@ -184,9 +188,20 @@ def test_a_missing_trace_is_a_note_not_a_failure(store, stick):
     assert "set 2: trace not kept" in open(os.path.join(result.folder, "README.txt")).read()
 
 
+def test_without_a_renderer_no_charts_are_drawn_and_the_export_says_so(store, stick):
+    result = export(store, stick, workers=0, now=NOW)
+    names = files_in(result.folder)
+    assert (result.sets, result.warnings) == (3, []) and not any(n.startswith("charts") for n in names)
+    assert not os.path.exists(os.path.join(result.folder, "charts"))
+    assert [r["chart_file"] for r in read_csv(result.folder, "sets.csv")] == ["", "", ""]
+    assert all(r["trace_file"] for r in read_csv(result.folder, "sets.csv"))
+    readme = open(os.path.join(result.folder, "README.txt"), encoding="utf-8").read()
+    assert "made without a chart renderer" in readme and "\ncharts/set-<set_id>.png\n" not in readme
+
+
 def test_chart_workers_draw_the_same_charts(tmp_path, store):
-    inline = export(store, str(tmp_path), workers=0, now=NOW)
-    pooled = export(store, str(tmp_path), all_sets=True, workers=1, now=NOW)
+    inline = export(store, str(tmp_path), chart=render_png, workers=0, now=NOW)
+    pooled = export(store, str(tmp_path), all_sets=True, chart=render_png, workers=1, now=NOW)
     for i in (1, 2, 3):
         name = f"charts/set-{i:06d}.png"
         a, b = (open(os.path.join(r.folder, name), "rb").read() for r in (inline, pooled))
@@ -195,7 +210,7 @@ def test_chart_workers_draw_the_same_charts(tmp_path, store):
 
 def test_a_broken_chart_pool_falls_back_to_drawing_here(store):
     from concurrent.futures.process import BrokenProcessPool
-    from device.export.export import ChartJob
+    from device.export.series import ChartJob
 
     class Broken:
         def submit(self, *a):
@@ -203,7 +218,7 @@ def test_a_broken_chart_pool_falls_back_to_drawing_here(store):
 
         def shutdown(self, **kw):
             pass
-    charts = _Charts(0)
+    charts = ChartPool(0, render_png)
     charts.pool = Broken()
     trace = os.path.join(store.data_dir, store.set_row(1)["trace"])
     job = ChartJob(trace, (250.0, 600.0, 500.0), 3.0, (("head", 1.0, 2.0),), ((0.5, 2.5),), "t")
@@ -212,20 +227,10 @@ def test_a_broken_chart_pool_falls_back_to_drawing_here(store):
     assert charts.pool is None
 
 
-def test_png_encoder_round_trips_the_pixels():
-    import numpy as np
-    import pygame
-    surface = pygame.Surface((37, 11))
-    rng = np.random.default_rng(1)
-    pygame.surfarray.blit_array(surface, rng.integers(0, 2**24, (37, 11), dtype=np.uint32))
-    back = pygame.image.load(io.BytesIO(png_bytes(surface)), "x.png")
-    assert np.array_equal(pygame.surfarray.array3d(back), pygame.surfarray.array3d(surface))
-
-
 def test_docs_list_the_same_columns():
     path = os.path.join(ROOT, "docs", "export-columns.md")
     assert open(path, encoding="utf-8").read() == columns_markdown(), \
-        "regenerate: python -m device.export.export --columns > docs/export-columns.md"
+        "regenerate: python -m device.export.columns > docs/export-columns.md"
 
 
 def test_memory_does_not_grow_with_the_number_of_sets(tmp_path):
@@ -235,9 +240,9 @@ def test_memory_does_not_grow_with_the_number_of_sets(tmp_path):
         with build_store(str(tmp_path / f"data{n}"), sets=n, reps=2) as s:
             dest = tmp_path / f"stick{n}"
             dest.mkdir()
-            export(s, str(dest), workers=0)  # warm: fonts, tables, caches
+            export(s, str(dest), chart=render_png, workers=0)  # warm: fonts, tables, caches
             tracemalloc.start()
-            export(s, str(dest), all_sets=True, workers=0)
+            export(s, str(dest), all_sets=True, chart=render_png, workers=0)
             peaks.append(tracemalloc.get_traced_memory()[1])
             tracemalloc.stop()
     assert peaks[1] < peaks[0] * 1.25 + 200_000, peaks
@@ -259,7 +264,7 @@ def assert_failed_cleanly(store: Store, stick: str, before: dict, exc: ExportErr
 def test_no_such_folder(store, tmp_path):
     before = dump(store)
     with pytest.raises(ExportError) as info:
-        export(store, str(tmp_path / "gone"), workers=0)
+        export(store, str(tmp_path / "gone"), chart=render_png, workers=0)
     assert_failed_cleanly(store, str(tmp_path / "gone"), before, info.value, "no folder", "plugged in")
 
 
@@ -268,7 +273,7 @@ def test_a_file_is_not_a_folder(store, tmp_path):
     target.write_text("x")
     before = dump(store)
     with pytest.raises(ExportError) as info:
-        export(store, str(target), workers=0)
+        export(store, str(target), chart=render_png, workers=0)
     assert_failed_cleanly(store, str(target), before, info.value, "is not a folder")
     assert target.read_text() == "x"
 
@@ -278,7 +283,7 @@ def test_a_symlinked_destination_is_not_followed(store, tmp_path, stick):
     os.symlink(stick, link)
     before = dump(store)
     with pytest.raises(ExportError) as info:
-        export(store, str(link), workers=0)
+        export(store, str(link), chart=render_png, workers=0)
     assert_failed_cleanly(store, str(link), before, info.value, "symbolic link")
     assert os.listdir(stick) == []
 
@@ -287,7 +292,7 @@ def test_a_symlinked_destination_is_not_followed(store, tmp_path, stick):
 def test_not_a_filesystem_for_files(store, where):
     before = dump(store)
     with pytest.raises(ExportError) as info:
-        export(store, where, workers=0)
+        export(store, where, chart=render_png, workers=0)
     assert_failed_cleanly(store, where, before, info.value, "not on a filesystem that stores files")
 
 
@@ -299,7 +304,7 @@ def test_names_already_there_are_skipped_never_followed_or_overwritten(store, tm
     os.symlink(tmp_path / "nowhere", os.path.join(stick, FOLDER + "-3" + PARTIAL))  # a dangling one
     os.mkdir(os.path.join(stick, FOLDER + "-4"))  # an old export
     open(os.path.join(stick, FOLDER + "-4", "sets.csv"), "w").write("old")
-    result = export(store, stick, workers=0, now=NOW)
+    result = export(store, stick, chart=render_png, workers=0, now=NOW)
     assert os.path.basename(result.folder) == FOLDER + "-5"
     assert os.listdir(outside) == [] and not os.path.exists(tmp_path / "nowhere")
     assert open(os.path.join(stick, FOLDER + "-4", "sets.csv")).read() == "old"
@@ -350,11 +355,11 @@ def test_each_failure_of_the_medium_is_one_clear_line_and_a_retry_works(store, s
     before = dump(store)
     media = FaultyMedia(op, nth, code)
     with pytest.raises(ExportError) as info:
-        export(store, stick, workers=0, media=media, now=NOW)
+        export(store, stick, chart=render_png, workers=0, media=media, now=NOW)
     assert media.calls == nth  # the fault really happened where the test says
     assert_failed_cleanly(store, stick, before, info.value, WORDS[code])
     assert os.listdir(stick) == []  # our incomplete folder was removed (the stick was fine really)
-    assert export(store, stick, workers=0, now=NOW).sets == 3
+    assert export(store, stick, chart=render_png, workers=0, now=NOW).sets == 3
 
 
 def test_the_stick_pulled_out_mid_export(store, stick):
@@ -364,9 +369,9 @@ def test_the_stick_pulled_out_mid_export(store, stick):
         if done == 1:
             shutil.rmtree(os.path.join(stick, FOLDER + PARTIAL))
     with pytest.raises(ExportError) as info:
-        export(store, stick, workers=0, now=NOW, progress=yank)
+        export(store, stick, chart=render_png, workers=0, now=NOW, progress=yank)
     assert_failed_cleanly(store, stick, before, info.value, "was removed or stopped working", PARTIAL)
-    result = export(store, stick, workers=0, now=NOW)
+    result = export(store, stick, chart=render_png, workers=0, now=NOW)
     assert result.sets == 3 and os.listdir(stick) == [FOLDER]
 
 
@@ -413,7 +418,7 @@ def test_read_only_by_permissions(tmp_path):
 
         def attempt() -> str:
             with Store.open(os.path.join(shared, "data"), create=False, recover=False) as s:
-                return repr(export(s, stick, workers=0))
+                return repr(export(s, stick, chart=render_png, workers=0))
         text = as_nobody(attempt)
         assert text.startswith("ExportError: export failed: no permission to write in " + stick), text
         assert "\n" not in text and os.listdir(stick) == []
@@ -443,38 +448,38 @@ def test_read_only_mount(store, tmp_path):
         subprocess.run(["mount", "-o", "remount,ro", stick], check=True)
         before = dump(store)
         with pytest.raises(ExportError) as info:
-            export(store, stick, workers=0)
+            export(store, stick, chart=render_png, workers=0)
         assert_failed_cleanly(store, stick, before, info.value, "is read-only", "write-protect")
         subprocess.run(["mount", "-o", "remount,rw", stick], check=True)
-        assert export(store, stick, workers=0).sets == 3
+        assert export(store, stick, chart=render_png, workers=0).sets == 3
 
 
 def test_a_stick_too_small_is_refused_before_writing(store, tmp_path):
     with tmpfs(str(tmp_path / "tiny"), "16k") as stick:
         before = dump(store)
         with pytest.raises(ExportError) as info:
-            export(store, stick, workers=0)
+            export(store, stick, chart=render_png, workers=0)
         assert_failed_cleanly(store, stick, before, info.value, "is full", "needs about")
         assert os.listdir(stick) == []
 
 
 def test_a_stick_that_fills_up_mid_export(tmp_path):
     with build_store(str(tmp_path / "data"), sets=8) as store, tmpfs(str(tmp_path / "full"), "1m") as stick:
-        from device.export.export import _snapshot
-        probe = store.clone()
-        need = _snapshot(probe, False).bytes_needed()
-        probe.close()
+        from device.export.run import bytes_needed
+        from device.store.exports import ExportSnapshot
+        with ExportSnapshot(store, False) as probe:
+            need = bytes_needed(probe)
         vfs = os.statvfs(stick)
         filler = vfs.f_bavail * vfs.f_frsize - need - 8192  # passes the estimate, not the real thing
         with open(os.path.join(stick, "filler"), "wb") as fh:
             fh.write(b"\0" * filler)
         before = dump(store)
         with pytest.raises(ExportError) as info:
-            export(store, stick, workers=0, now=NOW)
+            export(store, stick, chart=render_png, workers=0, now=NOW)
         assert_failed_cleanly(store, stick, before, info.value, "is full", "free some space")
         assert os.listdir(stick) == ["filler"]  # the incomplete export was removed again
         os.unlink(os.path.join(stick, "filler"))
-        assert export(store, stick, workers=0, now=NOW).sets == 8
+        assert export(store, stick, chart=render_png, workers=0, now=NOW).sets == 8
 
 
 # -- FAT -------------------------------------------------------------------------------------
@@ -482,7 +487,7 @@ def test_the_export_goes_onto_a_real_fat_filesystem(store, tmp_path):
     tools = {t: shutil.which(t) for t in ("mkfs.vfat", "mcopy", "mdir")}
     if not all(tools.values()):
         pytest.skip("mtools/dosfstools not installed (apt-get install mtools dosfstools)")
-    result = export(store, str(tmp_path), workers=0, now=NOW)
+    result = export(store, str(tmp_path), chart=render_png, workers=0, now=NOW)
     image = str(tmp_path / "stick.img")
     env = {**os.environ, "MTOOLS_SKIP_CHECK": "1"}
     subprocess.run([tools["mkfs.vfat"], "-C", image, "16384"], check=True, capture_output=True)
@@ -511,6 +516,6 @@ def test_a_name_taken_at_the_last_moment_is_not_overwritten(store, stick):
             super().rename(src, dst, src_dir_fd, dst_dir_fd)
     before = dump(store)
     with pytest.raises(ExportError) as info:
-        export(store, stick, workers=0, media=Racing(), now=NOW)
+        export(store, stick, chart=render_png, workers=0, media=Racing(), now=NOW)
     assert_failed_cleanly(store, stick, before, info.value, "never overwritten", others_there=True)
     assert os.listdir(stick) == [FOLDER] and os.listdir(os.path.join(stick, FOLDER)) == []

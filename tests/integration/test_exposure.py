@@ -208,7 +208,7 @@ def stick(tmp_path):
 
 
 def test_a_stick_is_read_for_athletes_csv_only(tmp_path, stick, monkeypatch):
-    import device.export.export as export_mod
+    from device.export.run import export
     from device.store.store import Store
     media, stick_dir, mounts = stick
     data = os.environ["SMARTDOWEL_DATA"]
@@ -227,7 +227,7 @@ def test_a_stick_is_read_for_athletes_csv_only(tmp_path, stick, monkeypatch):
 
         def start(self):
             with Store.open(self.data_dir, create=False, recover=False) as store:
-                self.result = export_mod.export(store, self.dest, workers=0)
+                self.result = export(store, self.dest, workers=0)
             self.done = self.ok = True
             return self
     monkeypatch.setattr("device.app.sticks.ExportJob", InProcessExport)

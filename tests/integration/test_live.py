@@ -16,7 +16,7 @@ from device.core.cues import CuePolicy
 from device.core.detector import Detector
 from device.app.hardware import build_sim, choose
 from device.app.live import LiveLoop
-from device.view.navigation import ChangeSetting, ToggleSet
+from device.view.commands import ChangeSetting, EndSet
 from device.core.signal import SignalChain
 from conftest import REPO, fall, make_samples, with_placement
 
@@ -130,6 +130,39 @@ def test_sigterm_stops_cleanly_with_the_buzzer_off():
     assert '"reason": "SIGTERM"' in out.splitlines()[-1]
 
 
+def test_sighup_stops_like_sigterm_and_silences_a_beep_mid_tone():
+    """SIGHUP (a closed terminal, an ssh session gone) used to kill the app with the buzzer's pin
+    left at 50 % duty: the beep went on. Now it ends the run like SIGTERM."""
+    from device.app.appliance import install_signal_handlers
+    from device.core.patterns import Pattern
+    cfg = parse_config("[sampler]\nrate_hz = 100\n", "test")
+    hw = build_sim(cfg, "manual", seed=5)
+    app = Appliance(cfg, hw, out=Lines())
+    pin = hw.pin_factory.pin(cfg.buzzer.pin)
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    install_signal_handlers(app)
+
+    def beep_then_hangup():
+        app.player.play(Pattern(((880.0, 1.0), (880.0, 1.0))))
+        wait_until(lambda: pin.state > 0)
+        os.kill(os.getpid(), signal.SIGHUP)
+    threading.Timer(0.3, beep_then_hangup).start()
+    try:
+        app.run(duration=15.0)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    assert app.exit_reason == "SIGHUP"
+    assert pin.state == 0 and pin.frequency is None
+
+
+def wait_until(predicate, timeout: float = 5.0) -> None:
+    end = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < end, "timed out"
+        time.sleep(0.005)
+
+
 def test_bad_config_is_one_line_exit_2(tmp_path):
     bad = tmp_path / "c.toml"
     bad.write_text("[buzzer]\npin = 99\n")
@@ -145,8 +178,10 @@ def test_appliance_with_a_screen_draws_frames_and_applies_menu_settings():
     cfg = parse_config("[sampler]\nrate_hz = 100\n", "test")
     hw = build_sim(cfg, "manual", seed=3)
     app = Appliance(cfg, hw, out=Lines(), display=Display(size=(480, 320), headless=True))
-    threading.Timer(0.5, app.submit, [ChangeSetting("mute", True)]).start()
-    threading.Timer(0.6, app.submit, [ChangeSetting("sensitivity", "high")]).start()
+    assert app.sim_keys is not None and all(app.sim_keys.lifted.values())  # manual: the person places it
+    threading.Timer(0.2, app.sim_keys.apply, ["dowel"]).start()
+    threading.Timer(0.5, app.submit, [ChangeSetting("mute")]).start()
+    threading.Timer(0.6, app.submit, [ChangeSetting("sensitivity")]).start()
     app.run(duration=3.0)  # the screen belongs to the thread that made it: this one
     assert app.policy.mute is True
     assert {k.cfg.lost_ratio for k in app.detector.contacts} == {cfg.detector.contact.with_sensitivity("high").lost_ratio}
@@ -174,7 +209,7 @@ def test_sets_are_recorded_and_a_stick_gets_them(tmp_path, monkeypatch):
         time.sleep(0.8)
         hw.dowel.lift("sacrum", False)
         time.sleep(0.6)
-        app.submit(ToggleSet())  # button A: the set ends and is saved
+        app.submit(EndSet())  # button A: the set ends and is saved
         time.sleep(0.5)
         mounts.write_text(f"/dev/sda1 {stick} vfat rw,nosuid,nodev,noexec 0 0\n")
     threading.Thread(target=scenario, daemon=True).start()

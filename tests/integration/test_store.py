@@ -10,7 +10,12 @@ import textwrap
 
 import pytest
 
-from device.store.store import DB_NAME, MIGRATIONS, SCHEMA_VERSION, Store, StoreError, clean_name, iso
+from device.store.athletes import clean_name
+from device.store.connection import DB_NAME
+from device.store.errors import StoreError
+from device.store.queries import iso
+from device.store.schema import MIGRATIONS, SCHEMA_VERSION
+from device.store.store import Store
 from conftest import REPO
 
 ROOT = str(REPO)
@@ -93,7 +98,7 @@ def test_v1_file_is_upgraded_keeping_its_data(tmp_path):
 def test_a_failing_migration_leaves_the_previous_version(tmp_path, monkeypatch):
     make_v1(str(tmp_path))
     broken = (MIGRATIONS[0], MIGRATIONS[1] + ("CREATE TABLE reps (x)",))  # fails after earlier statements
-    monkeypatch.setattr("device.store.store.MIGRATIONS", broken)
+    monkeypatch.setattr("device.store.schema.MIGRATIONS", broken)
     with pytest.raises(StoreError, match="cannot upgrade"):
         Store.open(str(tmp_path))
     conn = sqlite3.connect(os.path.join(str(tmp_path), DB_NAME))
@@ -126,8 +131,9 @@ def test_not_a_database_is_moved_aside_and_a_new_one_started(tmp_path, caplog):
         assert open(store.moved_aside + "-wal", "rb").read() == b"wal bytes"
         assert [a.name for a in store.athletes()] == ["Guest"]
         assert store.integrity() == "ok"
-    message = caplog.records[-1].getMessage()
-    assert str(path) in message and store.moved_aside in message and "Nothing was deleted" in message
+    messages = [r.getMessage() for r in caplog.records]
+    assert any(str(path) in m and store.moved_aside in m and "Nothing was deleted" in m for m in messages)
+    assert store.notices and "kept as smartdowel.db.broken-20231114T221320Z" in store.notices[0]
 
 
 def test_corrupt_database_is_moved_aside_twice_without_clobbering(tmp_path):

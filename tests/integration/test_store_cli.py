@@ -7,15 +7,17 @@ import os
 
 import pytest
 
-from device.export.export import ExportJob
+from device.export.job import ExportJob
 from device.cli.main import main
-from device.cli.store_commands import add_subcommands
+from device.cli import export, sessions
 from support.stores import ATHLETE, build_store
 
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="smartdowel")
-    add_subcommands(p.add_subparsers(dest="command", required=True))  # what device/cli.py will do
+    sub = p.add_subparsers(dest="command", required=True)
+    sessions.add_parser(sub)  # what device/cli/main.py does
+    export.add_parser(sub)
     return p
 
 
@@ -67,7 +69,7 @@ def test_export_command(data, tmp_path, capsys):
 
 
 def test_export_to_bad_media_is_one_line_and_exit_2(data, tmp_path, capsys):
-    assert main(["export", str(tmp_path / "nowhere"), "--data", data]) == 2
+    assert main(["export", str(tmp_path / "nowhere" / "deeper"), "--data", data]) == 2
     captured = capsys.readouterr()
     assert captured.out == ""
     err = captured.err.strip().splitlines()

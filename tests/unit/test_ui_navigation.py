@@ -12,49 +12,77 @@ import pytest  # noqa: E402
 
 from conftest import ev  # noqa: E402
 from device.app.simkeys import SimKeys  # noqa: E402
-from device.core.settings import LiveSettings as Settings  # noqa: E402
 from device.view.builder import ViewModelBuilder  # noqa: E402
-from device.view.model import MenuState, ViewModel  # noqa: E402
-from device.view.navigation import (MENU_ITEMS, SETTINGS_ITEMS, ChangeSetting, LoadHistory,  # noqa: E402
-                                    PickAthlete, StartExport, ToggleSet, press, step)
+from device.view.commands import (AddAthlete, ChangeSetting, EndSet, LoadHistory, OpenSet,  # noqa: E402
+                                  PickAthlete, PowerOff, RenameAthlete, StartExport, StartSet)
+from device.view.model import MenuState, Screen, ViewModel  # noqa: E402
+from device.view.navigation import (MENU_ITEMS, SETTINGS_ITEMS, TABLE, Input, athlete_rows,  # noqa: E402
+                                    step)
+from device.view.naming import WHEEL  # noqa: E402
 from ui.display import Display, choose_driver  # noqa: E402
 from ui.keys import KEY_WORDS, word_for  # noqa: E402
-
-TOGGLE = [ToggleSet()]
+from ui.render import RENDERERS  # noqa: E402
 
 
 def vm_on(screen: str, **kw) -> ViewModel:
     return ViewModel(screen=screen, **kw)
 
 
-# -- navigation ------------------------------------------------------------------------------
+# -- the table -------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("screen", ["place", "live"])
-def test_a_starts_or_ends_the_set_and_b_opens_the_menu(screen):
-    assert step(MenuState(), "a", vm_on(screen)) == (MenuState(), TOGGLE)
-    menu, cmds = step(MenuState(), "b", vm_on(screen))
-    assert (menu.screen, menu.cursor, cmds) == ("menu", 0, [])
+def test_the_table_says_what_every_input_does_on_every_screen():
+    assert set(TABLE) == set(Screen) == set(RENDERERS)
+    for screen, rules in TABLE.items():
+        assert set(rules) == set(Input), screen
+        assert all(rule.says for rule in rules.values()), screen
 
 
-def test_a_while_calibrating_does_nothing():
+def test_long_b_powers_off_everywhere_and_other_words_change_nothing():
+    for screen in Screen:
+        assert step(MenuState(), Input.B_LONG, vm_on(screen))[1] == [PowerOff()]
+    for word in ("quit", "lift_head", ""):
+        assert step(MenuState(screen="menu", cursor=2), word, vm_on("menu")) == \
+            (MenuState(screen="menu", cursor=2), [])
+
+
+def test_a_ends_a_live_set_starts_only_a_paused_one_and_b_opens_the_menu():
+    assert step(MenuState(), "a", vm_on("live")) == (MenuState(), [EndSet()])
+    assert step(MenuState(), "a", vm_on("place")) == (MenuState(), [])  # nothing to start
+    assert step(MenuState(), "a", vm_on("place", paused=True)) == (MenuState(), [StartSet()])
     assert step(MenuState(), "a", vm_on("calibrating")) == (MenuState(), [])
+    for screen in ("place", "calibrating", "live", "summary", "fault"):
+        menu, cmds = step(MenuState(), "b", vm_on(screen))
+        assert (menu.screen, menu.cursor, cmds) == ("menu", 0, [])
+
+
+@pytest.mark.parametrize("inp", [Input.PLACED, Input.STARTED, Input.ENDED, Input.REMOVED, Input.FAULT,
+                                 Input.STICK, Input.EXPORTED])
+def test_what_the_box_notices_never_closes_a_menu(inp):
+    for screen in ("menu", "history", "past_set", "athletes", "name", "settings", "export"):
+        menu = MenuState(screen=screen, cursor=1, text="Jo")
+        assert step(menu, inp, vm_on(screen))[0] == menu, (screen, inp)
+
+
+def test_a_stick_opens_the_export_only_on_the_resting_screens():
+    for screen, opens in (("place", True), ("summary", True), ("live", False), ("calibrating", False)):
+        assert (step(MenuState(), Input.STICK, vm_on(screen))[0].screen == "export") is opens
 
 
 def test_summary_a_dismisses_it_and_starts_the_next_set():
-    b = ViewModelBuilder()
+    b = ViewModelBuilder(athlete="Sam")
     for e in ({"t": 1, "type": "ready"}, {"t": 5, "type": "rep_completed", "rep": 1, "faults": []},
               {"t": 9, "type": "set_ended", "reps": 1}):
         b.on_event(ev(e))
     assert b.build().screen == "summary"
-    assert press(b, "a") == TOGGLE
-    assert b.build().screen == "place" and b.menu.summary_dismissed == 1
+    assert b.press("a") == [StartSet()]
+    assert b.build().screen == "place" and b.menu.summary_dismissed == ("Sam", 1)
 
 
 def test_fault_a_dismisses_that_fault_only():
     b = ViewModelBuilder()
     b.on_event(ev({"t": 1, "type": "sensor_fault", "contact": "head", "reason": "stuck"}))
     assert b.build().screen == "fault"
-    assert press(b, "a") == []
+    assert b.press("a") == []
     assert b.build().screen == "place"
     b.on_event(ev({"t": 2, "type": "sensor_fault", "contact": "sacrum", "reason": "shorted"}))
     assert b.build().screen == "fault"  # a new fault is news
@@ -77,36 +105,60 @@ def test_menu_b_cycles_and_a_opens_each_item():
                       "export": ("export", 0, [StartExport()])}
 
 
-def test_settings_cycle_their_values_and_back_returns_to_the_menu():
-    vm = vm_on("settings", settings=Settings(schedule="retention", mute=False, volume=1.0,
-                                             sensitivity="high"))
-    got = {}
-    for i, key in enumerate(SETTINGS_ITEMS[:-1]):
-        menu, cmds = step(MenuState(screen="settings", cursor=i), "a", vm)
-        assert menu.screen == "settings"
-        got[cmds[0].key] = cmds[0].value
-    assert got == {"schedule": "every", "mute": True, "volume": 0.25, "sensitivity": "low"}
-    menu, cmds = step(MenuState(screen="settings", cursor=len(SETTINGS_ITEMS) - 1), "a", vm)
+def test_settings_rows_ask_for_the_next_value_and_back_returns_to_the_menu():
+    got = [step(MenuState(screen="settings", cursor=i), "a", vm_on("settings"))[1]
+           for i in range(len(SETTINGS_ITEMS) - 1)]
+    assert got == [[ChangeSetting(k)] for k in ("schedule", "mute", "volume", "sensitivity", "dip_note")]
+    menu, cmds = step(MenuState(screen="settings", cursor=len(SETTINGS_ITEMS) - 1), "a", vm_on("settings"))
     assert (menu.screen, cmds) == ("menu", []) and MENU_ITEMS[menu.cursor][0] == "settings"
 
 
-def test_athlete_picker_chooses_and_closes_the_menu():
-    vm = vm_on("athletes", athletes=("Alex", "Sam", "Jo"), athlete="Alex")
-    menu, _ = step(MenuState(screen="athletes", cursor=0), "b", vm)
-    menu, _ = step(menu, "b", vm)
-    menu, cmds = step(menu, "a", vm)
+def test_athlete_picker_chooses_adds_and_renames():
+    vm = vm_on("athletes", athletes=("Guest", "Alex", "Jo"), athlete="Alex")
+    assert [k for k, _ in athlete_rows(vm)] == ["pick", "pick", "pick", "add", "rename", "back"]
+    menu, cmds = step(MenuState(screen="athletes", cursor=2), "a", vm)
     assert cmds == [PickAthlete("Jo")] and menu.screen is None
-    empty = vm_on("athletes")
-    assert step(MenuState(screen="athletes"), "b", empty)[0].screen == "athletes"
-    assert step(MenuState(screen="athletes"), "a", empty)[0].screen == "menu"
+    menu, _ = step(MenuState(screen="athletes", cursor=3), "a", vm)
+    assert (menu.screen, menu.text, menu.renaming) == ("name", "", "")
+    menu, _ = step(MenuState(screen="athletes", cursor=4), "a", vm)
+    assert (menu.screen, menu.text, menu.renaming) == ("name", "Alex", "Alex")
+    guest = vm_on("athletes", athletes=("Guest", "Alex"), athlete="Guest")
+    assert "rename" not in [k for k, _ in athlete_rows(guest)]  # the guest keeps its name
 
 
-def test_history_scrolls_with_b_and_a_goes_back():
-    vm = vm_on("history", history=({"reps": 1}, {"reps": 2}))
+def _type(menu: MenuState, item: str) -> MenuState:
+    """B until the wheel shows `item` (in any case), then A."""
+    vm = vm_on("name")
+    while WHEEL[menu.cursor % len(WHEEL)].lower() != item.lower():
+        menu, _ = step(menu, "b", vm)
+    return menu
+
+
+def test_a_name_is_typed_with_two_buttons_and_saved():
+    vm = vm_on("name")
+    menu = MenuState(screen="name")
+    for letter in "jo":
+        menu, _ = step(_type(menu, letter), "a", vm)
+    assert menu.text == "Jo"
+    menu, _ = step(_type(menu, "Delete"), "a", vm)
+    menu, _ = step(_type(menu, "e"), "a", vm)
+    menu, cmds = step(_type(menu, "Save"), "a", vm)
+    assert cmds == [AddAthlete("Je")] and menu.screen is None
+    renaming = MenuState(screen="name", text="Sam", renaming="Sam")
+    renaming, _ = step(_type(renaming, "y"), "a", vm)
+    assert step(_type(renaming, "Save"), "a", vm)[1] == [RenameAthlete("Sam", "Samy")]
+    assert step(_type(MenuState(screen="name", text="Zed"), "Cancel"), "a", vm)[0].screen == "athletes"
+
+
+def test_history_opens_a_past_set_and_b_walks_to_older_ones():
+    vm = vm_on("history", history=({"set_id": 9}, {"set_id": 7}))
     menu, _ = step(MenuState(screen="history"), "b", vm)
-    assert menu.cursor == 1
-    assert step(menu, "b", vm)[0].cursor == 0
-    assert step(menu, "a", vm)[0].screen == "menu"
+    menu, cmds = step(menu, "a", vm)
+    assert (menu.screen, cmds) == ("past_set", [OpenSet(9)])
+    menu, cmds = step(menu, "b", replace(vm, screen="past_set"))
+    assert cmds == [OpenSet(7)]
+    assert step(menu, "a", replace(vm, screen="past_set"))[0].screen == "history"
+    assert step(MenuState(screen="history"), "a", vm)[0].screen == "menu"  # row 0: Back
 
 
 def test_export_a_leaves_and_b_stays():
@@ -114,27 +166,17 @@ def test_export_a_leaves_and_b_stays():
     assert step(MenuState(screen="export"), "b", vm_on("export"))[0].screen == "export"
 
 
-def test_other_words_change_nothing():
-    for word in ("b_long", "quit", "lift_head", ""):
-        assert step(MenuState(screen="menu", cursor=2), word, vm_on("menu")) == \
-            (MenuState(screen="menu", cursor=2), [])
-
-
 def test_a_full_walk_with_the_builder():
     """B into the menu, down to Settings, mute, back out: the screens the person sees."""
     b = ViewModelBuilder()
     b.on_event(ev({"t": 1, "type": "ready"}))
     screens, commands = [], []
-    for word in ["b", "b", "b", "b", "a", "b", "a", "b", "b", "b", "a", "b", "b", "a"]:
-        commands += press(b, word)
+    for word in ["b", "b", "b", "b", "a", "b", "a", "b", "b", "b", "b", "a", "b", "b", "a"]:
+        commands += b.press(word, b.build())
         screens.append(b.build().screen)
-        for cmd in commands:
-            if isinstance(cmd, ChangeSetting) and cmd.key == "mute":
-                b.set_settings(replace(b.build().settings, mute=cmd.value))
-        commands = []
     assert screens == ["menu", "menu", "menu", "menu", "settings", "settings", "settings",
-                       "settings", "settings", "settings", "menu", "menu", "menu", "live"]
-    assert b.build().settings.mute is True
+                       "settings", "settings", "settings", "settings", "menu", "menu", "menu", "live"]
+    assert commands == [ChangeSetting("mute")]
 
 
 # -- keys -----------------------------------------------------------------------------------
