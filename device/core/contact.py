@@ -63,9 +63,10 @@ class ContactConfig:
 
     lost_ratio: float = 0.13  # below this the contact is gone (the cue's reference is 10 % of the force)
     mid_ratio: float = 0.5  # the sample before must be at most halfway down: a fall, not a jump
+    high_ratio: float = 0.7  # at or above: still pressing as usual (the posture it did so at is kept)
     floor_ratio: float = 0.02  # at the zero floor: a glitch looks like this
-    break_siemens: float = 3.0e-5  # an FSR stops conducting under its break force (~0.1-0.3 N): from
-    # under this conductance a falling pad drops to the zero floor in one sample
+    break_siemens: float = 2.5e-5  # an FSR stops conducting under its break force (~0.1-0.3 N): a fall
+    # whose path reaches this conductance by the next sample may drop to the zero floor in it
     restore_ratio: float = 0.3  # back above this (twice) and the contact is restored
     jump_margin: float = 0.05  # a sample this far below the fall's path (and then some) left it
     jump_slack: float = 0.5  # ...plus this share of the fall's own step: falls may speed up
@@ -126,7 +127,7 @@ class ContactTracker:
         "_hold_decay", "_g1", "_g2", "r1", "r2", "t1", "t2", "_below_since", "_recheck",
         "_restore_hits", "lost_level", "lost_since", "_short_since", "_stuck_since",
         "_last_count", "_ok_since", "fault_reason", "m3", "_shorted_count", "_stuck_min_count", "posture",
-        "peers",
+        "peers", "_f_full",
     )
 
     def __init__(self, name: str, shorted_count: int, cfg: ContactConfig | None = None) -> None:
@@ -166,6 +167,7 @@ class ContactTracker:
         self._below_since = -1.0
         self._recheck = False
         self._restore_hits = 0
+        self._f_full = 1.0  # the posture factor when it last pressed as usual
 
     def calibrate(self, t: float, baseline: float) -> None:
         """Adopt the standing baseline measured during calibration."""
@@ -184,11 +186,11 @@ class ContactTracker:
     def _roll_level(self, t: float, m3: float) -> None:
         """A block of the level's window is over: the window moves on, the held level may decay.
 
-        Pressing at least `hold_ratio` of the level in that block: the window's
-        maximum is the level. Under it: the level held before stays while the
-        pressure is still falling (a peel under way, however slow), and decays
-        slowly once it has settled (a sag, unloading, a lighter grip); the
-        window's maximum can only raise it.
+        While the pressure falls block after block (a peel under way, however
+        slow) the level held before stays. Otherwise, pressing at least
+        `hold_ratio` of the level, the window's maximum is the level; under it
+        (settled in a sag, unloading, a lighter grip) the held level decays
+        slowly. The window's maximum can always raise it.
         """
         cfg = self.cfg
         blocks = self._blocks
@@ -197,10 +199,12 @@ class ContactTracker:
         blocks.pop(0)
         blocks.append(finished)
         window = max(blocks)
-        if finished >= cfg.hold_ratio * self.level:
+        if falling:
+            held = self._held if self._held > window else window  # a fall under way: never followed down
+        elif finished >= cfg.hold_ratio * self.level:
             held = window
         else:
-            held = self._held if falling else self._held * self._hold_decay
+            held = self._held * self._hold_decay
             if window > held:
                 held = window
         self._held = held
@@ -250,7 +254,12 @@ class ContactTracker:
             return None  # interference, not pressure: it says nothing about a fall
         r1, r2, t1, t2 = self.r1, self.r2, self.t1, self.t2
         self.r2, self.t2, self.r1, self.t1 = r1, t1, r, t
-        if r >= cfg.lost_ratio or r >= cfg.lost_ratio * self._together():
+        if r >= cfg.high_ratio:
+            self._f_full = self.posture
+            limit = 0.0
+        else:
+            limit = self._limit()
+        if r >= limit or r >= limit * self._together():
             self._below_since = -1.0
             self._recheck = False
             return None
@@ -271,6 +280,18 @@ class ContactTracker:
         if self._recheck or t - self._below_since >= cfg.debounce_s:
             return self._lose(t, level)
         return None
+
+    def _limit(self) -> float:
+        """The loss threshold now, as a share of the level.
+
+        A back pad peeling away while the athlete comes up loses the extra
+        press of depth as it goes: its loss is measured from the press it
+        fell from (posture and all), not from the standing level its posture
+        is returning to."""
+        f_full, f_now = self._f_full, self.posture
+        if f_full > 1.0 and f_full > f_now:
+            return self.cfg.lost_ratio * f_full / f_now
+        return self.cfg.lost_ratio
 
     def _together(self) -> float:
         """How far the other pads have eased off together (1.0: not at all), judged only when this one is low.
@@ -299,9 +320,8 @@ class ContactTracker:
         """At the zero floor, from a fall whose path reaches the break force by now: the FSR let go."""
         if r > self.cfg.floor_ratio or r2 <= r1 or dt1 <= 0.0:
             return False
-        cfg = self.cfg
-        lowest = r1 - (1.0 + cfg.jump_slack) * (r2 - r1) * dt / dt1
-        return lowest * level * self.posture < cfg.break_siemens
+        next_on_path = r1 - (r2 - r1) * dt / dt1
+        return next_on_path * level * self.posture < self.cfg.break_siemens
 
     def _lose(self, t: float, level: float) -> Decision:
         self.state = LOST

@@ -52,9 +52,7 @@ def fault_requests(s: Scenario, rng: random.Random, reps: int) -> dict[int, list
     """rep -> groups of faults (a group of two is a double loss), drawn or as given."""
     out: dict[int, list[list[FaultSpec]]] = {}
     if isinstance(s.faults, int):
-        pairs = [(r, c) for r in range(1, reps + 1) for c in CONTACTS]
-        chosen = rng.sample(pairs, min(s.faults, len(pairs)))
-        specs = [FaultSpec(c, r, _phase(rng)) for r, c in chosen]
+        specs = [FaultSpec(c, r, _phase(rng)) for r, c in _drawn(s, rng, reps)]
     else:
         specs = [f if f.phase else replace(f, phase=_phase(rng)) for f in s.faults]
     for f in specs:
@@ -68,6 +66,24 @@ def fault_requests(s: Scenario, rng: random.Random, reps: int) -> dict[int, list
         phase = _phase(rng)
         out.setdefault(r, []).append([FaultSpec(pair[0], r, phase), FaultSpec(pair[1], r, phase)])
     return out
+
+
+def _drawn(s: Scenario, rng: random.Random, reps: int) -> list[tuple[int, str]]:
+    """(rep, contact) of the random faults: some pad always stays in a rep, two when one may fail.
+
+    Every working pad off at once is the dowel coming off: a set that made
+    them all lose contact together would be labelled with losses nobody
+    could tell from a removal."""
+    most = 1 if s.shorted or s.stuck else 2
+    pairs = [(r, c) for r in range(1, reps + 1) for c in CONTACTS]
+    rng.shuffle(pairs)
+    chosen: list[tuple[int, str]] = []
+    for r, c in pairs:
+        if len(chosen) == s.faults:
+            break
+        if sum(rr == r for rr, _ in chosen) < most:
+            chosen.append((r, c))
+    return chosen
 
 
 def _used(requests: dict[int, list[list[FaultSpec]]], rep: int) -> set[str]:
