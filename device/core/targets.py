@@ -28,7 +28,7 @@ mount leans every rep the same way; a side bend leans far off it.
     >>> for depth in (60.0, 55.0, 50.0, 45.0):
     ...     t.learn(depth, 0.0)
     >>> t.deg
-    27.5
+    28.6
 """
 from __future__ import annotations
 
@@ -46,8 +46,8 @@ class TargetConfig:
     first_deg: float = 18.5  # before any rep of the athlete is known: under the shallowest athletes'
     # bends (20 deg) with room for the sensor's noise, over a bob of the knees (17 deg seen first in sets)
     target_deg: float = 0.0  # a coach's fixed target; 0 = learn it
-    learn_share: float = 0.5  # the target is this share of the median depth (an athlete's reps
-    # spread 1.75x, 20-35 deg for the shallowest: half the median keeps the shallowest in)...
+    learn_share: float = 0.52  # the target is this share of the median depth (an athlete's reps
+    # spread 1.75x, 20-35 deg for the shallowest: about half the median keeps the shallowest in)...
     learn_reps: int = 5  # ...of the athlete's last reps
     sideways_deg: float = 35.0  # a tilt leaning further than this off the hinge direction is no hinge
 

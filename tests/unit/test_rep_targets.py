@@ -10,6 +10,8 @@ from device.core.detector import Detector, DetectorConfig
 from device.core.reps import RepConfig
 from device.core.targets import TargetConfig
 
+SHARE = TargetConfig().learn_share
+
 STAND = 4.0
 
 
@@ -55,12 +57,12 @@ def test_an_athlete_who_bends_only_20_to_35_degrees_has_every_rep_counted():
 
 
 def test_a_first_dip_is_no_rep_and_later_dips_under_the_athletes_own_target_neither():
-    # 17 deg before any rep; then reps of about 60 deg teach a target of 30: dips of 22 and 28 are no reps
+    # 17 deg before any rep; then reps of about 60 deg teach a target of about 31: dips of 22 and 28 are no reps
     moves = [move(3.0, 17), move(6.5, 60), move(10.0, 22), move(13.5, 62), move(17.0, 28), move(20.5, 58)]
     events, d = set_of(moves)
     assert counted(events) == pytest.approx([60, 62, 58], abs=1.5)
     assert [e["reason"] for e in of_type(events, "rep_discarded")] == ["shallow"] * 3
-    assert d.rep_target_deg == pytest.approx(0.5 * 60, abs=1.0)
+    assert d.rep_target_deg == pytest.approx(SHARE * 60, abs=1.0)
 
 
 def test_the_target_never_drops_under_the_floor():
@@ -76,7 +78,7 @@ def test_a_coach_sets_the_target_in_the_config_or_live():
     assert counted(events) == pytest.approx([60, 45], abs=1.5)
     assert d.rep_target_deg == 40.0
     d.set_rep_target(None)
-    assert d.rep_target_deg == pytest.approx(0.5 * 52.5, abs=1.0), "handed back to learning"
+    assert d.rep_target_deg == pytest.approx(SHARE * 52.5, abs=1.0), "handed back to learning"
     with pytest.raises(ValueError):
         RepConfig(target_deg=10.0)  # under the floor
 
@@ -84,7 +86,7 @@ def test_a_coach_sets_the_target_in_the_config_or_live():
 def test_a_seeded_athlete_starts_from_their_own_target_and_reports_what_they_teach():
     events, d = set_of([move(3.0, 24), move(6.5, 50), move(10.0, 52)], seed_target=30.0)
     assert counted(events) == pytest.approx([50, 52], abs=1.5), "24 deg is under their kept 30"
-    assert d.learnt_rep_target_deg == pytest.approx(0.5 * 50, abs=1.5)
+    assert d.learnt_rep_target_deg == pytest.approx(SHARE * 50, abs=1.5)
 
 
 def test_side_bends_are_no_reps_however_far_they_tilt_the_pitch():
