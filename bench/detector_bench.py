@@ -6,8 +6,10 @@ Prints one row per family (bench/families.py): traces, hours of training
 between ready and removal, faults, found, recall, false alarms (and per
 hour), cause accuracy, reps exact (traces whose rep count is exactly right),
 latency p50/p95/max measured from the first sample at or after the moment the
-force fell below 10 % of its level, and removals recognised with nothing left
-counted as a fault. Then the totals, and the quality bars each is held to.
+force fell below 10 % of its level, removals recognised with nothing left
+counted as a fault, and which bars the row misses (recall >= 0.995, false
+alarms <= 0.5 an hour, p95 <= 30 ms, reps exact >= 0.98, causes all right).
+Then the totals and the bars over everything.
 Then the replay speed of `smartdowel replay` on an hour-long 100 Hz trace,
 plain and gzip (x real time, median of 3 runs), and the replay's peak memory
 for 10 and 60 minute traces (flat means streaming).
@@ -38,7 +40,8 @@ from score import Score  # noqa: E402
 
 BARS = {"recall": 0.995, "false_alarms_per_hour": 0.5, "sampled_p95_ms": 30.0, "rep_count_exact": 0.98}
 HEAD = (f"{'family':27s} {'traces':>6s} {'hours':>6s} {'faults':>6s} {'found':>6s} {'recall':>7s} "
-        f"{'false':>5s} {'FA/h':>5s} {'cause':>6s} {'reps':>7s} {'p50':>6s} {'p95':>6s} {'max':>6s} {'removal':>8s}")
+        f"{'false':>5s} {'FA/h':>5s} {'cause':>6s} {'reps':>7s} {'p50':>6s} {'p95':>6s} {'max':>6s} {'removal':>8s} "
+        f"bars")
 
 
 def fmt(x: float, spec: str = ".1f") -> str:
@@ -52,7 +55,18 @@ def row(name: str, score: Score) -> str:
     return (f"{name:27s} {score.traces:6d} {s['hours']:6.2f} {score.faults:6d} {score.found:6d} "
             f"{fmt(s['recall'], '.4f'):>7s} {score.false_alarms:5d} {s['false_alarms_per_hour']:5.2f} "
             f"{fmt(s['cause_correct'], '.3f'):>6s} {reps:>7s} {fmt(s['sampled_p50_ms']):>6s} "
-            f"{fmt(s['sampled_p95_ms']):>6s} {fmt(s['sampled_max_ms']):>6s} {removal:>8s}")
+            f"{fmt(s['sampled_p95_ms']):>6s} {fmt(s['sampled_max_ms']):>6s} {removal:>8s} {missed(score)}")
+
+
+def missed(score: Score) -> str:
+    """'ok', or the bars this row misses (causes all right, every removal clean, and BARS)."""
+    s = score.summary()
+    out = [k for k, bar in BARS.items() if s[k] == s[k] and not _holds(k, s[k], bar)]
+    if score.found and score.cause_ok != score.found:
+        out.append("cause")
+    if score.removals_clean != score.removals:
+        out.append("removal")
+    return "ok" if not out else "MISSED " + ",".join(out)
 
 
 def quality(seeds: int, hours: float, jobs: int, dirs: list[str], first: int = 0) -> dict[str, Score]:
