@@ -254,11 +254,13 @@ class ContactTracker:
             return None  # interference, not pressure: it says nothing about a fall
         r1, r2, t1, t2 = self.r1, self.r2, self.t1, self.t2
         self.r2, self.t2, self.r1, self.t1 = r1, t1, r, t
-        if r >= cfg.high_ratio:
+        if r >= cfg.high_ratio:  # pressing as usual: the per-sample path
             self._f_full = self.posture
-            limit = 0.0
-        else:
-            limit = self._limit()
+            if self._below_since >= 0.0:
+                self._below_since = -1.0
+                self._recheck = False
+            return None
+        limit = self._limit()
         if r >= limit or r >= limit * self._together():
             self._below_since = -1.0
             self._recheck = False

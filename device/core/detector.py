@@ -46,6 +46,7 @@ NO_DOWEL, PLACING, CALIBRATING, READY = (Appliance.NO_DOWEL, Appliance.PLACING, 
                                          Appliance.READY)
 NO_EVENTS: tuple[Event, ...] = ()
 BASELINE_STEP_S = 0.05
+STEP_DEG = PostureModel.STEP_DEG
 Events = Sequence[Event]
 
 
@@ -252,7 +253,8 @@ class Detector:
             beyond = reps.beyond
             if beyond > posture.peak and reps.state is not STANDING:
                 posture.note_peak(beyond, [k.m3 if k.state is IN_CONTACT else None for k in self.contacts])
-            if posture.follow(beyond):
+            moved = (beyond if beyond > 0.0 else 0.0) - posture.x
+            if (moved >= STEP_DEG or moved <= -STEP_DEG) and posture.follow(beyond):
                 for k, f in zip(self.contacts, posture.factor):
                     k.posture = f
         if decisions[0] or decisions[1] or decisions[2]:
@@ -271,11 +273,14 @@ class Detector:
                 return self._removed(t, withdrawn, events or [])
         standing = reps.state is STANDING
         if standing:
-            self._track_baselines(dt)
+            self._baseline_dt += dt
+            if self._baseline_dt >= BASELINE_STEP_S:
+                self._track_baselines()
             if self._standing_since is None:
                 self._standing_since = t
-            if self.state is READY and (h := self._unplugged(t)) is not None:
-                events = (events or []) + [h]
+            if (h.state is LOST or u.state is LOST or c.state is LOST) and self.state is READY \
+                    and (f := self._unplugged(t)) is not None:
+                events = (events or []) + [f]
         else:
             self._standing_since = None
         return events or NO_EVENTS
@@ -360,13 +365,10 @@ class Detector:
             return None, (Phase.STANDING if self.has_imu else None)
         return rep, self.reps.phase
 
-    def _track_baselines(self, dt: float) -> None:
+    def _track_baselines(self) -> None:
         """Follow drift only while standing still: with an IMU its word, else the pads'.
 
         Every `BASELINE_STEP_S` or so, not every sample: the drift is slow."""
-        self._baseline_dt += dt
-        if self._baseline_dt < BASELINE_STEP_S:
-            return
         dt, self._baseline_dt = self._baseline_dt, 0.0
         if not self.has_imu:
             band = self.cfg.standing_band

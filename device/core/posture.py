@@ -50,7 +50,7 @@ class PostureConfig:
 class PostureModel:
     """Per-pad pressure factor for the current hinge angle (see the module's doc)."""
 
-    __slots__ = ("cfg", "gain", "factor", "inv", "_seen", "_peak", "_at_peak", "_levels", "_x")
+    __slots__ = ("cfg", "gain", "factor", "inv", "_seen", "peak", "_at_peak", "_levels", "x")
 
     STEP_DEG = 0.25  # the factors are recomputed when the hinge moved this much (a sample's worth of noise)
 
@@ -65,20 +65,20 @@ class PostureModel:
         """Standing (or no IMU): the posture explains nothing."""
         self.factor = [1.0, 1.0, 1.0]
         self.inv = [1.0, 1.0, 1.0]
-        self._x = 0.0
+        self.x = 0.0  # the hinge the factors were computed for
 
     def reset_rep(self, levels: Sequence[float]) -> None:
         """A rep starts: the pads' standing baselines are what its bottom is compared to."""
         self._levels = tuple(levels)
-        self._peak = -1.0
+        self.peak = -1.0  # the rep's deepest so far
         self._at_peak: list[float | None] = [None, None, None]
 
     def follow(self, beyond: float) -> bool:
         """The hinge now (degrees past standing): the factors for the next sample; True if they changed."""
         x = beyond if beyond > 0.0 else 0.0
-        if -self.STEP_DEG < x - self._x < self.STEP_DEG:
-            return False  # the per-sample path: most samples move the hinge by less than its noise
-        self._x = x
+        if -self.STEP_DEG < x - self.x < self.STEP_DEG:
+            return False  # most samples move the hinge by less than its noise (the caller may test first)
+        self.x = x
         cfg = self.cfg
         for i, gain in enumerate(self.gain):
             f = 1.0 + gain * x
@@ -89,19 +89,15 @@ class PostureModel:
 
     def note_peak(self, beyond: float, pressures: Sequence[float | None]) -> None:
         """During a rep, at its deepest so far: each pad's (posture-free) pressure now, None when lost."""
-        if beyond > self._peak:
-            self._peak = beyond
+        if beyond > self.peak:
+            self.peak = beyond
             self._at_peak = [None if p is None or level <= 0.0 else p * f / level
                              for p, f, level in zip(pressures, self.factor, self._levels)]
-
-    @property
-    def peak(self) -> float:
-        return self._peak
 
     def learn(self, depth: float, faults: Iterable[str]) -> None:
         """A counted rep: fold the pressures at its bottom into the gains."""
         cfg = self.cfg
-        peak = self._peak
+        peak = self.peak
         if peak < cfg.learn_min_deg:
             return
         lost = set(faults)
@@ -112,4 +108,4 @@ class PostureModel:
             seen.append((ratio - 1.0) / peak)
             if len(seen) >= cfg.reps_min:
                 self.gain[i] = statistics.median(seen)
-        self._x = -1.0  # new gains: recompute at the next sample
+        self.x = -1.0  # new gains: recompute at the next sample
