@@ -1,33 +1,26 @@
-"""One contact's state machine: in contact, losing, lost, restored, sensor fault.
+"""One contact's state machine: in contact, losing, lost, restored, sensor fault (ADR 0017).
 
-Why it looks at the signal's shape and not only its level: a real loss is the
-athlete's body moving away, so the pressure falls through the levels on its
-way down, in 80 ms or over a second and a half (a sacrum peeling away as the
-lumbar spine rounds). A bounce or a glitch jumps to nothing in one sample,
-from wherever it was, even from halfway down a sag. So a sample below the loss
-threshold that continues the fall the samples before it were making is a loss
-at once; one that jumped there (it left the fall's path by more than noise)
-must stay down longer than any bounce (30 ms) first. One exception: an FSR
-stops conducting below its break force (~0.1-0.3 N), so a light pad's fall
-ends in a jump to zero from there; that jump ends a fall too. A sample at the zero
-floor is confirmed by the next (a lone glitch reads zero too). After a stall
-of the sampler nothing of the fall was seen, so the first samples decide at
-once: a partly pressed reading is confirmed by the next, a zero one must
-stay 20 ms (a bounce may straddle the stall's end).
+Why the shape and not only the level: a real loss is the body moving away, so
+the pressure falls through the levels, in 80 ms or over a second and a half (a
+sacrum peeling away as the lumbar spine rounds); a bounce or a glitch jumps to
+nothing in one sample, from wherever it was, even halfway down a sag. So a
+sample under the threshold that continues the fall the samples before it were
+making is a loss at once; one that jumped there must stay down longer than any
+bounce (30 ms). An FSR stops conducting under its break force (~0.1-0.3 N), so
+a light pad's fall ends in a jump to zero: from a path that reaches it, that
+jump ends a fall too. A zero is confirmed by the next sample (a lone glitch
+reads zero). After a sampler stall the first samples decide at once.
 
-Levels are relative to the contact's own level, not to an absolute count:
-FSRs differ ±6 % part to part, drift, creep and warm, and each back presses
-differently; a rep itself raises the back's pressure to 1.5x standing and
-lightens the head. The level is the sliding maximum of the median of three
-samples (~0.9 s, in blocks of 0.1 s averaged, so mains hum aliased into the
-samples does not lift it), but it never follows a fall down: while the pressure is
-under half the level (a fall, a sag, the head unloading at the bottom of a
-rep), the level held before it decays only slowly (`hold_tau_s`). So a slow
-peel is judged against the pressure it peeled from, and a sag to 20 % of it
-reads 20 %, never a loss. The level also stays within `level_floor` and
-`level_cap` of the standing baseline (tracked while standing): a back that
-pressed 1.5x at the bottom of a rep, or hum riding on the samples, must not
-make the pressure after it look like a sag.
+Levels are the contact's own, never absolute counts: FSRs differ ±6 % part to
+part, drift, creep and warm, and backs press differently. The level is the
+sliding maximum (~0.9 s, over 0.1 s block means of the median of three, so
+aliased hum does not lift it), but it never follows a fall down: while the
+pressure falls block after block the level stays, and once it has settled
+under half of it (a sag, a lighter grip) the level decays only slowly. So a
+slow peel is judged against the pressure it peeled from, and a sag to 20 %
+reads 20 %. It stays within 0.25-1.4x the standing baseline. The detector
+divides out what the hinge does to each pad (device/core/posture.py) before
+this tracker sees it.
 """
 from __future__ import annotations
 
