@@ -17,6 +17,7 @@ from device.core.events import Event, parse_event
 from device.core.signal import Sample, SignalChain
 
 REPO = Path(__file__).resolve().parents[1]  # the checkout: tests run from any folder
+pytest_plugins = ["support.summary"]  # the booted-systemd checks' summary after the run
 TIERS = ("unit", "integration", "system")
 CHAIN = SignalChain()
 BASE_G = {"head": 2.5e-4, "upper_back": 6.0e-4, "sacrum": 5.0e-4}  # siemens at standing

@@ -2,9 +2,13 @@
 
 The system (udisks, usbmount, a udev rule) mounts a stick under /media or
 /run/media; the appliance only looks. It reads /proc/self/mounts (cheap enough
-to poll from the main loop) and keeps mounts that are under one of the roots
-and of a filesystem a stick carries, so a tmpfs or a bind mount there is never
-taken for a stick.
+to poll from the main loop) and keeps mounts that are under one of the roots,
+of a filesystem a stick carries, and whose source is a block device under /dev
+other than the root file system's. A stick is its source device, not its place:
+inside the service, systemd may bind-mount a directory of the root file system
+onto itself (ReadWritePaths= on a plain directory), which then looks like an
+ext4 mount under /media with the root's source; and one stick mounted in two
+places (a desktop's automounter and the stick unit) is still one stick.
 
 `athletes.csv` on a stick is a names list: one name per line, in the first
 column; a first line "name" is a header. It is read defensively: at most
@@ -68,42 +72,64 @@ def _under(path: str, roots: Iterable[str]) -> bool:
     return False
 
 
-def find_sticks(roots: Iterable[str] = DEFAULT_ROOTS, mounts_file: str = MOUNTS_FILE) -> list[Stick]:
-    """Mounted sticks under `roots`, in mount order; [] if the mounts file cannot be read."""
-    roots = tuple(roots)
+@dataclass(frozen=True)
+class _Mount:
+    device: str
+    mountpoint: str
+    fstype: str
+    options: str
+
+
+def _read_mounts(mounts_file: str) -> list[_Mount]:
+    """The mounts table in mount order; [] if it cannot be read."""
     try:
         with open(mounts_file, encoding="utf-8", errors="replace") as fh:
             lines = fh.read().splitlines()
     except OSError:
         return []
-    sticks: dict[str, Stick] = {}
+    mounts = []
     for line in lines:
         parts = line.split()
-        if len(parts) < 4:
-            continue
-        device, mountpoint, fstype, options = _unescape(parts[0]), _unescape(parts[1]), parts[2], parts[3]
-        if fstype not in STICK_FILESYSTEMS or not _under(os.path.normpath(mountpoint), roots):
-            continue
-        sticks[mountpoint] = Stick(mountpoint, device, fstype, "ro" in options.split(","))  # last mount wins
+        if len(parts) >= 4:
+            mounts.append(_Mount(_unescape(parts[0]), os.path.normpath(_unescape(parts[1])), parts[2], parts[3]))
+    return mounts
+
+
+def _is_stick(mount: _Mount, root_device: str | None, roots: tuple[str, ...]) -> bool:
+    return (mount.fstype in STICK_FILESYSTEMS and mount.device.startswith("/dev/")
+            and mount.device != root_device and _under(mount.mountpoint, roots))
+
+
+def find_sticks(roots: Iterable[str] = DEFAULT_ROOTS, mounts_file: str = MOUNTS_FILE) -> list[Stick]:
+    """Mounted sticks under `roots`, one per source device, in mount order; [] if unreadable."""
+    roots = tuple(roots)
+    visible: dict[str, _Mount] = {}
+    for mount in _read_mounts(mounts_file):
+        visible[mount.mountpoint] = mount  # a later mount on the same place hides the earlier one
+    root = visible.get("/")
+    sticks: dict[str, Stick] = {}
+    for mount in visible.values():
+        if _is_stick(mount, root.device if root else None, roots) and mount.device not in sticks:
+            sticks[mount.device] = Stick(mount.mountpoint, mount.device, mount.fstype,
+                                         "ro" in mount.options.split(","))
     return list(sticks.values())
 
 
 class StickWatcher:
-    """Polled from the main loop: reports each stick once, when it appears."""
+    """Polled from the main loop: reports each stick (source device) once, when it appears."""
 
     def __init__(self, roots: Iterable[str] = DEFAULT_ROOTS, mounts_file: str = MOUNTS_FILE,
                  report_present: bool = True) -> None:
         self.roots, self.mounts_file = tuple(roots), mounts_file
-        self._seen: set[tuple[str, str]] = set()
+        self._seen: set[str] = set()
         if not report_present:  # sticks in at boot are not "just plugged in"
-            self._seen = {(s.mountpoint, s.device) for s in find_sticks(self.roots, self.mounts_file)}
+            self._seen = {s.device for s in find_sticks(self.roots, self.mounts_file)}
 
     def poll(self) -> list[Stick]:
         """Sticks mounted since the last poll (a stick pulled and plugged again counts anew)."""
         now = find_sticks(self.roots, self.mounts_file)
-        keys = {(s.mountpoint, s.device) for s in now}
-        new = [s for s in now if (s.mountpoint, s.device) not in self._seen]
-        self._seen = keys
+        new = [s for s in now if s.device not in self._seen]
+        self._seen = {s.device for s in now}
         return new
 
 

@@ -35,6 +35,7 @@ otg_mode=1
 PLACED = {  # where each source file lands, relative to the root
     "systemd/smartdowel.service": "etc/systemd/system/smartdowel.service",
     "systemd/smartdowel-usb@.service": "etc/systemd/system/smartdowel-usb@.service",
+    "systemd/media-smartdowel.mount": "etc/systemd/system/media-smartdowel.mount",
     "systemd/99-smartdowel-usb.rules": "etc/udev/rules.d/99-smartdowel-usb.rules",
     "systemd/50-smartdowel.rules": "etc/polkit-1/rules.d/50-smartdowel.rules",
     "systemd/smartdowel-modules.conf": "etc/modules-load.d/smartdowel.conf",
@@ -75,20 +76,23 @@ def test_root_install_places_every_file(pi_root: Path):
         placed = pi_root / target
         assert placed.read_bytes() == (REPO / source).read_bytes(), target
         assert placed.stat().st_mode & 0o777 == 0o644, target
-    media = pi_root / "media" / "smartdowel"
-    assert media.is_dir() and media.stat().st_mode & 0o777 == 0o755
+    assert not (pi_root / "etc" / "systemd" / "system" / "smartdowel.service.d").exists()  # not a demo box
 
 
 def test_root_install_runs_nothing_on_the_host(pi_root: Path):
     out = install("--root", str(pi_root)).stdout
     for command in ("apt-get install", "useradd --system", "usermod --append --groups",
-                    "-m venv --system-site-packages", "-m pip install", "systemctl enable smartdowel.service",
-                    "systemctl daemon-reload", "udevadm control --reload"):
+                    "-m venv --clear --system-site-packages", "-m pip install"):
         lines = [line for line in out.splitlines() if command in line]
         assert lines, f"{command!r} not printed"
         assert all(line.strip().startswith("[not run: --root]") for line in lines), lines
+    # no running systemd under --root: nothing to reload or restart
+    steps = out.split("\ndone")[0]  # the closing advice names `systemctl start`
+    for command in ("daemon-reload", "udevadm", "systemctl restart", "systemctl start"):
+        assert command not in steps, command
+    assert "the service starts at first boot" in out
     venv = f"{pi_root}/opt/smartdowel/venv"
-    assert f"-m venv --system-site-packages {venv}" in out
+    assert f"-m venv --clear --system-site-packages {venv}" in out
     assert not (pi_root / "opt" / "smartdowel" / "venv").exists()
 
 
@@ -171,7 +175,53 @@ def test_bad_options_are_refused(tmp_path: Path):
 
 def test_help_describes_the_modes():
     out = install("--help").stdout
-    assert "--dry-run" in out and "--root DIR" in out
+    assert "--dry-run" in out and "--root DIR" in out and "--demo" in out
+
+
+# --------------------------------------------------------------------------- images and demo boxes
+
+WANTS = "etc/systemd/system/multi-user.target.wants/smartdowel.service"
+DROPIN = "etc/systemd/system/smartdowel.service.d/demo.conf"
+needs_systemctl = pytest.mark.skipif(shutil.which("systemctl") is None,
+                                     reason="systemctl missing: cannot enable units offline (apt-get install systemd)")
+
+
+@needs_systemctl
+def test_root_install_enables_the_service_offline(pi_root: Path):
+    """As an image builder needs: the unit enabled in DIR with no systemd running, no reloads."""
+    out = install("--root", str(pi_root)).stdout
+    link = pi_root / WANTS
+    assert link.is_symlink() and os.readlink(link) == "/etc/systemd/system/smartdowel.service"
+    assert f"systemctl --root={pi_root} enable smartdowel.service" in out
+    assert "= smartdowel.service enabled" in install("--root", str(pi_root)).stdout
+
+
+def test_demo_box_runs_the_same_unit_on_the_simulated_dowel(pi_root: Path):
+    conf = pi_root / "boot" / "firmware" / "config.txt"
+    r = install("--demo", "--root", str(pi_root))
+    assert r.returncode == 0, r.stderr
+    dropin = pi_root / DROPIN
+    assert dropin.read_bytes() == (REPO / "systemd" / "smartdowel-demo.conf").read_bytes()
+    assert conf.read_text() == PI_CONFIG_TXT  # the simulator needs no I2C bus
+    assert "demo box" in r.stdout
+    assert install("--root", str(pi_root)).returncode == 0  # the real board again: the drop-in goes
+    assert not dropin.exists() and active_i2c_lines(conf.read_text()) == ["dtparam=i2c_arm=on"]
+
+
+def test_demo_dropin_replaces_only_the_hardware_choice():
+    unit = re.search(r"^ExecStart=(.*)$", (REPO / "systemd" / "smartdowel.service").read_text(), re.M).group(1)
+    starts = re.findall(r"^ExecStart=(.*)$", (REPO / "systemd" / "smartdowel-demo.conf").read_text(), re.M)
+    assert starts == ["", unit.replace("--hardware real", "--hardware sim")]
+
+
+def test_every_failure_line_says_what_to_do():
+    """Each step that can fail ends in one line naming what failed and what to do next."""
+    script = SCRIPT.read_text()
+    lines = re.findall(r'failed "([^"]*)"', script)
+    assert len(lines) >= 8
+    for line in lines:
+        assert re.search(r"run this script again|when run again|run: sudo", line), line
+    assert "PIP_FIND_LINKS" in next(line for line in lines if line.startswith("pip could not install"))
 
 
 def test_unit_starts_what_the_script_installs():

@@ -17,6 +17,7 @@ SERVICE = SYSTEMD / "smartdowel.service"
 USB_UNIT = SYSTEMD / "smartdowel-usb@.service"
 UDEV_RULE = SYSTEMD / "99-smartdowel-usb.rules"
 POLKIT_RULE = SYSTEMD / "50-smartdowel.rules"
+STICK_ROOT = SYSTEMD / "media-smartdowel.mount"
 APP_BINARY = "/opt/smartdowel/venv/bin/smartdowel"  # made by install.sh on the Pi only
 MAX_EXPOSURE = 2.5
 
@@ -185,6 +186,29 @@ def test_sticks_are_mounted_safely_where_the_app_looks():
     assert "-/media/smartdowel" in values(SERVICE, "Service", "ReadWritePaths")
 
 
+def test_the_stick_folder_is_a_tmpfs_of_its_own_before_either_unit_starts():
+    """ReadWritePaths= on a plain directory makes systemd bind the root file system there,
+    which the app would take for a stick; a folder that is a mount point is used as it is."""
+    assert one(STICK_ROOT, "Mount", "Where") == "/media/smartdowel"
+    assert one(STICK_ROOT, "Mount", "Type") == "tmpfs"
+    assert {"nosuid", "nodev", "noexec"} <= set(one(STICK_ROOT, "Mount", "Options").split(","))
+    for unit in (SERVICE, USB_UNIT):
+        assert "media-smartdowel.mount" in values(unit, "Unit", "Wants"), unit.name
+        assert "media-smartdowel.mount" in " ".join(values(unit, "Unit", "After")), unit.name
+
+
+def test_the_stick_unit_waits_for_its_mount():
+    """Without --no-block, systemd-mount waits for the mount job and fails with it."""
+    start = one(USB_UNIT, "Service", "ExecStart").split()
+    assert "--no-block" not in start
+    assert one(USB_UNIT, "Service", "TimeoutStartSec")
+
+
+@needs_analyze
+def test_stick_folder_mount_verifies_clean(tmp_path: Path):
+    assert verify(STICK_ROOT, tmp_path) == ""
+
+
 @pytest.mark.parametrize("mounted, in_fstab, expect", [(False, False, 0), (True, False, 1), (False, True, 1)])
 def test_a_disk_the_system_uses_is_never_mounted_again(tmp_path: Path, mounted, in_fstab, expect):
     """ExecCondition skips a device that is mounted or in /etc/fstab (a Pi booted from USB)."""
@@ -259,7 +283,7 @@ def test_modules_file_loads_i2c_dev():
 
 
 def test_units_are_plain_ascii_without_tabs():
-    for path in (SERVICE, USB_UNIT, UDEV_RULE, POLKIT_RULE):
+    for path in (SERVICE, USB_UNIT, UDEV_RULE, POLKIT_RULE, STICK_ROOT, SYSTEMD / "smartdowel-demo.conf"):
         text = path.read_text(encoding="ascii")
         assert "\t" not in text and text.endswith("\n"), path.name
         assert os.stat(path).st_size < 16_000

@@ -106,3 +106,37 @@ def test_an_athletes_file_that_is_not_a_small_regular_file_is_not_read(tmp_path,
 def test_a_stick_that_cannot_be_listed_is_a_warning(tmp_path):
     got = read_athletes(str(tmp_path / "gone"))
     assert got.names == [] and "cannot list the stick" in got.warnings[0]
+
+
+# What /proc/self/mounts says inside the service (ProtectSystem=strict with
+# ReadWritePaths=/media/smartdowel on a plain directory): systemd bind-mounts the
+# root file system's directory onto itself, so it shows the root's source and
+# file system. Only the stick below it is a stick.
+SANDBOX_MOUNTS = """\
+/dev/mmcblk0p2 / ext4 ro,nosuid,nodev,noatime 0 0
+tmpfs /run tmpfs rw,nosuid,nodev,mode=755 0 0
+/dev/mmcblk0p2 /media/smartdowel ext4 rw,noatime 0 0
+/dev/mmcblk0p1 /boot/firmware vfat ro,relatime 0 0
+overlay /media/overlay overlay rw,lowerdir=/a,upperdir=/b,workdir=/c 0 0
+/dev/sda1 /media/smartdowel/sda1 vfat rw,nosuid,nodev,noexec,uid=999 0 0
+"""
+
+
+def test_a_bind_mount_of_the_root_file_system_is_not_a_stick(tmp_path):
+    mounts = tmp_path / "mounts"
+    mounts.write_text(SANDBOX_MOUNTS)
+    sticks = find_sticks(mounts_file=str(mounts))
+    assert [s.mountpoint for s in sticks] == ["/media/smartdowel/sda1"]
+    watcher = StickWatcher(mounts_file=str(mounts))
+    assert [s.device for s in watcher.poll()] == ["/dev/sda1"]
+
+
+def test_one_stick_mounted_in_two_places_is_one_stick(tmp_path):
+    """A desktop's automounter and the stick unit both mounting it, or a bind mount of it."""
+    mounts = tmp_path / "mounts"
+    mounts.write_text("/dev/sda1 / ext4 rw 0 0\n"  # a Pi booted from USB: its root is not a stick
+                      "/dev/sdb1 /media/smartdowel/sdb1 vfat rw 0 0\n"
+                      "/dev/sdb1 /media/pi/STICK vfat rw 0 0\n")
+    assert find_sticks(mounts_file=str(mounts)) == [Stick("/media/smartdowel/sdb1", "/dev/sdb1", "vfat", False)]
+    watcher = StickWatcher(mounts_file=str(mounts))
+    assert len(watcher.poll()) == 1 and watcher.poll() == []
