@@ -158,7 +158,7 @@ def main() -> int:
                    open_fds(), threading.active_count(), dbb / 1024, db_bytes(data, "-wal") / 1024,
                    dbb / max(reps, 1),
                    du(os.path.join(data, "traces")) / 2**20, 1e6 * hour_feed_s / max(hour_samples, 1),
-                   rec._q.qsize(), rec.dropped_samples, rec.errors, time.monotonic() - started)
+                   rec.backlog, rec.dropped_samples, rec.errors, time.monotonic() - started)
             rows_report.append(row)
             print(" {:4.1f} {:5d} {:6d} {:9d} {:8.1f} {:9.2f} {:4d} {:3d} {:7.0f} {:7.0f} {:8.0f} {:11.1f} "
                   "{:15.2f} {:8d} {:7d} {:6d} {:7.0f}".format(*row), flush=True)

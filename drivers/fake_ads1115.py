@@ -5,143 +5,41 @@ conversions take time, the conversion register keeps the *previous* result
 until the new one is done, the config register reads back, the wire is
 big-endian (so ``read_word_data`` comes back byte-swapped, as on a real SMBus),
 and the bus NACKs or errors on demand. Time comes from an injectable clock so a
-test of a 8 SPS conversion runs in microseconds.
+test of a 8 SPS conversion runs in microseconds; a board profile on the bus
+(drivers/fake_i2c.py) gives each transfer the time a Pi's bus would take.
 
 Datasheet facts modelled (TI SBAS444): pointer 0 conversion, 1 config, 2/3
-thresholds; config OS[15] MUX[14:12] PGA[11:9] MODE[8] DR[7:5] COMP_*[4:0],
-reset 0x8583; writing OS=1 in power-down starts one conversion and has no
-effect while one runs; OS reads 0 while converting, 1 otherwise.
+thresholds (reset 0x8000 and 0x7FFF); config OS[15] MUX[14:12] PGA[11:9]
+MODE[8] DR[7:5] COMP_MODE[4] COMP_POL[3] COMP_LAT[2] COMP_QUE[1:0], reset
+0x8583; writing OS=1 in power-down starts one conversion and has no effect
+while one runs; OS reads 0 while converting, 1 otherwise.
+
+The ALERT/RDY pin (`attach_ready_pin`): with the MSB of Hi_thresh 1, the MSB
+of Lo_thresh 0 and COMP_QUE not 11 it is a conversion-ready pin. In
+single-shot mode it asserts at the end of a conversion and stays asserted
+until the next one starts (it follows the OS bit); in continuous mode it
+pulses for about 8 us at the end of each conversion. COMP_POL sets the
+asserted level (0: low, the reset value); otherwise the open-drain output is
+released and the pull-up holds the line high. The traditional and window
+comparator uses of the pin are not modelled: released.
 """
 from __future__ import annotations
 
-import errno as _errno
 import math
-import random
-import threading
-import time
-from collections import deque
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
+
+from drivers.fake_i2c import BusWire, FakeI2CDevice
+from drivers.fake_time import FakeClock, simulating
+
+__all__ = ["FakeADS1115Bus", "FakeClock", "FakeI2CDevice", "BusWire"]  # FakeClock, FakeI2CDevice: their old home
 
 PGA_FULL_SCALE_V = (6.144, 4.096, 2.048, 1.024, 0.512, 0.256, 0.256, 0.256)  # by PGA code
 DATA_RATE_SPS = (8, 16, 32, 64, 128, 250, 475, 860)  # by DR code
 MUX_SINGLE_ENDED = {4: 0, 5: 1, 6: 2, 7: 3}  # MUX code -> AINx against GND
 MUX_DIFFERENTIAL = {0: (0, 1), 1: (0, 3), 2: (1, 3), 3: (2, 3)}  # MUX code -> (AINp, AINn)
+READY_PULSE_S = 8e-6  # continuous mode: the conversion-ready pulse
 
 Source = Callable[[int, float], float]  # (channel, t) -> volts
-
-
-class FakeClock:
-    """A monotonic clock that `sleep` advances at once: fake time for fast tests.
-
-    Sleeping yields the GIL (``time.sleep(0)``) so threads still interleave.
-
-    >>> c = FakeClock(); c.sleep(0.5); c()
-    0.5
-    """
-
-    def __init__(self, start: float = 0.0) -> None:
-        self.now = start
-        self._lock = threading.Lock()
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        """Advance time; negative sleeps are ignored, as time.sleep would refuse them."""
-        with self._lock:
-            self.now += max(0.0, seconds)
-        time.sleep(0)
-
-    def advance(self, seconds: float) -> None:
-        self.sleep(seconds)
-
-
-class FakeI2CDevice:
-    """What every fake chip shares: one address, fault injection, hangs, a log.
-
-    Why a base: the ADS1115 and MPU-6050 fakes must fail identically (errno
-    121 on a wrong address or on demand, errno 5 for bus errors), so the
-    drivers' shared retry rule is tested the same way for both.
-    """
-
-    def __init__(self, address: int, *, clock: Callable[[], float] | None = None,
-                 sleep: Callable[[float], None] | None = None, fail_rate: float = 0.0,
-                 seed: int = 0, transfer_time_s: float = 0.0) -> None:
-        self.address = address
-        self.clock = clock or time.monotonic
-        self.sleep = sleep or time.sleep
-        self.fail_rate = fail_rate
-        self.rng = random.Random(seed)
-        self.transfer_time_s = transfer_time_s
-        self.log: deque[tuple[float, str, int, tuple[int, ...]]] = deque(maxlen=10000)
-        self.transactions = 0
-        self._failures: deque[int] = deque()
-        self._hang_until = -math.inf
-        self._bus_lock = threading.RLock()  # the kernel serialises transfers on one bus
-
-    # -- fault injection -------------------------------------------------
-    def fail_next(self, n: int = 1, errno: int = _errno.EREMOTEIO) -> None:
-        """Make the next `n` transactions raise OSError(errno) (121 no ack, 5 bus error)."""
-        self._failures.extend([errno] * n)
-
-    def hang(self, seconds: float) -> None:
-        """Make transactions block until `seconds` from now (a stuck bus)."""
-        self._hang_until = self.clock() + seconds
-
-    def _transaction(self, addr: int, op: str, reg: int, data: Sequence[int] = ()) -> None:
-        """Apply hang, wrong address and injected failures before a transfer."""
-        wait = self._hang_until - self.clock()
-        if wait > 0:
-            self.sleep(wait)
-        if self.transfer_time_s:
-            self.sleep(self.transfer_time_s)
-        self.transactions += 1
-        self.log.append((self.clock(), op, reg, tuple(data)))
-        if addr != self.address:
-            raise OSError(_errno.EREMOTEIO, "Remote I/O error")
-        if self._failures:
-            code = self._failures.popleft()
-            raise OSError(code, "Remote I/O error" if code == _errno.EREMOTEIO else "I/O error")
-        if self.fail_rate and self.rng.random() < self.fail_rate:
-            raise OSError(_errno.EREMOTEIO, "Remote I/O error")
-
-    # -- smbus2.SMBus-shaped API, in terms of register reads/writes -------
-    def _read_reg_bytes(self, reg: int, length: int) -> list[int]:
-        raise NotImplementedError
-
-    def _write_reg_bytes(self, reg: int, data: Sequence[int]) -> None:
-        raise NotImplementedError
-
-    def read_i2c_block_data(self, i2c_addr: int, register: int, length: int,
-                            force: bool | None = None) -> list[int]:
-        with self._bus_lock:
-            self._transaction(i2c_addr, "read", register)
-            return self._read_reg_bytes(register, length)
-
-    def write_i2c_block_data(self, i2c_addr: int, register: int, data: Sequence[int],
-                             force: bool | None = None) -> None:
-        with self._bus_lock:
-            self._transaction(i2c_addr, "write", register, data)
-            self._write_reg_bytes(register, [int(b) & 0xFF for b in data])
-
-    def read_byte_data(self, i2c_addr: int, register: int, force: bool | None = None) -> int:
-        return self.read_i2c_block_data(i2c_addr, register, 1)[0]
-
-    def write_byte_data(self, i2c_addr: int, register: int, value: int,
-                        force: bool | None = None) -> None:
-        self.write_i2c_block_data(i2c_addr, register, [value])
-
-    def read_word_data(self, i2c_addr: int, register: int, force: bool | None = None) -> int:
-        """SMBus word read: first byte on the wire is the LOW byte (as smbus2 does)."""
-        first, second = self.read_i2c_block_data(i2c_addr, register, 2)
-        return first | (second << 8)
-
-    def write_word_data(self, i2c_addr: int, register: int, value: int,
-                        force: bool | None = None) -> None:
-        self.write_i2c_block_data(i2c_addr, register, [value & 0xFF, (value >> 8) & 0xFF])
-
-    def close(self) -> None:
-        """SMBus has close(); nothing to release here."""
 
 
 class FakeADS1115Bus(FakeI2CDevice):
@@ -166,9 +64,9 @@ class FakeADS1115Bus(FakeI2CDevice):
     def __init__(self, address: int = 0x48, *, source: Source | None = None,
                  clock: Callable[[], float] | None = None,
                  sleep: Callable[[float], None] | None = None, fail_rate: float = 0.0,
-                 seed: int = 0, rate_error: float = 0.0, transfer_time_s: float = 0.0) -> None:
+                 seed: int = 0, rate_error: float = 0.0, wire: BusWire | None = None) -> None:
         super().__init__(address, clock=clock, sleep=sleep, fail_rate=fail_rate, seed=seed,
-                         transfer_time_s=transfer_time_s)
+                         wire=wire)
         self.source = source
         self.rate_error = rate_error
         self.inputs: dict[int, tuple[str, float | Callable[[float], float]]] = {}
@@ -179,7 +77,7 @@ class FakeADS1115Bus(FakeI2CDevice):
         self.stalled = False
         self.conversions_started = 0
         self._busy: tuple[float, float, int, int] | None = None  # (start, done_at, mux, pga)
-        self._continuous_next: float | None = None
+        self._last_done = -math.inf
 
     # -- inputs ------------------------------------------------------------
     def set_input(self, channel: int, volts: float | Callable[[float], float]) -> None:
@@ -229,6 +127,7 @@ class FakeADS1115Bus(FakeI2CDevice):
             return
         start, done, mux, pga = self._busy
         self._busy = None
+        self._last_done = done
         if (self.config >> 8) & 1:  # single-shot: power down after one
             self.conversion = self._code(mux, pga, (start + done) / 2)
             return
@@ -236,6 +135,7 @@ class FakeADS1115Bus(FakeI2CDevice):
         n = int((now - done) // period)
         last_done = done + n * period
         self.conversion = self._code(mux, pga, last_done - period / 2)
+        self._last_done = last_done
         self._start(last_done)
 
     def _start(self, t: float) -> None:
@@ -276,6 +176,31 @@ class FakeADS1115Bus(FakeI2CDevice):
         continuous = not (value >> 8) & 1
         if self._busy is None and (value & 0x8000 or continuous):
             self._start(self.clock())
+
+
+    # -- the ALERT/RDY pin ----------------------------------------------------
+    def ready_mode(self) -> bool:
+        """Thresholds and COMP_QUE set for conversion-ready (datasheet: Hi MSB 1, Lo MSB 0, QUE != 11)."""
+        return bool(self.hi_thresh & 0x8000) and not self.lo_thresh & 0x8000 and self.config & 0x3 != 0x3
+
+    def ready_level(self) -> bool:
+        """The level on ALERT/RDY now: True is high (asserted when COMP_POL=1, else released)."""
+        with simulating(self.clock):
+            self.wire.ioctl()  # the GPIO read that asks for it is a system call on the Pi
+            if not self.ready_mode():
+                return True  # open drain released: the pull-up holds it high
+            self._settle()
+            if (self.config >> 8) & 1:
+                asserted = self._busy is None  # single-shot: follows OS
+            else:
+                asserted = self.clock() - self._last_done < READY_PULSE_S
+            active_high = bool(self.config & 0x8)
+            return asserted == active_high
+
+    def attach_ready_pin(self, factory: Any, pin: int) -> Any:
+        """Wire ALERT/RDY to GPIO `pin` of a gpiozero MockFactory (before anything opens that pin)."""
+        from drivers.fake_pins import wired_input_pin
+        return wired_input_pin(factory, pin, self.ready_level)
 
 
 def _check_channel(channel: int) -> int:

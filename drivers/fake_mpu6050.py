@@ -16,7 +16,7 @@ import errno as _errno
 import math
 from typing import Callable, Sequence
 
-from drivers.fake_ads1115 import FakeI2CDevice
+from drivers.fake_i2c import BusWire, FakeI2CDevice
 
 REG_SMPLRT_DIV, REG_CONFIG, REG_GYRO_CONFIG, REG_ACCEL_CONFIG = 0x19, 0x1A, 0x1B, 0x1C
 REG_DATA_FIRST, REG_DATA_LAST = 0x3B, 0x48
@@ -47,8 +47,9 @@ class FakeMPU6050Bus(FakeI2CDevice):
                  accel_bias_g: Vector = (0.0, 0.0, 0.0), gyro_bias_dps: Vector = (0.0, 0.0, 0.0),
                  temp_c: float = 25.0, clock: Callable[[], float] | None = None,
                  sleep: Callable[[float], None] | None = None, fail_rate: float = 0.0,
-                 seed: int = 0) -> None:
-        super().__init__(address, clock=clock, sleep=sleep, fail_rate=fail_rate, seed=seed)
+                 seed: int = 0, wire: BusWire | None = None) -> None:
+        super().__init__(address, clock=clock, sleep=sleep, fail_rate=fail_rate, seed=seed,
+                         wire=wire)
         self.who_am_i = who_am_i
         self.accel_noise_g = accel_noise_g if noise else 0.0
         self.gyro_noise_dps = gyro_noise_dps if noise else 0.0

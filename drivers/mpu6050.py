@@ -10,6 +10,7 @@ addresses and fields are data from the MPU-6000/6050 register map (RM-MPU-6000A)
 """
 from __future__ import annotations
 
+import struct
 import threading
 import time
 from typing import Any, Callable, NamedTuple
@@ -33,6 +34,7 @@ SLEEP_BIT = 0x40
 CLKSEL_PLL_X_GYRO = 0x01  # more stable than the internal 8 MHz oscillator
 RANGE_SHIFT = 3
 BURST_LENGTH = 14
+BURST = struct.Struct(">7h")  # ax, ay, az, temp, gx, gy, gz: one unpack per sample, not seven
 STARTUP_S = 0.035  # gyro start-up is ~30 ms after leaving sleep
 
 #: full scale -> (code, LSB per unit)
@@ -149,10 +151,9 @@ class MPU6050:
                                       f"expected {BURST_LENGTH}: check the wiring")
         if not any(data):
             raise SensorError(SENSOR, "asleep", address=self.address)
-        words = [to_signed16(data[i], data[i + 1]) for i in range(0, BURST_LENGTH, 2)]
+        ax, ay, az, _temp, gx, gy, gz = BURST.unpack(bytes(data))  # big-endian int16 (to_signed16)
         a, g = self._accel_lsb, self._gyro_lsb
-        return ImuReading(words[0] / a, words[1] / a, words[2] / a,
-                          words[4] / g, words[5] / g, words[6] / g)
+        return ImuReading(ax / a, ay / a, az / a, gx / g, gy / g, gz / g)
 
     def read_temperature_c(self) -> float:
         """Die temperature: drifts of the gyro bias follow it."""

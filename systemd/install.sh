@@ -372,6 +372,52 @@ enable_i2c() {
     needs_reboot
 }
 
+# --- I2C bus at 400 kHz -----------------------------------------------------------
+# Both chips on the bus (ADS1115, MPU-6050) are fast-mode (400 kHz) parts. At the
+# Pi's default 100 kHz a Pi Zero 2 W holds 100 samples a second with little to
+# spare (bench/board_bench.py, ADR 0021). The line goes under [all], once; a baud
+# rate someone set by hand, whatever its value, is left alone and reported.
+I2C_BAUD=400000
+I2C_BAUD_LINE=dtparam=i2c_arm_baudrate=$I2C_BAUD
+
+i2c_fast_mode() {
+    say "== I2C at $I2C_BAUD Hz in $CONFIG_TXT"
+    local conf=$root$CONFIG_TXT have last
+    if [ "$demo" = 1 ]; then
+        say "  = demo box: no I2C bus to speed up"
+        return
+    fi
+    if [ ! -f "$conf" ]; then
+        say "  ! $conf not found: not a Raspberry Pi OS Bookworm boot partition; set $I2C_BAUD_LINE by hand"
+        return
+    fi
+    have=$(grep -Eo '^[[:space:]]*dtparam=([^#]*,)?i2c_arm_baudrate=[0-9]+' "$conf" \
+        | grep -Eo '[0-9]+$' | tail -n 1 || true)
+    if [ "$have" = "$I2C_BAUD" ]; then
+        say "  = i2c_arm_baudrate=$I2C_BAUD already set"
+        return
+    fi
+    if [ -n "$have" ]; then
+        say "  ! i2c_arm_baudrate=$have set by hand: left as it is (the box expects $I2C_BAUD)"
+        return
+    fi
+    [ -f "$conf.smartdowel-backup" ] || files cp -p "$conf" "$conf.smartdowel-backup"
+    if [ "$dry_run" = 1 ]; then
+        say "  [dry run] append $I2C_BAUD_LINE under [all] to $conf"
+    else
+        say "  + append $I2C_BAUD_LINE under [all] to $conf"
+        [ -z "$(tail -c 1 "$conf")" ] || printf '\n' >> "$conf"
+        last=$(grep -E '^[[:space:]]*\[' "$conf" | tail -n 1 | tr -d '[:space:]' || true)
+        if [ "$last" = "[all]" ]; then
+            printf '%s\n' "$I2C_BAUD_LINE" >> "$conf"
+        else
+            printf '\n[all]\n%s\n' "$I2C_BAUD_LINE" >> "$conf"
+        fi
+    fi
+    needs_reboot
+}
+# --- end of I2C bus at 400 kHz -------------------------------------------------------
+
 systemd_steps() {
     say "== systemd"
     if [ "$booted" = 1 ]; then
@@ -452,6 +498,7 @@ main() {
     venv_and_package
     units_and_rules
     enable_i2c
+    i2c_fast_mode
     systemd_steps
     if [ "$demo" = 1 ]; then
         say "done: a demo box (the simulated dowel). journalctl -u smartdowel -f shows its events."

@@ -35,6 +35,7 @@ class HardwareConfig:
     adc: str = "ads1115"  # or "mcp3008"
     i2c_bus: int = 1
     ads1115_address: int = 0x48
+    ads1115_alert_pin: int = 17  # BCM GPIO wired to ALERT/RDY (conversion ready); -1 = not wired: poll
     pga_v: float = 4.096
     adc_rate_sps: int = 860
     channels: list[int] = field(default_factory=lambda: [0, 1, 2])  # head, upper_back, sacrum
@@ -54,6 +55,8 @@ class HardwareConfig:
             raise ConfigError(f"hardware.channels: three different channels 0..7, not {self.channels}")
         _positive("hardware.vcc_v", self.vcc_v)
         _positive("hardware.divider_ohm", self.divider_ohm)
+        if self.ads1115_alert_pin != -1:
+            _gpio("hardware.ads1115_alert_pin (-1: not wired)", self.ads1115_alert_pin)
 
 
 @dataclass

@@ -67,6 +67,7 @@ class Hardware:
     dowel: SimulatedDowel | None = None  # the simulated athlete (keys, demos); None on the board
     closers: list[Callable[[], None]] = field(default_factory=list)
     power_off: Callable[[], tuple[bool, str]] | None = None  # logind on the board; None in the simulator
+    notices: list[str] = field(default_factory=list)  # worth a line in the log at start (no fault)
 
     def close(self) -> None:
         """Release buses and pins (SIGTERM, Ctrl-C, end of run). Safe to call twice."""
@@ -123,6 +124,37 @@ def pin_factory(cfg: Config, kind: str) -> Any:
     raise ValueError(f"unknown pin factory {name!r}")
 
 
+def ready_input(cfg: Config, factory: Any, closers: list[Callable[[], None]]) -> Callable[[], bool] | None:
+    """A read of the GPIO wired to the ADS1115's ALERT/RDY: True = conversion ready; None: not wired.
+
+    The pin is open drain, so the input has its pull-up on and reads low when
+    the chip says ready. The read goes to the pin itself (for lgpio, one
+    gpio_read): it is made six times a sample, and gpiozero's value layers
+    would cost a Pi Zero 2 W about 3 % of a core more."""
+    number = cfg.hardware.ads1115_alert_pin
+    if number < 0:
+        return None
+    from gpiozero import InputDevice
+    device = InputDevice(number, pull_up=True, pin_factory=factory)
+    closers.append(device.close)
+    pin = device.pin
+    return lambda: not pin.state
+
+
+def ready_notices(adc: Any, cfg: Config) -> list[str]:
+    """Try the ALERT/RDY pin once at start: a line for the log when it does not answer."""
+    if getattr(adc, "ready", None) is None:
+        return []
+    try:
+        if adc.check_ready_pin():
+            return []
+    except SensorError:
+        return []  # the ADC itself does not answer: the boot check says so
+    return [f"ADS1115 ALERT/RDY on GPIO {cfg.hardware.ads1115_alert_pin} does not answer "
+            f"({adc.ready_fault or 'no conversion-ready signal'}): reading by polling the OS bit, "
+            "which costs bus time; see the wiring in the README"]
+
+
 def build_real(cfg: Config) -> Hardware:
     """The Raspberry Pi: ADS1115 (or MCP3008) and MPU-6050 on I2C, gpiozero pins.
 
@@ -133,6 +165,7 @@ def build_real(cfg: Config) -> Hardware:
     bus_claim = claim_device(f"/dev/i2c-{hw.i2c_bus}", "the I2C bus")
     factory = pin_factory(cfg, "real")
     closers: list[Callable[[], None]] = [lambda: _unclaim(bus_claim), factory.close]
+    notices: list[str] = []
     bus = None
     if hw.adc == "ads1115" or hw.imu:
         from smbus2 import SMBus
@@ -140,7 +173,9 @@ def build_real(cfg: Config) -> Hardware:
         closers.append(bus.close)
     if hw.adc == "ads1115":
         from drivers.ads1115 import ADS1115
-        adc: Any = ADS1115(bus, address=hw.ads1115_address, pga_v=hw.pga_v, rate_sps=hw.adc_rate_sps)
+        adc: Any = ADS1115(bus, address=hw.ads1115_address, pga_v=hw.pga_v, rate_sps=hw.adc_rate_sps,
+                           ready=ready_input(cfg, factory, closers))
+        notices += ready_notices(adc, cfg)
     else:
         from drivers.mcp3008 import MCP3008Reader
         adc = MCP3008Reader(hw.channels, pin_factory=factory, port=hw.mcp3008_spi_port,
@@ -155,19 +190,35 @@ def build_real(cfg: Config) -> Hardware:
         tilt = ImuTilt(imu)
     from drivers.power import power_off
     return Hardware("real", adc, tilt, chain_of(cfg), factory, adc_name=hw.adc, closers=closers,
-                    power_off=power_off)
+                    power_off=power_off, notices=notices)
+
+
+def board_names() -> list[str]:
+    """The board profiles the simulator can take the bus timing of (drivers/board_model.py)."""
+    from drivers.board_model import PROFILES
+    return [name for name, p in PROFILES.items() if p.adc == "ads1115"]
 
 
 def build_sim(cfg: Config, scenario: str = "demo", seed: int | None = None,
-              fail_rate: float = 0.0) -> Hardware:
-    """The simulated dowel behind fake chips, driven through the real drivers."""
+              fail_rate: float = 0.0, board: str = "") -> Hardware:
+    """The simulated dowel behind fake chips, driven through the real drivers.
+
+    `board`: a profile name (`board_names()`); each I2C transfer then takes, in
+    real time, what it would on that board's bus, so the sampler holds the
+    rate that bus allows (Python still runs at this machine's speed). "" : the
+    fake chips take no bus time."""
     from drivers.ads1115 import ADS1115
-    from drivers.fake_ads1115 import FakeADS1115Bus
+    from drivers.board_model import profile
+    from drivers.fake_ads1115 import BusWire, FakeADS1115Bus
     from drivers.fake_mpu6050 import FakeMPU6050Bus
     from drivers.mpu6050 import MPU6050
     from drivers.sim import PRESETS, SimulatedDowel
+    from gpiozero.pins.mock import MockFactory
     import time
 
+    if board and board not in board_names():
+        raise ValueError(f"unknown board {board!r} for the simulator (known: {', '.join(board_names())})")
+    wire = BusWire(profile(board) if board else None, real_time=True)
     hw = cfg.hardware
     chain = SignalChain(adc="ads1115", pga_v=hw.pga_v, vcc_v=hw.vcc_v, divider_ohm=hw.divider_ohm,
                         rate_hz=cfg.sampler.rate_hz or 286.0)
@@ -192,11 +243,19 @@ def build_sim(cfg: Config, scenario: str = "demo", seed: int | None = None,
         i = channel_index.get(channel)
         return 0.0 if i is None else row_at(now - start)[i] * lsb
 
-    adc_bus = FakeADS1115Bus(address=hw.ads1115_address, source=volts, fail_rate=fail_rate)
-    adc = ADS1115(adc_bus, address=hw.ads1115_address, pga_v=hw.pga_v, rate_sps=hw.adc_rate_sps)
+    factory = pin_factory(cfg, "sim")
+    closers: list[Callable[[], None]] = [factory.close]
+    adc_bus = FakeADS1115Bus(address=hw.ads1115_address, source=volts, fail_rate=fail_rate, wire=wire)
+    ready = None
+    if isinstance(factory, MockFactory) and hw.ads1115_alert_pin >= 0:
+        adc_bus.attach_ready_pin(factory, hw.ads1115_alert_pin)
+        ready = ready_input(cfg, factory, closers)
+    adc = ADS1115(adc_bus, address=hw.ads1115_address, pga_v=hw.pga_v, rate_sps=hw.adc_rate_sps,
+                  ready=ready)
+    notices = ready_notices(adc, cfg)
     tilt = None
     if hw.imu and preset.imu:
-        imu_bus = FakeMPU6050Bus(address=hw.imu_address)
+        imu_bus = FakeMPU6050Bus(address=hw.imu_address, wire=wire)
         imu = MPU6050(imu_bus, address=hw.imu_address)
         imu.probe()
         imu.wake()
@@ -210,9 +269,8 @@ def build_sim(cfg: Config, scenario: str = "demo", seed: int | None = None,
             imu_bus.set_motion(p, rate, roll_deg=dowel.roll or 0.0)
 
         tilt = ImuTilt(imu, before_read=move)
-    factory = pin_factory(cfg, "sim")
     return Hardware("sim", adc, tilt, chain, factory, adc_name="ads1115", dowel=dowel,
-                    closers=[factory.close])
+                    closers=closers, notices=notices)
 
 
 def _unclaim(fd: int) -> None:

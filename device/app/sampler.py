@@ -10,13 +10,20 @@ Reading errors never become contact values: a failed read is no sample at all,
 reported once as a `sensor_fault` for the chip, retried every cycle, and
 `sensor_ok` once it reads again. A dead sensor therefore never looks like a
 contact loss.
+
+One cycle, on an ADC that can pipeline (`read_many`, the ADS1115): the first
+conversion starts, the IMU's burst is read while it converts, then each
+result is fetched as the next conversion starts. The sample's `t` is the
+moment its last contact value was read (the end of the cycle, as before);
+its pitch is the IMU's at the moment of its own read, a few milliseconds
+earlier in the same cycle, and the tilt filter integrates at that moment.
 """
 from __future__ import annotations
 
 import threading
 import time
 from dataclasses import dataclass
-from typing import Callable, Protocol
+from typing import Callable, Protocol, Sequence
 
 from device.core.events import Event, SensorFault, SensorOk
 from device.core.signal import Sample
@@ -29,9 +36,25 @@ class Stalled(Exception):
 
 
 class ContactReader(Protocol):
-    """What the sampler needs of an ADC: one raw count of one channel (ADS1115, MCP3008, fake)."""
+    """What the sampler needs of an ADC: one raw count of one channel (ADS1115, MCP3008, fake).
+
+    An ADC may also offer ``read_many(channels, during)``: the counts of all
+    channels, calling ``during()`` while it waits on the chip (the ADS1115)."""
 
     def read(self, channel: int) -> int: ...
+
+
+Reads = Callable[[Sequence[int], Callable[[], None] | None], Sequence[int]]
+
+
+def read_in_turn(adc: ContactReader) -> Reads:
+    """`read_many` for an ADC that reads one channel at a time: the channels, then `during()`."""
+    def read_many(channels: Sequence[int], during: Callable[[], None] | None) -> list[int]:
+        values = [adc.read(ch) for ch in channels]
+        if during is not None:
+            during()
+        return values
+    return read_many
 
 
 class PitchReader(Protocol):
@@ -77,6 +100,10 @@ class Sampler:
                  sleep: Callable[[float], None] = time.sleep, window: int = 2048,
                  stall_s: float = 0.25) -> None:
         self.adc, self.tilt, self.channels = adc, tilt, channels
+        self._read: Reads = getattr(adc, "read_many", None) or read_in_turn(adc)
+        self._during = None if tilt is None else self._read_tilt
+        self._pitch: float | None = None
+        self._roll: float | None = None
         self.period = 1.0 / rate_hz if rate_hz > 0 else 0.0
         self.on_sample, self.on_event = on_sample, on_event
         self.adc_name = adc_name
@@ -88,7 +115,7 @@ class Sampler:
         self.overruns = 0
         self.samples = 0
         self.failed_reads = 0
-        self._down: dict[str, bool] = {}
+        self._down: set[str] = set()  # sensors reported faulty, until they read again
         self._t0 = clock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -96,11 +123,11 @@ class Sampler:
 
     # -- one cycle -------------------------------------------------------------------
     def poll_once(self) -> Sample | None:
-        """Read every channel once; the Sample, or None when the ADC failed."""
-        read, (c0, c1, c2) = self.adc.read, self.channels
+        """Read every channel once (and the IMU meanwhile); the Sample, or None when the ADC failed."""
         started = self.clock()
+        self._pitch = self._roll = None
         try:
-            head, upper, sacrum = read(c0), read(c1), read(c2)
+            head, upper, sacrum = self._read(self.channels, self._during)
         except Exception as exc:  # any failure of the chip: no sample, never a guessed one
             self.failed_reads += 1
             self._fault(self.adc_name, exc)
@@ -109,37 +136,39 @@ class Sampler:
         if now - started > self.stall_s:  # answered, but the bus held us far too long
             self._fault(self.adc_name, Stalled(f"reading the contacts took {now - started:.2f} s: "
                                                "check the I2C wiring and the ADC's supply"))
-        else:
+        elif self._down:
             self._ok(self.adc_name)
-        pitch = roll = None
-        if self.tilt is not None:
-            try:
-                pitch = self.tilt.pitch(now - self._t0)
-            except Exception as exc:
-                self._fault("imu", exc)
-            else:
-                roll = getattr(self.tilt, "roll_deg", None)
-                self._ok("imu")
         t = now - self._t0
         if self._last_t is not None:
             self._intervals[self._n % len(self._intervals)] = t - self._last_t
             self._n += 1
         self._last_t = t
         self.samples += 1
-        sample = Sample(t, head, upper, sacrum, pitch, roll)
+        sample = Sample(t, head, upper, sacrum, self._pitch, self._roll)
         self.on_sample(sample)
         return sample
 
+    def _read_tilt(self) -> None:
+        """The IMU, read while the ADC converts: its pitch at this moment, or a fault (never raises)."""
+        try:
+            self._pitch = self.tilt.pitch(self.clock() - self._t0)  # type: ignore[union-attr]
+        except Exception as exc:
+            self._fault("imu", exc)
+        else:
+            self._roll = getattr(self.tilt, "roll_deg", None)
+            if self._down:
+                self._ok("imu")
+
     def _fault(self, sensor: str, exc: Exception) -> None:
-        if self._down.get(sensor):
+        if sensor in self._down:
             return
-        self._down[sensor] = True
+        self._down.add(sensor)
         self.on_event(SensorFault(round(self.clock() - self._t0, 4), sensor=sensor,
                                   reason=getattr(exc, "reason", type(exc).__name__), detail=str(exc)))
 
     def _ok(self, sensor: str) -> None:
-        if self._down.get(sensor):
-            self._down[sensor] = False
+        if sensor in self._down:
+            self._down.discard(sensor)
             self.on_event(SensorOk(round(self.clock() - self._t0, 4), sensor=sensor))
 
     # -- the loop ----------------------------------------------------------------------

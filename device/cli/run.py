@@ -31,6 +31,10 @@ def add_parser(sub: Any) -> None:
     run.add_argument("--seed", type=int, help="simulated athlete's seed (simulator only)")
     run.add_argument("--fail-rate", type=number(0.0, 1.0, what="a fraction"), default=0.0,
                      help="fraction of I2C transactions that fail, 0 to 1 (simulator only)")
+    from device.app.hardware import board_names
+    run.add_argument("--board", default="", choices=["", *board_names()], metavar="PROFILE",
+                     help="give each I2C transfer the time it takes on this board's bus: "
+                          f"{', '.join(board_names())} (simulator only; default: no bus time)")
     run.add_argument("--fullscreen", action="store_true", help="full screen (automatic on the Pi console)")
     run.add_argument("--window", help="window size WIDTHxHEIGHT, e.g. 480x320")
     run.set_defaults(func=cmd_run)
@@ -59,7 +63,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             raise UsageError("; ".join(r.detail for r in problems))
     else:
         try:
-            hw = build_sim(cfg, args.scenario, args.seed, args.fail_rate)
+            hw = build_sim(cfg, args.scenario, args.seed, args.fail_rate, args.board)
         except ValueError as exc:
             raise UsageError(f"--scenario: {exc}") from None
     display = None

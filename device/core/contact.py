@@ -1,4 +1,4 @@
-"""One contact's state machine: in contact, losing, lost, restored, sensor fault (ADR 0020).
+"""One contact's state machine: in contact, losing, lost, restored, sensor fault (ADR 0023).
 
 Why the shape and not only the level: a real loss is the body moving away, so
 the pressure falls through the levels, in 80 ms or over a second and a half (a

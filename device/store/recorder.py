@@ -1,18 +1,22 @@
 """Records sets as they happen: detector events and raw samples in; store rows and a trace out.
 
 The app calls `post_event(e)` from its main loop and `post_sample(s)` from
-wherever samples pass (the sampler's thread is fine). Both only put the item on
-a queue: every write (SQLite, gzip, fsync) happens on the recorder's own thread,
-so a slow SD card never delays a cue.
+wherever samples pass (the sampler's thread is fine). Both only hand the item
+over: every write (SQLite, gzip, fsync) happens on the recorder's own thread,
+so a slow SD card never delays a cue. Samples are handed over in batches
+(device/store/inbox.py), in order with the events: the recorder wakes about
+ten times a second, not once per sample.
 
 A set begins at `ready` and ends at `dowel_removed`, `set_ended` or `close()`
 ("interrupted", but saved). Durability, in the order things reach the card:
 
-- each completed rep: the trace is flushed and fsynced, then the rep is
-  committed (one transaction), so a rep in the store always has its samples;
+- each completed rep: once the samples up to the rep's end have been written
+  (the deciding sample can reach the recorder just after its event), the
+  trace is flushed and fsynced, then the rep is committed (one transaction),
+  so a rep in the store always has its samples;
 - contact losses (and sensor faults) are committed in batches: everything
-  that arrived together, at the latest with the next rep; a loss withdrawn
-  (`loss_withdrawn`: it was the dowel being taken off) is deleted again;
+  that arrived together, at the latest with the next rep (device/store/pending.py);
+  a loss withdrawn (`loss_withdrawn`: it was the dowel being taken off) is deleted again;
 - at the end of the set the trace is finished (gzip trailer, fsync, renamed
   from `*.partial` to its final name) and the set row closed.
 
@@ -37,7 +41,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Callable
 
-from device.core.contacts import CAUSES, CONTACTS
+from device.core.contacts import CONTACTS
 from device.core.sets import worth_keeping
 from device.core.settings import LiveSettings
 from device.core.events import (ContactLost, ContactRestored, DowelRemoved, Event, EventHandler,
@@ -45,6 +49,8 @@ from device.core.events import (ContactLost, ContactRestored, DowelRemoved, Even
                                 SetEnded)
 from device.core.signal import Sample, SignalChain
 from device.store.gztrace import PARTIAL, TraceFile
+from device.store.inbox import Inbox
+from device.store.pending import PendingWrites
 from device.store.recovery import recover_interrupted
 from device.store.setmeta import discard_set, note_settings, save_series, tag_settings
 from device.store.store import Store
@@ -53,7 +59,9 @@ log = logging.getLogger("smartdowel.recorder")
 
 PREROLL_S = 3.0  # samples kept before `ready`: placement + 0.7 s calibration, for replay
 SESSION_GAP_S = 30 * 60.0  # a set this long after the last one starts a new session
-MAX_BACKLOG = 200_000  # queued items (about half an hour at 100 Hz) before samples are dropped
+MAX_BACKLOG = 200_000  # samples handed over (about half an hour at 100 Hz) before they are dropped
+BATCH_S = 0.1  # the recorder wakes once per this much sample time, or when idle this long
+WAIT_FOR_SAMPLES_S = 1.0  # an end or a rep whose samples never come is written anyway after this
 _STOP = object()
 
 
@@ -63,16 +71,16 @@ class _Set:
     ready_t: float  # sampler clock
     started_at: float  # wall clock
     trace: TraceFile | None
+    writes: PendingWrites
     last_written_t: float = -math.inf
     rep_start: dict[int, float] = field(default_factory=dict)
-    open_losses: dict[str, tuple[int, float]] = field(default_factory=dict)  # contact -> (row id, t)
-    lost_now: set[str] = field(default_factory=set)  # contacts off as the events tell (rows may lag)
     dips: int = 0
     reps: int = 0
-    losses: int = 0
     has_imu: bool = True
     end: tuple[float, str] | None = None  # an end event waiting for its samples to arrive
     end_seen_wall: float = 0.0
+    waiting: deque[RepCompleted] = field(default_factory=deque)  # completed, waiting for their samples
+    waiting_since_wall: float = 0.0
 
 
 class SetRecorder:
@@ -91,57 +99,62 @@ class SetRecorder:
         self.preroll_s, self.session_gap_s, self._clock = preroll_s, session_gap_s, clock
         self._athlete_id = athlete_id
         self._settings = LiveSettings()
-        self._q: "queue.SimpleQueue[object]" = queue.SimpleQueue()
+        self._inbox = Inbox(BATCH_S, max_backlog=MAX_BACKLOG)  # MAX_BACKLOG looked up now: tests change it
         self._recent: deque[Sample] = deque(maxlen=50_000)
         self._keep_s = preroll_s + 2.0
         self._latest_t = -math.inf
         self._set: _Set | None = None
         self._session: tuple[int, int] | None = None  # (session id, athlete id)
         self._last_end_wall = -math.inf
-        self._ops: list[Callable[[], None]] = []
         self._store: Store | None = None
-        self.sets_recorded = self.reps_recorded = self.errors = self.dropped_samples = 0
+        self.sets_recorded = self.reps_recorded = self.errors = 0
         self.last_error = ""
         self._closed = False
         self._events = _Events(self)
         self._thread = threading.Thread(target=self._run, name="smartdowel-recorder", daemon=True)
         self._thread.start()
 
-    # -- the caller's side: a queue put, nothing else ----------------------------------------
+    # -- the caller's side: an append or a queue put, nothing else --------------------------
     def post_event(self, event: Event) -> None:
         """A detector event (the app's own log events are ignored)."""
-        self._q.put(event)
+        self._inbox.put(event)
 
     def post_sample(self, sample: Sample) -> None:
-        """A raw sample; dropped (and counted) only if the writer is half an hour behind."""
-        if self._q.qsize() < MAX_BACKLOG:
-            self._q.put(sample)
-        else:
-            self.dropped_samples += 1
+        """A raw sample, taken in batches; dropped (and counted) only if the writer is half an hour behind."""
+        self._inbox.put_sample(sample)
+
+    @property
+    def dropped_samples(self) -> int:
+        return self._inbox.dropped
+
+    @property
+    def backlog(self) -> int:
+        """Samples handed over and not yet taken by the recorder's thread."""
+        return self._inbox.backlog
 
     def set_athlete(self, athlete_id: int) -> None:
         """Who the next set belongs to (the set in progress keeps its athlete)."""
-        self._q.put(lambda: self._switch_athlete(athlete_id))
+        self._inbox.put(lambda: self._switch_athlete(athlete_id))
 
     def set_settings(self, settings: LiveSettings) -> None:
         """The settings from now on: the next set records them, a set in progress notes a change."""
-        self._q.put(lambda: self._switch_settings(settings))
+        self._inbox.put(lambda: self._switch_settings(settings))
 
     def attach_series(self, series_json: str) -> None:
         """The summary chart's series for the set in progress (post it before the set's end event)."""
-        self._q.put(lambda: self._save_series(series_json))
+        self._inbox.put(lambda: self._save_series(series_json))
 
     def sync(self, timeout: float = 10.0) -> bool:
         """Wait until everything posted before this call is written; False on timeout."""
         done = threading.Event()
-        self._q.put(lambda: self._sync_point(done))
+        self._inbox.put(lambda: self._sync_point(done))
         return done.wait(timeout)
 
     def close(self, timeout: float = 30.0) -> None:
         """Write what is queued, end a set in progress as 'interrupted', stop the thread."""
         if not self._closed:
             self._closed = True
-            self._q.put(_STOP)
+            self._inbox.put(_STOP)
         self._thread.join(timeout)
 
     @property
@@ -163,31 +176,31 @@ class SetRecorder:
             recover_interrupted(self._store)
         except Exception as exc:  # keep draining the queue so the callers never pile up
             self._fail("cannot open the store", exc)
+        inbox = self._inbox
         while True:
-            try:
-                item = self._q.get(timeout=0.5)
-            except queue.Empty:
-                self._idle()
-                continue
-            stop = self._handle(item)
+            stop = self._handle(inbox.get(timeout=BATCH_S))
             for _ in range(5000):  # the rest of what arrived together: one commit for it
                 if stop:
                     break
                 try:
-                    stop = self._handle(self._q.get_nowait())
+                    stop = self._handle(inbox.get(timeout=0))
                 except queue.Empty:
                     break
+            self._overdue()
             self._guard("writing contact losses", self._flush_ops)
             if stop:
                 break
         self._shutdown()
 
     def _handle(self, item: object) -> bool:
-        """One queued item; True for the stop marker. Errors are logged, never raised."""
+        """One item (a list: a batch of samples; None: nothing came); True for the stop marker.
+
+        Errors are logged, never raised."""
         if item is _STOP:
             return True
-        if isinstance(item, Sample):
-            self._guard("writing the trace", self._on_sample, item)
+        if isinstance(item, list):
+            for sample in item:
+                self._guard("writing the trace", self._on_sample, sample)
         elif isinstance(item, Event):
             self._guard(f"recording {item.TYPE}", item.accept, self._events)
         elif callable(item):
@@ -206,10 +219,15 @@ class SetRecorder:
         if self.errors <= 20 or self.errors % 1000 == 0:  # a full card must not flood the log
             log.error("smartdowel %s (data folder %s)", self.last_error, self._source.data_dir)
 
-    def _idle(self) -> None:
-        """Nothing queued for a while: an end event whose samples never came ends now."""
+    def _overdue(self) -> None:
+        """A rep or an end whose samples have not come for a second is written now."""
         cur = self._set
-        if cur is not None and cur.end is not None and self._clock() - cur.end_seen_wall > 1.0:
+        if cur is None:
+            return
+        now = self._clock()
+        if cur.waiting and now - cur.waiting_since_wall > WAIT_FOR_SAMPLES_S:
+            self._guard("recording a rep", self._commit_reps, cur, math.inf)
+        if cur.end is not None and now - cur.end_seen_wall > WAIT_FOR_SAMPLES_S:
             self._guard("ending the set", self._finish, *cur.end)
 
     # -- samples ------------------------------------------------------------------------------
@@ -227,6 +245,8 @@ class SetRecorder:
         if s.t > cur.last_written_t and s.t >= cur.ready_t - self.preroll_s:
             cur.last_written_t = s.t
             self._trace_write(cur, s)
+        if cur.waiting and s.t >= cur.waiting[0].t:
+            self._commit_reps(cur, s.t)
         if cur.end is not None and s.t >= cur.end[0]:
             self._finish(*cur.end)
 
@@ -246,10 +266,6 @@ class SetRecorder:
         cur = self._set
         return None if cur is None or cur.end is not None else cur
 
-    def _sensor_fault(self, cur: _Set, e: SensorFault) -> None:
-        fault = f"{e.part}:{e.reason}"
-        self._ops.append(lambda: self._db().note_sensor_fault(cur.id, fault))
-
     def _end(self, cur: _Set, t: float, reason: str) -> None:
         cur.end, cur.end_seen_wall = (t, reason), self._clock()
         if self._latest_t >= t:
@@ -264,7 +280,6 @@ class SetRecorder:
         """`ready`: a new set (and a new session when the athlete or the day changed)."""
         if self._set is not None:
             self._finish(*(self._set.end or (self._latest_t, "interrupted")))
-        self._flush_ops()
         store = self._db()
         t_r = e.t
         started = self._clock() - max(0.0, self._latest_t - t_r)
@@ -276,7 +291,8 @@ class SetRecorder:
             set_id, trace_name = store.begin_set(session, started, e.standing_deg, base,
                                                  round(t_r - t0, 4))
             tag_settings(store, set_id, self._settings)
-        cur = _Set(set_id, t_r, started, None, has_imu=e.standing_deg is not None)
+        cur = _Set(set_id, t_r, started, None, PendingWrites(set_id, t_r, self._db),
+                   has_imu=e.standing_deg is not None)
         self._set = cur
         self.sets_recorded += 1
         try:
@@ -308,13 +324,27 @@ class SetRecorder:
     def _switch_settings(self, settings: LiveSettings) -> None:
         self._settings = settings
         if (cur := self._current()) is not None:
-            self._ops.append(lambda: note_settings(self._db(), cur.id, settings))
+            cur.writes.later(lambda: note_settings(self._db(), cur.id, settings))
 
     def _save_series(self, series_json: str) -> None:
         if (cur := self._current()) is not None:
-            self._ops.append(lambda: save_series(self._db(), cur.id, series_json))
+            cur.writes.later(lambda: save_series(self._db(), cur.id, series_json))
 
     def _rep(self, cur: _Set, e: RepCompleted) -> None:
+        """A completed rep: committed now if its samples are in, else when they come."""
+        if not cur.waiting:
+            cur.waiting_since_wall = self._clock()
+        cur.waiting.append(e)
+        if self._latest_t >= e.t:
+            self._commit_reps(cur, self._latest_t)
+
+    def _commit_reps(self, cur: _Set, upto: float) -> None:
+        """Every waiting rep that ended by `upto`, in order."""
+        while cur.waiting and cur.waiting[0].t <= upto:
+            self._commit_rep(cur, cur.waiting.popleft())
+        cur.waiting_since_wall = self._clock()
+
+    def _commit_rep(self, cur: _Set, e: RepCompleted) -> None:
         """Trace to the card first, then the rep in one commit (with any losses waiting)."""
         if cur.trace is not None:
             try:
@@ -331,70 +361,26 @@ class SetRecorder:
                "ascent_s": e.ascent_s, "faults": [f for f in e.faults if f in CONTACTS]}
         store = self._db()
         with store.transaction():
-            self._run_ops()
+            cur.writes.run()
             store.add_rep(cur.id, row)
         self.reps_recorded += 1
         cur.reps += 1
 
-    def _lost(self, cur: _Set, e: ContactLost) -> None:
-        contact, t = e.contact, e.t
-        if contact not in CONTACTS or contact in cur.lost_now:
-            return
-        cause = e.cause or CAUSES[contact]
-        start = round(t - cur.ready_t, 3)
-        cur.lost_now.add(contact)
-        cur.losses += 1
-
-        def insert() -> None:
-            loss_id = self._db().add_loss(cur.id, contact, cause, start, e.phase, e.rep)
-            cur.open_losses[contact] = (loss_id, t)
-        self._ops.append(insert)
-
-    def _restored(self, cur: _Set, e: ContactRestored) -> None:
-        contact, t = e.contact, e.t
-        cur.lost_now.discard(contact)
-
-        def update() -> None:
-            opened = cur.open_losses.pop(contact, None)
-            if opened is not None:
-                self._db().restore_loss(opened[0], round(max(0.0, t - opened[1]), 3))
-        self._ops.append(update)
-
-    def _withdrawn(self, cur: _Set, e: LossWithdrawn) -> None:
-        """The dowel was being taken off: that loss was no fault, its row goes (and its count)."""
-        contact = e.contact
-        if contact in cur.lost_now:
-            cur.lost_now.discard(contact)
-            cur.losses -= 1
-
-        def delete() -> None:
-            opened = cur.open_losses.pop(contact, None)
-            if opened is not None:
-                self._db().withdraw_loss(opened[0])
-        self._ops.append(delete)  # after the insert it undoes, which may still be waiting
-
-    def _run_ops(self) -> None:
-        ops, self._ops = self._ops, []
-        for op in ops:
-            op()
-
     def _flush_ops(self) -> None:
-        """The batch of losses/faults that arrived together: one transaction."""
-        if self._ops:
-            try:
-                with self._db().transaction():
-                    self._run_ops()
-            except Exception:
-                self._ops = []
-                raise
+        """The set's writes that arrived together (losses, faults, settings): one transaction."""
+        if self._set is not None:
+            self._set.writes.flush()
 
     def _finish(self, end_t: float, reason: str) -> None:
         """Close the set: losses, trace (renamed to its final name), row; in that order."""
-        cur, self._set = self._set, None
+        cur = self._set
         if cur is None:
             return
+        if cur.waiting:  # the samples they waited for will not come now
+            self._guard("recording a rep", self._commit_reps, cur, math.inf)
+        self._set = None
         try:
-            self._flush_ops()
+            cur.writes.flush()
         finally:
             samples = 0
             if cur.trace is not None:
@@ -405,7 +391,7 @@ class SetRecorder:
                     cur.trace.abandon()
                     self._fail(f"set {cur.id}: cannot finish the trace (kept as {PARTIAL})", exc)
             duration = max(0.0, end_t - cur.ready_t)
-            if worth_keeping(cur.reps, cur.losses, cur.dips, cur.has_imu, duration):
+            if worth_keeping(cur.reps, cur.writes.losses, cur.dips, cur.has_imu, duration):
                 self._db().end_set(cur.id, round(duration, 3), reason, samples, cur.dips)
                 self._last_end_wall = cur.started_at + duration
             elif discard_set(self._db(), cur.id):
@@ -444,19 +430,19 @@ class _Events(EventHandler[None]):
 
     def on_contact_lost(self, e: ContactLost) -> None:
         if (cur := self.rec._current()) is not None:
-            self.rec._lost(cur, e)
+            cur.writes.lost(e)
 
     def on_contact_restored(self, e: ContactRestored) -> None:
         if (cur := self.rec._current()) is not None:
-            self.rec._restored(cur, e)
+            cur.writes.restored(e)
 
     def on_sensor_fault(self, e: SensorFault) -> None:
         if (cur := self.rec._current()) is not None:
-            self.rec._sensor_fault(cur, e)
+            cur.writes.sensor_fault(e)
 
     def on_loss_withdrawn(self, e: LossWithdrawn) -> None:
         if (cur := self.rec._current()) is not None:
-            self.rec._withdrawn(cur, e)
+            cur.writes.withdrawn(e)
 
     def on_dowel_removed(self, e: DowelRemoved) -> None:
         if (cur := self.rec._current()) is not None:

@@ -1,5 +1,5 @@
 """systemd/install.sh: --root puts every file where the Pi expects it, twice changes nothing,
---dry-run touches nothing, config.txt gets its I2C line exactly once."""
+--dry-run touches nothing, config.txt gets its I2C line and its 400 kHz line exactly once."""
 from __future__ import annotations
 
 import ast
@@ -57,8 +57,16 @@ def snapshot(root: Path) -> dict[str, tuple[int, str, int]]:
     return out
 
 
+BAUD_LINE = "dtparam=i2c_arm_baudrate=400000"
+
+
 def active_i2c_lines(text: str) -> list[str]:
     return [line for line in text.splitlines() if line.strip().startswith("dtparam=i2c_arm=")]
+
+
+def without_baud(text: str) -> str:
+    """config.txt as the I2C-enabling step alone would leave it (the 400 kHz line taken out)."""
+    return text.replace(BAUD_LINE + "\n", "", 1)
 
 
 @pytest.fixture
@@ -114,7 +122,7 @@ def test_config_txt_line_uncommented_once_with_a_backup(pi_root: Path):
     text = conf.read_text()
     assert active_i2c_lines(text) == ["dtparam=i2c_arm=on"]
     assert "#dtparam=i2c_arm=on" not in text
-    assert text.replace("dtparam=i2c_arm=on", "#dtparam=i2c_arm=on", 1) == PI_CONFIG_TXT
+    assert without_baud(text).replace("dtparam=i2c_arm=on", "#dtparam=i2c_arm=on", 1) == PI_CONFIG_TXT
     assert (conf.parent / "config.txt.smartdowel-backup").read_text() == PI_CONFIG_TXT
 
 
@@ -125,7 +133,7 @@ def test_config_txt_without_the_line_gets_it_appended_under_all(pi_root: Path):
     install("--root", str(pi_root))
     text = conf.read_text()
     assert active_i2c_lines(text) == ["dtparam=i2c_arm=on"]
-    assert text.endswith("\n[all]\ndtparam=i2c_arm=on\n")
+    assert text.endswith(f"\n[all]\ndtparam=i2c_arm=on\n{BAUD_LINE}\n")
 
 
 def test_config_txt_already_enabled_with_a_baud_rate_is_left_alone(pi_root: Path):
@@ -135,6 +143,32 @@ def test_config_txt_already_enabled_with_a_baud_rate_is_left_alone(pi_root: Path
     assert conf.read_text() == "dtparam=i2c_arm=on,i2c_arm_baudrate=400000\n"
     assert not (conf.parent / "config.txt.smartdowel-backup").exists()
     assert "already set" in out
+
+
+def test_i2c_bus_set_to_400_khz_once_under_all(pi_root: Path):
+    conf = pi_root / "boot" / "firmware" / "config.txt"
+    first = install("--root", str(pi_root))
+    assert f"+ append {BAUD_LINE} under [all]" in first.stdout
+    install("--root", str(pi_root))
+    text = conf.read_text()
+    assert text.count("i2c_arm_baudrate") == 1
+    assert text.endswith(f"[all]\n{BAUD_LINE}\n")  # the stock file ends in [all]: no second one
+    assert "= i2c_arm_baudrate=400000 already set" in install("--root", str(pi_root)).stdout
+
+
+def test_a_baud_rate_set_by_hand_is_left_alone_and_said(pi_root: Path):
+    conf = pi_root / "boot" / "firmware" / "config.txt"
+    conf.write_text("dtparam=i2c_arm=on\n[all]\ndtparam=i2c_arm_baudrate=100000\n")
+    out = install("--root", str(pi_root)).stdout
+    assert conf.read_text() == "dtparam=i2c_arm=on\n[all]\ndtparam=i2c_arm_baudrate=100000\n"
+    assert "i2c_arm_baudrate=100000 set by hand: left as it is" in out
+
+
+def test_baud_line_after_another_section_opens_all(pi_root: Path):
+    conf = pi_root / "boot" / "firmware" / "config.txt"
+    conf.write_text("dtparam=i2c_arm=on\n[pi4]\narm_boost=1")  # no newline at the end
+    install("--root", str(pi_root))
+    assert conf.read_text() == f"dtparam=i2c_arm=on\n[pi4]\narm_boost=1\n\n[all]\n{BAUD_LINE}\n"
 
 
 def test_no_config_txt_is_reported_not_created(tmp_path: Path):
@@ -160,7 +194,8 @@ def test_dry_run_on_this_machine_prints_every_step(tmp_path: Path):
         pytest.skip("/opt/smartdowel exists here: cannot tell whether a dry run touched it")
     r = install("--dry-run")
     assert r.returncode == 0, r.stderr
-    for step in ("== apt packages", "== user smartdowel", "== venv", "== units", "== I2C", "== systemd"):
+    for step in ("== apt packages", "== user smartdowel", "== venv", "== units", "== I2C in",
+                 "== I2C at 400000 Hz", "== systemd"):
         assert step in r.stdout
     assert "[dry run] install -D -m 644" in r.stdout
     assert not Path("/opt/smartdowel").exists()

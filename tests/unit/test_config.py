@@ -74,3 +74,15 @@ def test_data_dir_order(monkeypatch):
     monkeypatch.setenv("SMARTDOWEL_DATA", "/tmp/x")
     assert data_dir(Config()) == "/tmp/x"
     assert data_dir(parse_config("[data]\ndir = '/srv/d'\n", "c")) == "/srv/d"
+
+
+def test_alert_pin_is_a_gpio_or_not_wired():
+    assert Config().hardware.ads1115_alert_pin == 17
+    assert parse_config("[hardware]\nads1115_alert_pin = -1\n", "c").hardware.ads1115_alert_pin == -1
+    for bad in ("30", "-2"):
+        try:
+            parse_config(f"[hardware]\nads1115_alert_pin = {bad}\n", "c.toml")
+        except ConfigError as exc:
+            assert "ads1115_alert_pin" in str(exc) and "-1: not wired" in str(exc)
+        else:
+            raise AssertionError(f"{bad} accepted")
