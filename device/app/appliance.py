@@ -116,7 +116,7 @@ class Appliance:
         athlete = self.profile.athlete.name if self.profile.athlete else None
         self._log(Started(0.0, hardware=self.hw.kind, rate_hz=self.cfg.sampler.rate_hz, athlete=athlete,
                           settings=dataclasses.asdict(self.settings)))
-        for notice in self.hw.notices:
+        for notice in (*self.cfg.notices, *self.hw.notices):
             self._log(Notice(0.0, detail=notice))
         if self.store.moved_aside:
             self._log(Notice(0.0, detail=f"the database would not open: kept as "

@@ -86,3 +86,15 @@ def test_alert_pin_is_a_gpio_or_not_wired():
             assert "ads1115_alert_pin" in str(exc) and "-1: not wired" in str(exc)
         else:
             raise AssertionError(f"{bad} accepted")
+
+
+def test_older_detector_keys_still_read(tmp_path):
+    """Keys of [detector] from before its tables: moved where they now live, or ignored and said so."""
+    p = tmp_path / "c.toml"
+    p.write_text("[detector]\nlost_ratio = 0.1\nremoval_hold_s = 0.12\nremoval_window_s = 0.3\n"
+                 "removal_ratio = 0.7\n")
+    cfg = load_config(str(p))
+    assert cfg.detector.contact.lost_ratio == 0.1
+    assert (cfg.detector.removal.hold_s, cfg.detector.removal.window_s) == (0.12, 0.3)
+    assert len(cfg.notices) == 1 and "detector.removal_ratio is no longer used" in cfg.notices[0]
+    assert Config().notices == []
