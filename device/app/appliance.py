@@ -68,8 +68,7 @@ class Appliance:
             self.player.check(pattern)
         self.policy = CuePolicy(cfg.cues)
         self.detector = Detector(hw.chain, cfg.detector)
-        self.view = ViewModelBuilder(simulator=hw.dowel is not None,
-                                     target_deg=cfg.detector.reps.depth_min_deg)
+        self.view = ViewModelBuilder(simulator=hw.dowel is not None, target_deg=self.detector.rep_target_deg)
         self.store = Store.open(data_dir(cfg))
         self.recorder = SetRecorder(self.store, hw.chain)
         self.live = LiveLoop(self.detector, self.policy, self.patterns, self.player, self.events,
@@ -121,7 +120,7 @@ class Appliance:
         athlete = self.profile.athlete.name if self.profile.athlete else None
         self._log(Started(0.0, hardware=self.hw.kind, rate_hz=self.cfg.sampler.rate_hz, athlete=athlete,
                           settings=dataclasses.asdict(self.settings)))
-        for notice in self.hw.notices:
+        for notice in (*self.cfg.notices, *self.hw.notices):
             self._log(Notice(0.0, detail=notice))
         if self.store.moved_aside:
             self._log(Notice(0.0, detail=f"the database would not open: kept as "
@@ -227,7 +226,7 @@ class Appliance:
             self.profile.change(command.key)
         elif isinstance(command, cmd.PickAthlete):
             if self.profile.pick(command.name):
-                self.live.request(lambda d, t: self.policy.reset_session() or [])
+                self.live.request(self._new_athlete)
         elif isinstance(command, cmd.AddAthlete):
             problem = self.profile.add(command.name)
         elif isinstance(command, cmd.RenameAthlete):
@@ -244,6 +243,13 @@ class Appliance:
         if problem:
             self._log(Notice(self._now(), detail=problem))
             self.view.set_notice(problem)
+
+    def _new_athlete(self, detector: Detector, t: float) -> list[Event]:
+        """Another athlete: feedback from the start again; their own rep target and posture, learnt
+        afresh (the store keeps no target per athlete yet: seed it here once it does)."""
+        self.policy.reset_session()
+        detector.seed_rep_target(None)
+        return []
 
     def _apply_settings(self, old: LiveSettings, new: LiveSettings) -> None:
         """Settings applied where they act: what the sampler's thread reads changes there,

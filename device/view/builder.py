@@ -38,7 +38,7 @@ from device.core.contact import FAULT
 from device.core.contacts import CONTACTS, LABELS
 from device.core.detector import CALIBRATING, NO_DOWEL, READY, Detector
 from device.core.events import (Calibrating, ContactLost, ContactRestored, DowelRemoved, Event,
-                                EventHandler, Ready, RepCompleted, RepDiscarded, RepStarted,
+                                EventHandler, LossWithdrawn, Ready, RepCompleted, RepDiscarded, RepStarted,
                                 SensorFault, SensorOk, SetEnded)
 from device.core.settings import LiveSettings
 from device.core.signal import Sample
@@ -51,7 +51,6 @@ from device.view.setlog import PRESSURE_MAX, SetLog, clamp, baseline_bar, presen
 
 BACK_NOTE_S = 1.0  # "back in contact" shows this long once every cued contact is back
 SHALLOW_NOTE_S = 2.5  # "too shallow, not counted" after a dip
-LOSS_WITHDRAWN = "loss_withdrawn"  # the detector takes a reported loss back (removal, shorted pad)
 
 
 class ViewModelBuilder(EventHandler[None]):
@@ -161,19 +160,12 @@ class ViewModelBuilder(EventHandler[None]):
             if not self._cues:
                 self._note, self._note_until = "back", self._now + BACK_NOTE_S
 
-    def on_other(self, e: Event) -> None:
-        """The seam for `loss_withdrawn` until the detector's event class has its own method."""
-        if e.TYPE == LOSS_WITHDRAWN:
-            self.on_loss_withdrawn(e)
-
-    def on_loss_withdrawn(self, e: Event) -> None:
-        """A loss the detector takes back is neither counted nor cued any more."""
-        contact = getattr(e, "contact", None)
-        if contact is None:
-            return
+    def on_loss_withdrawn(self, e: LossWithdrawn) -> None:
+        """A loss the detector takes back (the pads left together: the dowel came off) is neither
+        counted nor cued any more."""
         if self._set is not None:
-            self._set.withdrawn(contact)
-        self._cues = tuple(c for c in self._cues if c != contact)
+            self._set.withdrawn(e.contact)
+        self._cues = tuple(c for c in self._cues if c != e.contact)
 
     def on_set_ended(self, e: SetEnded) -> None:
         self._set_over()
@@ -245,13 +237,15 @@ class ViewModelBuilder(EventHandler[None]):
         reps = detector.reps
         ready = detector.state == READY
         pitch = self._pitch(detector, last_sample)
-        glance = (detector.state, self._contact_glance(detector), bool(detector.has_imu), bool(detector.paused),
-                  self._calibration(detector, last_sample), reps.current_rep if ready else None, reps.phase, pitch)
+        ratios = detector.pressure_ratios()
+        glance = (detector.state, self._contact_glance(detector, ratios), bool(detector.has_imu),
+                  bool(detector.paused), self._calibration(detector, last_sample),
+                  reps.current_rep if ready else None, reps.phase, pitch)
         if glance != self._glance:
             self._glance = glance
             self._take_glance(glance)
+        self.target_deg = float(round(detector.rep_target_deg))  # the athlete's own, as it is learnt
         if self._set is not None and ready and last_sample is not None:
-            ratios = [k.m3 / k.baseline if k.baseline > 0 else 0.0 for k in detector.contacts]
             self._set.record(float(last_sample.t), ratios, pitch)
         if self._note and self._now >= self._note_until:
             self._note = ""
@@ -268,16 +262,17 @@ class ViewModelBuilder(EventHandler[None]):
         self._stale = True
 
     @staticmethod
-    def _contact_glance(detector: Detector) -> tuple[tuple[Any, ...], ...]:
-        """Per contact (name, state, pressure, bar), quantised as the screen shows them."""
+    def _contact_glance(detector: Detector, ratios: list[float]) -> tuple[tuple[Any, ...], ...]:
+        """Per contact (name, state, pressure, bar), quantised as the screen shows them; `ratios`
+        are the pads' pressures over their standing baselines."""
         ready = detector.state == READY
         present = detector.cfg.present_siemens
         out: list[tuple[Any, ...]] = []
-        for k in detector.contacts:
+        for k, ratio in zip(detector.contacts, ratios):
             if k.state == FAULT:
                 out.append((k.name, FAULT))
             elif ready and k.baseline > 0:
-                r = clamp(k.m3 / k.baseline, 0.0, PRESSURE_MAX)
+                r = clamp(ratio, 0.0, PRESSURE_MAX)
                 out.append((k.name, k.state, round(r, 2), baseline_bar(r)))
             else:
                 r = clamp(k.m3 / present, 0.0, PRESSURE_MAX * 100)
