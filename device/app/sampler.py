@@ -135,6 +135,7 @@ class Sampler:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.alive_at = 0.0  # last time the loop went round: the watchdog reads this
+        self._switch_before: float | None = None  # the interpreter's switch interval before start()
         self.due = 0.0  # on `clock`: when the next read starts (other threads read it: `make_way`)
         self.read_s = 0.0  # how long the last read took
 
@@ -226,6 +227,7 @@ class Sampler:
 
     def start(self) -> None:
         if sys.getswitchinterval() > SWITCH_INTERVAL_S:
+            self._switch_before = sys.getswitchinterval()
             sys.setswitchinterval(SWITCH_INTERVAL_S)
         self._stop.clear()
         self._thread = threading.Thread(target=self._loop, args=(None,), name="sampler", daemon=True)
@@ -236,6 +238,9 @@ class Sampler:
         if self._thread is not None:
             self._thread.join(timeout)
             self._thread = None
+        if self._switch_before is not None and sys.getswitchinterval() == SWITCH_INTERVAL_S:
+            sys.setswitchinterval(self._switch_before)  # as it was before this sampler started
+        self._switch_before = None
 
     @property
     def running(self) -> bool:

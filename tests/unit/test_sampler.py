@@ -139,7 +139,7 @@ def test_make_way_waits_out_the_next_read_only_for_work_that_would_run_into_it()
     assert abs(clock() - (100.0073 - 0.001 + 0.0033)) < 1e-9
 
 
-def test_start_shortens_the_interpreters_switch_interval():
+def test_start_shortens_the_interpreters_switch_interval_and_stop_puts_it_back():
     import sys
     before = sys.getswitchinterval()
     try:
@@ -150,7 +150,8 @@ def test_start_shortens_the_interpreters_switch_interval():
                 return 7
         s = Sampler(Quick(), None, 200.0, lambda x: None, lambda e: None)
         s.start()
-        s.stop()
         assert sys.getswitchinterval() <= 0.001 + 1e-9
+        s.stop()
+        assert sys.getswitchinterval() == 0.005
     finally:
         sys.setswitchinterval(before)
