@@ -6,10 +6,10 @@ same frame mix in the same run, each in a fresh interpreter with its own
 modules, its own SDL driver (dummy, or a real X window) and its own GIL.
 The child prints one JSON line; `measure()` runs it and reads it back.
 
-The frame mix is a short session as the appliance plays it: a simulated set
-twice (place, calibrating, live reps with the tilt, the pressure bars and
-cue banners, the summary) and a walk through the menus, one model per turn
-of the main loop (every 15 ms of the set's time), the display capped at
+The frame mix is a short session as the appliance plays it: three sets of
+one athlete (place, calibrating, live reps with the tilt, the pressure bars
+and cue banners, the summary) and a walk through the menus, one model per
+turn of the main loop (every 15 ms of the set's time), the display capped at
 `fps` on a fake clock. Only APIs both trees have are used.
 
     python bench/screen_rig.py TREE frames|builds|jitter [key=value ...]
@@ -32,6 +32,7 @@ SIZE = (480, 320)
 MENU_WALK = ("menu", "settings", "history", "past_set", "athletes", "name", "export_writing", "export_done",
              "fault", "summary")
 MENU_S = 0.5  # a press every half second
+SETS = 3
 
 
 # -- the parent's side ------------------------------------------------------------------------------
@@ -92,25 +93,34 @@ class Xvfb:
 
 
 # -- the child's side: the frame mix ----------------------------------------------------------------
-def session() -> list[tuple[float, Any]]:
-    """(time, model) per turn of the main loop: the simulated set twice, then the menus."""
-    from device.cli.examples import examples, run_set
-    per_sample: list[tuple[float, Any]] = []
+def session(sets: int = SETS) -> list[tuple[float, Any]]:
+    """(time, model) per turn of the main loop: `sets` sets of one athlete, then the menus.
 
-    def keep(vm: Any) -> bool:
-        per_sample.append(vm)
-        return False
-    run_set(wants={"every sample": keep})
-    rate = 100.0
-    set_s = len(per_sample) / rate
-    turns = []
-    for n in range(2):
-        t = 0.0
-        while t < set_s:
-            turns.append((n * set_s + t, per_sample[int(t * rate)]))
-            t += TURN_S
+    The simulated set (the examples' scenario) is played `sets` times through one
+    detector and one builder, as a box sees an athlete's sets: what the first
+    set learns (the athlete's rep target) carries into the next."""
+    from device.app.hardware import simulate_trace
+    from device.cli.examples import SCENARIO, examples
+    from device.core.detector import Detector
+    from device.core.settings import LiveSettings
+    from device.view.builder import ViewModelBuilder
+    samples = list(simulate_trace(SCENARIO).samples)
+    detector = Detector(simulate_trace(SCENARIO).chain)
+    view = ViewModelBuilder(simulator=True, athlete="Alex", settings=LiveSettings(schedule="every", volume=0.75))
+    turns: list[tuple[float, Any]] = []
+    start, next_turn = 0.0, 0.0
+    for _ in range(sets):
+        for sample in samples:
+            sample = sample._replace(t=start + sample.t)
+            for event in detector.feed(sample):
+                view.on_event(event)
+            if sample.t >= next_turn:
+                view.on_tick(sample.t, detector, sample)
+                turns.append((sample.t, view.build()))
+                next_turn += TURN_S
+        start = turns[-1][0] + 1.0
+        next_turn = start
     models = examples()
-    start = 2 * set_s
     for i, name in enumerate(MENU_WALK * 2):
         for k in range(int(MENU_S / TURN_S)):
             turns.append((start + i * MENU_S + k * TURN_S, models[name]))

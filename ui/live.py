@@ -27,13 +27,13 @@ from ui.scene import Part, ScreenSpec
 from ui.theme import Colour
 
 SIM_HINT = "keys: d dowel, 1 2 3 lift, Up Down hinge"
-# The figure and the gauge at each tilt they were drawn at (whole degrees; the figure with its
-# markers) are kept to be blitted when that tilt comes back, as every rep sweeps the same tilts:
-# up to this many screens' worth of pixels each (a drawing is cropped to itself: a figure is
-# about a fourteenth of a screen, so 8 screens hold the hundred or so of a session: 4.7 MB at
-# 480x320, 12 MB at 800x480).
+# The figure at each tilt it was drawn at (whole degrees, with its markers) is kept to be blitted
+# when that tilt comes back, as every rep sweeps the same tilts: up to this many screens' worth of
+# pixels (a drawing is cropped to itself, about a fourteenth of a screen: 8 screens hold the
+# hundred or so of a session: 4.7 MB at 480x320, 12 MB at 800x480). The gauge is not kept: its
+# needle draws in about the time a kept drawing takes to find its box, and each new target
+# would start its drawings afresh.
 FIGURES_KEPT = 8
-GAUGES_KEPT = 4
 
 
 def layout(p: Painter, vm: ViewModel) -> list[Part]:
@@ -63,7 +63,7 @@ def layout(p: Painter, vm: ViewModel) -> list[Part]:
              partial(_figure, box=figure), keep=FIGURES_KEPT * p.w * p.h * p.surface.get_bytesize()),
         Part("note", pygame.Rect(column, 0, p.w - column, body.top), _note_key, partial(_note, box=note)),
         Part("gauge", pygame.Rect(column, body.top, p.w - column, main.height - body.top), _gauge_key,
-             partial(_gauge, box=body), keep=GAUGES_KEPT * p.w * p.h * p.surface.get_bytesize()),
+             partial(_gauge, box=body)),
         Part("band", pygame.Rect(0, main.height, p.w, p.h - main.height), _band_key,
              partial(_message, band=band, cue_px=cue_px)),
     ]

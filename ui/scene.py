@@ -7,7 +7,7 @@ figure during a rep, a pressure bar while the dowel is placed) and the rest
 is the same pixels. So each screen says, once per size:
 
 - its `layout`: it draws what never changes on this screen at this size
-  (titles, key hints, the band's panel, the gauge's scale, the figure's
+  (titles, key hints, the band's panel, the gauge's arc, the figure's
   floor) and returns its `Part`s;
 - each `Part`: the region it owns (no two overlap), a `key` (what of the
   view model it shows: equal keys draw equal pixels) and how to draw it.
@@ -36,7 +36,9 @@ over a simulated set, and against the screens as they were drawn before.
 """
 from __future__ import annotations
 
+import random
 import time
+import zlib
 from collections import OrderedDict
 from typing import Callable, Hashable, Mapping, NamedTuple, Sequence, cast
 
@@ -49,6 +51,7 @@ from ui.draw import Painter
 Key = Callable[[ViewModel], Hashable]
 Draw = Callable[[Painter, ViewModel], object]
 LAYOUTS_KEPT = 4  # backgrounds kept per display (a 480x320 one is 600 kB)
+STORES_PER_PART = 2  # a part's drawings are kept over this many backgrounds at most (the last used)
 
 
 class Part(NamedTuple):
@@ -119,20 +122,47 @@ def _scratch_for(surface: pygame.Surface) -> pygame.Surface:
 
 class Layout(NamedTuple):
     """A screen laid out at one size: its background (None: plain ground), its parts, what the
-    layout drew (text and markers, for the tests), and the parts' drawings kept (`Part.keep`)."""
+    layout drew (text and markers, for the tests), and, per part that keeps its drawings, what
+    its background under it is (a checksum of the pixels: `Scene` keeps drawings by it)."""
 
     background: pygame.Surface | None
     parts: Sequence[Part]
     drawn: Painter
-    kept: dict[str, Kept] | None  # None: a layout for one frame, nothing kept
+    under: dict[str, int] | None  # None: a layout for one frame, nothing kept
 
 
 class Kept:
-    """One part's past drawings by key, within its byte budget."""
+    """One part's past drawings by key, within its byte budget; when full, a random one makes room.
+
+    Random and not the oldest: a rep sweeps the same tilts again and again, and
+    dropping the oldest would drop each drawing just before its tilt comes back;
+    at random, a store holding k of n drawings still hits about k times in n,
+    and drawings nobody asks for any more (an old target's) go in time."""
 
     def __init__(self, budget: int) -> None:
         self.budget, self.used = budget, 0
         self.images: dict[Hashable, tuple[pygame.Surface, tuple[int, int]]] = {}
+        self._rng = random.Random(0)  # the same choices every run
+
+    def add(self, key: Hashable, image: pygame.Surface, at: tuple[int, int]) -> None:
+        size = _bytes(image)
+        if size > self.budget:
+            return
+        while self.used + size > self.budget:
+            gone = self._rng.choice(list(self.images))
+            self.used -= _bytes(self.images.pop(gone)[0])
+        self.images[key] = (image, at)
+        self.used += size
+
+
+def _under(background: pygame.Surface | None, parts: Sequence[Part]) -> dict[str, int]:
+    """Per part that keeps its drawings, a checksum of the background's pixels under it."""
+    return {p.name: zlib.crc32(pygame.image.tobytes(background.subsurface(p.rect), "RGB"))
+            if background is not None else 0 for p in parts if p.keep}
+
+
+def _bytes(image: pygame.Surface) -> int:
+    return image.get_width() * image.get_height() * image.get_bytesize()
 
 
 def ink(drawn: pygame.Surface, under: pygame.Surface | None) -> pygame.Rect:
@@ -170,6 +200,7 @@ class Scene:
         self._scratch = scratch or pygame.Surface(surface.get_size(), 0, surface)
         self._layouts: OrderedDict[Hashable, Layout] = OrderedDict()
         self._plains: dict[str, Layout] = {}
+        self._kept: OrderedDict[tuple[str, int], Kept] = OrderedDict()  # by part and the pixels under it
         self._current: Layout | None = None
         self._keys: dict[str, Hashable] = {}
         self._spent: dict[str, float] = {}  # seconds each part (and "layout") took when last drawn
@@ -184,6 +215,7 @@ class Scene:
             self._scratch = pygame.Surface(surface.get_size(), 0, surface)
             self._layouts.clear()
             self._plains.clear()
+            self._kept.clear()
         self._current = None
 
     def update(self, vm: ViewModel) -> list[pygame.Rect]:
@@ -238,37 +270,42 @@ class Scene:
         whole = part.rect.size == self.surface.get_size()
         target = self.surface if whole else self._scratch
         self._restore(layout, target, part.rect)
-        kept = layout.kept.get(part.name) if part.keep and layout.kept is not None else None
+        store = (part.name, layout.under[part.name]) if part.keep and layout.under else None
+        kept = self._kept.get(store) if store else None
         image = kept.images.get(key) if kept is not None else None
         if image is not None:
             target.blit(*image)
+            self._kept.move_to_end(store)  # type: ignore[arg-type]
             self.reused += 1
         else:
             p.surface = target
             part.draw(p, vm)
-            if part.keep and layout.kept is not None:
+            if part.keep and layout.under is not None:
                 self._keep(layout, part, key, target)
         if not whole:
             self.surface.blit(self._scratch, part.rect, part.rect)
         self._spent[part.name] = time.perf_counter() - started
 
     def _keep(self, layout: Layout, part: Part, key: Hashable, target: pygame.Surface) -> None:
-        """Keep what `part` just drew for `key`: the box of pixels that differ from its background,
-        while the part's budget lasts (a full budget keeps what it has: a rep sweeps the same
-        tilts again, where dropping the oldest would drop each just before it comes back)."""
-        assert layout.kept is not None
-        kept = layout.kept.setdefault(part.name, Kept(part.keep))
-        if kept.used >= kept.budget:
-            return
+        """Keep what `part` just drew for `key`: the box of pixels that differ from its background.
+
+        Drawings are kept by the part and the pixels under it, not by layout: a
+        layout made again for another target keeps the figure's drawings (nothing
+        under the figure changed). A part keeps its drawings over at most
+        `STORES_PER_PART` backgrounds (the last used)."""
+        assert layout.under is not None
         drawn = target.subsurface(part.rect)
         under = None if layout.background is None else layout.background.subsurface(part.rect)
         box = ink(drawn, under)
-        size = box.width * box.height * target.get_bytesize()
-        if kept.used + size > kept.budget:
-            kept.budget = kept.used  # full: no more ink looked for in drawings that cannot stay
-            return
-        kept.images[key] = (drawn.subsurface(box).copy(), box.move(part.rect.topleft).topleft)
-        kept.used += size
+        store = (part.name, layout.under[part.name])
+        kept = self._kept.get(store)
+        if kept is None:
+            kept = self._kept[store] = Kept(part.keep)
+            mine = [k for k in self._kept if k[0] == part.name]
+            for old in mine[:-STORES_PER_PART]:
+                del self._kept[old]
+        self._kept.move_to_end(store)
+        kept.add(key, drawn.subsurface(box).copy(), box.move(part.rect.topleft).topleft)
 
     @staticmethod
     def _restore(layout: Layout, target: pygame.Surface, rect: pygame.Rect) -> None:
@@ -286,7 +323,8 @@ class Scene:
             plain = self._plains.get(vm.screen)
             if plain is None:
                 p = Painter(self._scratch)
-                plain = self._plains[vm.screen] = Layout(None, tuple(spec.layout(p, vm)), p, {})
+                parts = tuple(spec.layout(p, vm))
+                plain = self._plains[vm.screen] = Layout(None, parts, p, _under(None, parts))
             return plain
         key = (vm.screen, spec.static(vm))
         layout = self._layouts.get(key)
@@ -297,7 +335,8 @@ class Scene:
             background = pygame.Surface(self.surface.get_size(), 0, self.surface)
             background.fill(theme.BACKGROUND)
             p = Painter(background)
-            layout = Layout(background, tuple(spec.layout(p, vm)), p, {})
+            parts = tuple(spec.layout(p, vm))
+            layout = Layout(background, parts, p, _under(background, parts))
             self._spent["layout"] = time.perf_counter() - started
             self._layouts[key] = layout
             while len(self._layouts) > LAYOUTS_KEPT:

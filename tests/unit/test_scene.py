@@ -153,3 +153,33 @@ def test_ink_is_the_box_of_what_differs_from_the_ground(depth):
     drawn.fill((200, 10, 10), (5, 7, 3, 2))
     drawn.set_at((20, 25), (15, 16, 20))  # one step off the ground colour still counts
     assert ink(drawn, under) == pygame.Rect(5, 7, 16, 19) == ink(drawn, None)
+
+
+def test_a_new_target_lays_the_live_screen_out_again_and_the_figures_stay_kept(monkeypatch):
+    """The target zone is background: a new target is a new layout; nothing under the figure
+    changed, so its kept drawings serve the new layout too."""
+    import ui.live
+    bodies = []
+    draw_body = ui.live.draw_body
+    monkeypatch.setattr(ui.live, "draw_body", lambda *a: bodies.append(a) or draw_body(*a))
+    live = [vm for vm in SET if vm.screen == "live"][:400]
+    s = scene(pygame.Surface((480, 320)))
+    for vm in live:
+        s.update(vm)
+    drawn = len(bodies)
+    moved = [replace(vm, target_deg=vm.target_deg + 5) for vm in live]
+    for vm in moved:
+        s.update(vm)
+    assert drawn > 20 and len(bodies) == drawn  # the same tilts again: every figure from a kept drawing
+    assert pixels(s.surface) == whole(moved[-1], (480, 320))
+
+
+def test_kept_drawings_stay_within_their_budget():
+    from ui.scene import Kept
+    kept = Kept(budget=3 * 10 * 10 * 4)
+    for i in range(20):
+        kept.add(i, pygame.Surface((10, 10), 0, 32), (0, 0))
+        assert kept.used <= kept.budget and len(kept.images) <= 3
+    assert len(kept.images) == 3 and 19 in kept.images  # the newest stays; older ones made room
+    kept.add("big", pygame.Surface((40, 40), 0, 32), (0, 0))  # larger than the budget: not kept
+    assert "big" not in kept.images and len(kept.images) == 3
