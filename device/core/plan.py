@@ -60,6 +60,9 @@ SCHEDULE_OF: dict[Stage, str] = {Stage.LEARN: "every", Stage.FADE: "faded", Stag
                                  Stage.MASTERED: "bandwidth"}
 NEXT_STEP = ("Mastered: ready for a loaded hinge (e.g. a light kettlebell or dumbbell Romanian "
              "deadlift), with the dowel kept for an occasional check. The coach decides.")
+# The depth targets a coach steps through on the box (degrees of dowel tilt from standing):
+# from the detector's default rep threshold (35) to a deep hinge; 30 for a stiff beginner.
+DEPTH_TARGETS: tuple[float, ...] = (30.0, 35.0, 40.0, 45.0, 50.0, 55.0, 60.0, 65.0, 70.0)
 ADVICE: dict[Stage, str] = {
     Stage.LEARN: "Learning: every fault is cued.",
     Stage.FADE: "Fading: fewer cues as the hinge gets cleaner.",
@@ -93,6 +96,7 @@ class PlanConfig:
     fade_most: float = 1.0  # faded share of cued reps at a set's start, just into fade
     fade_least: float = 0.2  # ... at a set's end, when about ready for the test
     fade_over_reps: int = 10  # reps over which the share falls within one set
+    follow: bool = True  # the box's Feedback setting starts at "plan"; False: at [cues] schedule
 
     def __post_init__(self) -> None:
         _count("min_reps", self.min_reps, 1)
@@ -118,6 +122,9 @@ class SetSummary:
     `t` is the app's clock for the events' `t` (the log's time); `when` the
     wall-clock time whose date decides "different days". `retention` is true
     only when the whole set ran with the retention schedule (no cues).
+    `planned` is false when the set did not run as the plan scheduled it from
+    start to end (feedback set by hand, or changed during the set): such a
+    set is logged and moves nothing.
     """
 
     when: datetime
@@ -125,6 +132,7 @@ class SetSummary:
     retention: bool = False
     t: float = 0.0
     set_id: int | None = None
+    planned: bool = True
 
     def good_reps(self, target_deg: float, tolerance_deg: float) -> int:
         """Clean reps at least `target - tolerance` deep (no depth known: depth is not held against it)."""
@@ -232,6 +240,9 @@ class Plan:
         day = s.when.date().isoformat()
         scored = PlanSet(s.t, athlete=self.athlete, stage=str(state.stage), reps=reps, good_reps=good,
                          retention=s.retention, set_id=s.set_id)
+        if not s.planned:
+            note = "feedback not as the plan set it: logged, the plan is unchanged"
+            return state, [dataclasses.replace(scored, counted=False, rate=state.rate, note=note)]
         if reps < cfg.min_reps:
             note = f"{reps} counted reps, fewer than {cfg.min_reps}: the plan is unchanged"
             return state, [dataclasses.replace(scored, counted=False, rate=state.rate, note=note)]
@@ -305,6 +316,15 @@ class Plan:
         if not 0.0 < depth_target_deg < 120.0 or not math.isfinite(depth_target_deg):
             raise ValueError(f"depth target must be degrees in (0, 120), not {depth_target_deg!r}")
         return dataclasses.replace(state, depth_target_deg=float(depth_target_deg), window=())
+
+
+def next_target(current: float) -> float:
+    """The depth target after `current` on the box's list, wrapping (one press of the Plan screen).
+
+    >>> next_target(45.0), next_target(70.0), next_target(47.0)
+    (50.0, 30.0, 50.0)
+    """
+    return next((t for t in DEPTH_TARGETS if t > current + 1e-9), DEPTH_TARGETS[0])
 
 
 def replay(plan: Plan, state: PlanState, sets: list[SetSummary]) -> tuple[PlanState, list[Event]]:
