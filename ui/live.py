@@ -54,6 +54,9 @@ def _counter(p: Painter, vm: ViewModel, box: pygame.Rect) -> None:
         under, colour = ("hinge to start" if vm.has_imu else "no tilt sensor"), theme.MUTED
     p.line(under, p.min_px, colour, pygame.Rect(box.left, number.bottom, box.width + p.pad,
                                                 p.min_px))
+    y = number.bottom + p.min_px + p.pad // 3
+    if vm.plan.stage and not vm.plan.by_hand and y + p.min_px <= box.bottom:  # the learning plan's stage
+        p.line(vm.plan.stage, p.min_px, theme.SKY, pygame.Rect(box.left, y, box.width + p.pad, p.min_px))
 
 
 def _gauge_column(p: Painter, vm: ViewModel, box: pygame.Rect) -> None:
@@ -99,6 +102,8 @@ def _words(vm: ViewModel) -> tuple[list[str], Colour, Colour]:
         return [], theme.TEXT, theme.VERMILLION if vm.last_rep.faults else theme.GREEN
     if vm.current_rep is not None:
         return [f"Rep {vm.current_rep}: {vm.phase}"], theme.TEXT, theme.SKY
+    if vm.schedule == "retention":
+        return ["Test set: no cues. Hinge as you have learnt it."], theme.TEXT, theme.ORANGE
     return ["Hinge at the hips. Keep head, upper back and sacrum on the dowel."], theme.TEXT, theme.SKY
 
 

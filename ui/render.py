@@ -11,7 +11,7 @@ from typing import Callable
 import pygame
 
 from device.view.model import ViewModel
-from ui import live, menus, place, status, summary
+from ui import live, menus, place, progress, status, summary
 from ui.draw import Painter
 
 Renderer = Callable[[ViewModel, pygame.Surface], Painter]
@@ -29,6 +29,8 @@ RENDERERS: dict[str, Renderer] = {
     "name": menus.render_name,
     "settings": menus.render_settings,
     "export": status.render_export,
+    "progress": progress.render,
+    "plan": menus.render_plan,
 }
 
 

@@ -25,6 +25,7 @@ news reach it as `Input`s here, presses through `press()`.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from typing import Any, Iterable, Mapping
 
 from device.core.contact import FAULT
@@ -33,12 +34,14 @@ from device.core.detector import CALIBRATING, NO_DOWEL, READY, Detector
 from device.core.events import (Calibrating, ContactLost, ContactRestored, DowelRemoved, Event,
                                 EventHandler, Ready, RepCompleted, RepDiscarded, RepStarted,
                                 SensorFault, SensorOk, SetEnded)
+from device.core.plan import PlanSet, PlanStageChanged
 from device.core.settings import LiveSettings
 from device.core.signal import Sample
 from device.view.commands import Command
 from device.view.faults import fault_view
 from device.view.model import (EXPORT_STATES, IN_CONTACT, WAITING, ContactView, ExportView,
-                               FaultView, MenuState, RepView, Screen, SummaryView, ViewModel)
+                               FaultView, MenuState, PlanView, ProgressView, RepView, Screen, SummaryView,
+                               ViewModel, schedule_in_force)
 from device.view.navigation import MENU_IDLE_S, Input, step
 from device.view.setlog import PRESSURE_MAX, SetLog, clamp, baseline_bar, presence_bar
 
@@ -67,6 +70,8 @@ class ViewModelBuilder(EventHandler[None]):
         self._history: tuple[dict, ...] = ()
         self._past: SummaryView | None = None
         self._export = ExportView()
+        self._plan = PlanView(target_deg=target_deg)
+        self._progress: ProgressView | None = None
         self._notice = ""
         self._menu = MenuState()
         self._last_press = 0.0
@@ -126,7 +131,7 @@ class ViewModelBuilder(EventHandler[None]):
         if self._set is None:
             return
         self._set.lost(e.contact, self._now)
-        if e.contact in CONTACTS and self._settings.schedule != "retention" and e.contact not in self._cues:
+        if e.contact in CONTACTS and self.schedule != "retention" and e.contact not in self._cues:
             self._cues += (e.contact,)
             self._note = ""
 
@@ -139,9 +144,22 @@ class ViewModelBuilder(EventHandler[None]):
                 self._note, self._note_until = "back", self._now + BACK_NOTE_S
 
     def on_other(self, e: Event) -> None:
-        """The seam for `loss_withdrawn` until the detector's event class has its own method."""
+        """The seam for `loss_withdrawn` until the detector's event class has its own method,
+        and the plan's events (device/core/plan.py): what a set did to the plan, on its summary."""
         if e.TYPE == LOSS_WITHDRAWN:
             self.on_loss_withdrawn(e)
+        elif isinstance(e, (PlanSet, PlanStageChanged)):
+            self.on_plan_event(e)
+
+    def on_plan_event(self, e: PlanSet | PlanStageChanged) -> None:
+        """The set just ended, as the plan saw it: its note, and the stage it moved to."""
+        s = self._summary
+        if s is None or s.athlete != e.athlete:
+            return
+        if isinstance(e, PlanSet):
+            self._summary = replace(s, plan_note=e.note)
+        elif e.by == "box":
+            self._summary = replace(s, plan_moved=f"{e.from_stage} -> {e.to_stage}")
 
     def on_loss_withdrawn(self, e: Event) -> None:
         """A loss the detector takes back is neither counted nor cued any more."""
@@ -275,6 +293,20 @@ class ViewModelBuilder(EventHandler[None]):
     def set_settings(self, settings: LiveSettings) -> None:
         self._settings = settings
 
+    @property
+    def schedule(self) -> str:
+        """The cue schedule in force: the plan's (Feedback "plan") or the one set by hand."""
+        return schedule_in_force(self._settings, self._plan)
+
+    def set_plan(self, plan: PlanView) -> None:
+        """The chosen athlete's plan; its depth target is the tilt gauge's target."""
+        self._plan = plan
+        self.target_deg = plan.target_deg
+
+    def set_progress(self, progress: ProgressView | None) -> None:
+        """The progress screen's numbers (the store's, for the chosen athlete)."""
+        self._progress = progress
+
     def set_athletes(self, names: Iterable[str], selected: str = "", sets_done: int | None = None) -> None:
         """The picker's names and the chosen athlete; `sets_done` their kept sets so far (store)."""
         self._athletes = tuple(names)
@@ -314,7 +346,7 @@ class ViewModelBuilder(EventHandler[None]):
             summary=self._summary, past=self._past, faults=tuple(self._faults.values()),
             settings=self._settings, menu=self._menu, athletes=self._athletes,
             athlete=self._athlete, history=self._history, export=self._export,
-            notice=self._notice, simulator=self.simulator)
+            notice=self._notice, simulator=self.simulator, plan=self._plan, progress=self._progress)
         if vm != self._vm:
             self._vm = vm
         return self._vm  # type: ignore[return-value]
