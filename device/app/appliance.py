@@ -18,17 +18,18 @@ import signal
 import sys
 import threading
 import time
-from typing import Any, Iterable, Protocol, TextIO
+from typing import Any, Callable, Iterable, Protocol, TextIO
 
 from device.app import hardware
 from device.app.checks import quick_check
+from device.app.coach import Coach
 from device.app.config import Config, data_dir
 from device.app.events import (CommandDone, Notice, PowerOff, PowerOffRequested, ScreenShown, Started,
                                Stopped)
 from device.app.hardware import Hardware
 from device.app.live import LiveLoop
 from device.app.notify import Watchdog, ready, sampler_is_alive, stopping
-from device.app.profile import Profile, series_to_json
+from device.app.profile import Profile, series_write
 from device.app.sampler import Sampler
 from device.app.simkeys import SimKeys
 from device.app.sticks import StickFlow
@@ -36,7 +37,8 @@ from device.core.cues import CuePolicy
 from device.core.detector import READY, Detector
 from device.core.events import DowelRemoved, Event, SensorFault, SetEnded
 from device.core.patterns import patterns_from_config
-from device.core.settings import LiveSettings
+from device.core.settings import PLAN, LiveSettings
+from device.store.box import box_id_or_why
 from device.store.recorder import SetRecorder
 from device.store.store import Store
 from device.view import commands as cmd
@@ -57,7 +59,7 @@ class Appliance:
     """Everything that runs, wired; `run()` is the main loop."""
 
     def __init__(self, cfg: Config, hw: Hardware, out: TextIO = sys.stdout,
-                 display: Screen | None = None) -> None:
+                 display: Screen | None = None, clock: Callable[[], float] = time.time) -> None:
         self.cfg, self.hw, self.out, self.display = cfg, hw, out, display
         self.events: queue.Queue[Event] = queue.Queue()
         self.patterns = patterns_from_config(cfg.cues.patterns)
@@ -69,11 +71,15 @@ class Appliance:
         self.view = ViewModelBuilder(simulator=hw.dowel is not None,
                                      target_deg=cfg.detector.reps.depth_min_deg)
         self.store = Store.open(data_dir(cfg))
-        self.recorder = SetRecorder(self.store, hw.chain)
+        self.recorder = SetRecorder(self.store, hw.chain, clock=clock)
         self.live = LiveLoop(self.detector, self.policy, self.patterns, self.player, self.events,
                              on_sample=self.recorder.post_sample)
-        defaults = LiveSettings(schedule=cfg.cues.schedule, mute=cfg.cues.mute, volume=self.player.volume)
-        self.profile = Profile(self.store, self.view, self.recorder, defaults, self._apply_settings)
+        self.coach = Coach(cfg.plan, cfg.cues, cfg.detector.reps.depth_min_deg, self.store, self.live,
+                           self.policy, self.recorder, self.view, self._log, clock, self._now)
+        defaults = LiveSettings(schedule=PLAN if cfg.plan.follow else cfg.cues.schedule, mute=cfg.cues.mute,
+                                volume=self.player.volume)
+        self.profile = Profile(self.store, self.view, self.recorder, defaults, self._apply_settings,
+                               self.coach.choose)
         self._apply_settings(defaults, self.profile.settings)
         self.view.set_settings(self.profile.settings)
         self.sticks = StickFlow(self.store, cfg.data.usb_roots, self.view, self._log, self._now,
@@ -115,8 +121,11 @@ class Appliance:
     def run(self, duration: float | None = None) -> int:
         """Run until stopped (SIGTERM, Ctrl-C, power off, `duration` seconds)."""
         athlete = self.profile.athlete.name if self.profile.athlete else None
+        box, problem = box_id_or_why(data_dir(self.cfg))
         self._log(Started(0.0, hardware=self.hw.kind, rate_hz=self.cfg.sampler.rate_hz, athlete=athlete,
-                          settings=dataclasses.asdict(self.settings)))
+                          settings=dataclasses.asdict(self.settings), box_id=box))
+        if problem:
+            self._log(Notice(0.0, detail=problem))
         for notice in self.hw.notices:
             self._log(Notice(0.0, detail=notice))
         if self.store.moved_aside:
@@ -185,7 +194,8 @@ class Appliance:
         if isinstance(event, (SetEnded, DowelRemoved)):
             summary = self.view.build().summary  # this set's, if it was worth keeping
             if summary is not None and summary.series.t:
-                self.recorder.attach_series(series_to_json(summary.series))
+                self.recorder.attach(series_write(summary.series))
+        self.coach.on_event(event)
         self.recorder.post_event(event)
 
     # -- presses and commands ------------------------------------------------------------------
@@ -222,8 +232,9 @@ class Appliance:
         elif isinstance(command, cmd.ChangeSetting):
             self.profile.change(command.key)
         elif isinstance(command, cmd.PickAthlete):
-            if self.profile.pick(command.name):
-                self.live.request(lambda d, t: self.policy.reset_session() or [])
+            self.profile.pick(command.name)
+        elif isinstance(command, cmd.PlanCommand):
+            problem = self.coach.do(command)
         elif isinstance(command, cmd.AddAthlete):
             problem = self.profile.add(command.name)
         elif isinstance(command, cmd.RenameAthlete):
@@ -243,9 +254,9 @@ class Appliance:
 
     def _apply_settings(self, old: LiveSettings, new: LiveSettings) -> None:
         """Settings applied where they act: what the sampler's thread reads changes there,
-        between samples; the buzzer's volume at once."""
-        if new.schedule != old.schedule:
-            self.live.request(lambda d, t: self.policy.set_schedule(new.schedule) or [])
+        between samples; the buzzer's volume at once; the feedback schedule by the coach (the plan's
+        or the one set by hand)."""
+        self.coach.settings_changed(new)
         if new.mute != old.mute:
             self.live.request(lambda d, t: self.policy.set_mute(new.mute) or [])
         if new.volume != old.volume:
