@@ -4,9 +4,10 @@ Sessions on chosen days, sets of reps whose chance of being clean and deep
 enough rises day by day; under the retention schedule (no cues) it is lower
 at first, as the guidance hypothesis predicts, and catches up. Each set has a
 gzip trace whose pressures dip where its contacts came off. The real Plan
-decides, set by set, which schedule the next set runs with, exactly as the
-app will; what it said is returned (the store has no plan table yet), so a
-test can put it into an export the way the export will (support/exports.py).
+decides, set by set, which schedule the next set runs with, and its state,
+the set's plan columns and the stage changes are kept as the box keeps them
+(device/store/plans.py), so the real export carries them. What the plan said
+is also returned, for tests to compare with.
 """
 from __future__ import annotations
 
@@ -19,8 +20,11 @@ from datetime import datetime, timedelta
 
 from device.core.contacts import CAUSES, CONTACTS
 from device.core.plan import Plan, PlanConfig, PlanStageChanged, SetSummary, Stage
+from device.core.settings import LiveSettings
 from device.core.signal import Sample, SignalChain
 from device.store.gztrace import TraceFile
+from device.store.plans import record_set
+from device.store.setmeta import tag_settings
 from device.store.store import Store
 
 BASE_US = {"head": 250.0, "upper_back": 600.0, "sacrum": 500.0}
@@ -67,11 +71,14 @@ class ImprovingAthlete:
                 schedule = plan.schedule_for(self.state)[0]
                 retention = schedule == "retention"
                 outcome, set_id = _record_set(self.store, session, when, reps, clean_chance(day, retention), rng)
-                stage_before = self.state.stage
+                tag_settings(self.store, set_id, LiveSettings(schedule=schedule))
+                before = self.state
                 self.state, events = plan.after_set(self.state, SetSummary(when, tuple(outcome), retention, float(k)))
+                ended = when + timedelta(minutes=3)
+                record_set(self.store, set_id, log.athlete_id, before, self.state, events, ended.timestamp())
                 passed = next((e.passed for e in events if getattr(e, "passed", None) is not None), None)
-                log.per_set[set_id] = (str(stage_before), schedule, TARGET, passed)
-                log.changes += [(when + timedelta(minutes=3), dataclasses.replace(e, set_id=set_id))
+                log.per_set[set_id] = (str(before.stage), schedule, TARGET, passed)
+                log.changes += [(ended, dataclasses.replace(e, set_id=set_id))
                                 for e in events if isinstance(e, PlanStageChanged)]
         log.stage = self.state.stage
         return log
