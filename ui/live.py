@@ -54,17 +54,17 @@ def _counter(p: Painter, vm: ViewModel, box: pygame.Rect) -> None:
         under, colour = ("hinge to start" if vm.has_imu else "no tilt sensor"), theme.MUTED
     p.line(under, p.min_px, colour, pygame.Rect(box.left, number.bottom, box.width + p.pad,
                                                 p.min_px))
-    y = number.bottom + p.min_px + p.pad // 3
-    if vm.plan.stage and not vm.plan.by_hand and y + p.min_px <= box.bottom:  # the learning plan's stage
-        p.line(vm.plan.stage, p.min_px, theme.SKY, pygame.Rect(box.left, y, box.width + p.pad, p.min_px))
 
 
 def _gauge_column(p: Painter, vm: ViewModel, box: pygame.Rect) -> None:
     note = vm.athlete + ("  muted" if vm.settings.mute else "")
     p.line(note, p.min_px, theme.MUTED, pygame.Rect(box.left, box.top, box.width, p.min_px),
            align="right")
-    body = pygame.Rect(box.left, box.top + p.min_px + p.pad // 2, box.width,
-                       box.height - p.min_px - p.pad // 2)
+    top = box.top + p.min_px + p.pad // 2
+    if vm.plan.stage and not vm.plan.by_hand:  # the athlete's stage in the learning plan
+        p.line(vm.plan.stage, p.min_px, theme.SKY, pygame.Rect(box.left, top, box.width, p.min_px), align="right")
+        top += p.min_px + p.pad // 2
+    body = pygame.Rect(box.left, top, box.width, box.bottom - top)
     pitch = vm.pitch_deg if vm.has_imu else None
     draw_gauge(p, body, pitch, vm.target_deg, p.min_px)
 

@@ -7,10 +7,10 @@ STAGE_WORDS = {"learn": "Learn", "fade": "Fade", "test": "Test", "mastered": "Ma
 
 
 def stage_line(plan: PlanView) -> str:
-    """'Plan: fade, target 45°'; the test says it has no cues; '' for the guest.
+    """'Plan: fade, 45°' (the stage, the depth target); the test says it has no cues; '' for the guest.
 
     >>> stage_line(PlanView(stage="test", target_deg=45.0, schedule="retention"))
-    'Plan: test (no cues), target 45°'
+    'Plan: test (no cues), 45°'
     >>> stage_line(PlanView(stage="fade", by_hand=True))
     'Plan: fade, waits (feedback set by hand)'
     """
@@ -19,4 +19,4 @@ def stage_line(plan: PlanView) -> str:
     if plan.by_hand:
         return f"Plan: {plan.stage}, waits (feedback set by hand)"
     silent = " (no cues)" if plan.schedule == "retention" else ""
-    return f"Plan: {plan.stage}{silent}, target {plan.target_deg:.0f}°"
+    return f"Plan: {plan.stage}{silent}, {plan.target_deg:.0f}°"

@@ -109,7 +109,7 @@ def _chart(p: Painter, sessions: tuple[SessionPoint, ...], target: float, box: p
     label_w = p.min_px * 3
     axis = pygame.Rect(box.left + label_w, box.top, box.width - label_w, box.height - px - p.pad // 3)
     marks_h = max(8, px // 2 + 2)
-    split = axis.top + marks_h + round((axis.height - marks_h) * 0.62)
+    split = axis.top + marks_h + round((axis.height - marks_h) * 0.55)
     bars = pygame.Rect(axis.left, axis.top + marks_h, axis.width, split - axis.top - marks_h)
     dots = pygame.Rect(axis.left, split + p.pad // 2, axis.width, axis.bottom - split - p.pad // 2)
     pygame.draw.rect(p.surface, theme.PANEL, bars)

@@ -249,7 +249,7 @@ class Coach(EventHandler[None]):
             view = PlanView(target_deg=self.default_target, advice=GUEST_ADVICE, by_hand=by_hand)
         else:
             view = PlanView(str(self.state.stage), self.state.depth_target_deg, self.plan.schedule_for(self.state)[0],
-                            self.plan.suggestion(self.state), self.state.since, by_hand)
+                            self.plan.suggestion(self.state, short=True), self.state.since, by_hand)
         self.view.set_plan(view)
 
     def _day(self) -> str:

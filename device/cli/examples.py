@@ -73,7 +73,7 @@ PLAN_STATE = PlanState(Stage.FADE, 45.0, window=((7, 8), (8, 8)), since="2026-11
 
 def _plan_view(state: PlanState) -> PlanView:
     plan = Plan(athlete="Alex")
-    return PlanView(str(state.stage), state.depth_target_deg, plan.schedule_for(state)[0], plan.suggestion(state),
+    return PlanView(str(state.stage), state.depth_target_deg, plan.schedule_for(state)[0], plan.suggestion(state, True),
                     state.since)
 
 

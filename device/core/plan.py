@@ -69,6 +69,13 @@ ADVICE: dict[Stage, str] = {
     Stage.TEST: "Retention test: the next set has no cues.",
     Stage.MASTERED: NEXT_STEP,
 }
+# The same, short enough for the box's screen read from two metres (three lines at most).
+SHORT_ADVICE: dict[Stage, str] = {
+    Stage.LEARN: "Every fault is cued.",
+    Stage.FADE: "Fewer cues as the hinge gets cleaner.",
+    Stage.TEST: "The next set is a test: no cues.",
+    Stage.MASTERED: "Ready for a loaded hinge. The coach decides.",
+}
 
 
 def _share(key: str, value: object) -> None:
@@ -227,9 +234,9 @@ class Plan:
                 "faded_end": round(mid - (mid - cfg.fade_least) * p, 3),
                 "faded_over_reps": cfg.fade_over_reps}
 
-    def suggestion(self, state: PlanState) -> str:
-        """One line for the screen and the report: where the athlete is and what comes next."""
-        return ADVICE[state.stage]
+    def suggestion(self, state: PlanState, short: bool = False) -> str:
+        """One line for the report (or, `short`, the box's screen): where the athlete is and what comes next."""
+        return (SHORT_ADVICE if short else ADVICE)[state.stage]
 
     # -- what a set does ----------------------------------------------------------------------
     def after_set(self, state: PlanState, s: SetSummary) -> tuple[PlanState, list[Event]]:
@@ -278,8 +285,8 @@ class Plan:
         passed = share >= cfg.mastery_rate
         scored = dataclasses.replace(scored, passed=passed, rate=round(share, 4),
                                      note=f"retention test {'passed' if passed else 'failed'}: "
-                                          f"good reps {good}/{reps} ({_pct(share)}, pass at "
-                                          f"{_pct(cfg.mastery_rate)})")
+                                          f"{good}/{reps} good reps" +
+                                          ("" if passed else f", pass at {_pct(cfg.mastery_rate)}"))
         if not passed:
             return self._move(state, Stage.FADE, f"retention test failed: {_pct(share)} good reps without cues",
                               s.t, day, "box", s.set_id, [scored])
@@ -287,7 +294,7 @@ class Plan:
         new = dataclasses.replace(state, passed_days=days)
         if len(days) < cfg.mastery_days:
             more = cfg.mastery_days - len(days)
-            note = f"{scored.note}; {more} more passed test{'s' if more > 1 else ''} on another day to master it"
+            note = f"{scored.note}; {more} more day{'s' if more > 1 else ''} to master it"
             return new, [dataclasses.replace(scored, note=note)]
         return self._move(new, Stage.MASTERED, f"retention tests passed on {len(days)} different days "
                           f"({', '.join(days)})", s.t, day, "box", s.set_id, [scored])
