@@ -54,8 +54,9 @@ class ImprovingAthlete:
     """An athlete on one box; `train(days)` records the sessions of those days (days from `start`)."""
 
     def __init__(self, store: Store, name: str = "Ana Ruiz", start: datetime = datetime(2026, 3, 2, 17, 0),
-                 seed: int = 7) -> None:
-        self.store, self.start = store, start.astimezone()
+                 seed: int = 7, keep_plan: bool = True) -> None:
+        """`keep_plan` False: a box from before the plan (every fault cued, no plan in the store)."""
+        self.store, self.start, self.keep_plan = store, start.astimezone(), keep_plan
         self.rng = random.Random(seed)
         self.plan = Plan(PlanConfig(), athlete=name)
         self.state = self.plan.start(TARGET, day=start.date().isoformat())
@@ -68,10 +69,12 @@ class ImprovingAthlete:
             session = self.store.begin_session(log.athlete_id, session_start.timestamp())
             for k in range(sets_per_day):
                 when = session_start + timedelta(minutes=4 * k)
-                schedule = plan.schedule_for(self.state)[0]
+                schedule = plan.schedule_for(self.state)[0] if self.keep_plan else "every"
                 retention = schedule == "retention"
                 outcome, set_id = _record_set(self.store, session, when, reps, clean_chance(day, retention), rng)
                 tag_settings(self.store, set_id, LiveSettings(schedule=schedule))
+                if not self.keep_plan:
+                    continue
                 before = self.state
                 self.state, events = plan.after_set(self.state, SetSummary(when, tuple(outcome), retention, float(k)))
                 ended = when + timedelta(minutes=3)
@@ -86,9 +89,9 @@ class ImprovingAthlete:
 
 def improving_athlete(store: Store, name: str = "Ana Ruiz", start: datetime = datetime(2026, 3, 2, 17, 0),
                       days: tuple[int, ...] = DAYS, sets_per_day: int = 4, reps: int = 8,
-                      seed: int = 7) -> PlanLog:
+                      seed: int = 7, keep_plan: bool = True) -> PlanLog:
     """Record the athlete's sessions on `days` into `store`; return what the plan did."""
-    return ImprovingAthlete(store, name, start, seed).train(days, sets_per_day, reps)
+    return ImprovingAthlete(store, name, start, seed, keep_plan).train(days, sets_per_day, reps)
 
 
 def _record_set(store: Store, session: int, when: datetime, reps: int, chance: float,

@@ -5,8 +5,9 @@ each set's schedule and its state and stage changes are kept in the store as
 the box keeps them) and is exported by the real `smartdowel export`, which
 writes the box id and the plan's columns: the first week, the same again with
 --all (every set seen twice), then the second week's new sets on another
-stick. Box B is another box: the athlete's name typed in another case, and a
-second athlete, without a plan. `smartdowel report` reads all three folders.
+stick. Box B is a box from before the plan (no plan in its store, every fault
+cued): the athlete's name typed in another case, and a second athlete.
+`smartdowel report` reads all three folders.
 
     python tests/support/report_scene.py --docs    # refresh docs/report-example.png
 """
@@ -67,9 +68,11 @@ def build(root: str) -> Scene:
         athlete.store = store
         athlete.train(DAYS[6:])
     latest = _export(data_a, stick_2)
-    with Store.open(data_b) as store:  # another box; its athletes' sets go in without a plan
-        improving_athlete(store, ATHLETE_ON_B, START + timedelta(hours=3), days=(3,), sets_per_day=2, seed=3)
-        improving_athlete(store, "Ben Okafor", START + timedelta(days=3), days=(0, 2, 7), sets_per_day=3, seed=11)
+    with Store.open(data_b) as store:  # a box from before the plan: every fault cued, no plan kept
+        improving_athlete(store, ATHLETE_ON_B, START + timedelta(hours=3), days=(3,), sets_per_day=2, seed=3,
+                          keep_plan=False)
+        improving_athlete(store, "Ben Okafor", START + timedelta(days=3), days=(0, 2, 7), sets_per_day=3, seed=11,
+                          keep_plan=False)
     older_box = _export(data_b, stick_2)
     out = os.path.join(root, "report")
     done = smartdowel("report", stick_1, stick_2, "-o", out)
