@@ -92,9 +92,7 @@ def render_plan(vm: ViewModel, surface: pygame.Surface) -> Painter:
     what the stage means or, once mastered, the suggested next step."""
     p, body = _frame(vm, surface, f"Plan {vm.athlete}".strip(), [("B", "next"), ("A", "set")])
     plan = vm.plan
-    labels = {"stage": lambda v: (STAGE_WORDS.get(v, v), "now" if v == plan.stage else ""),
-              "target": lambda v: ("Depth target", f"{v}°"), "back": lambda v: ("Back", "")}
-    rows = [labels[kind](value) for kind, value in plan_rows(vm)]
+    rows = [_plan_row(kind, value, plan.stage) for kind, value in plan_rows(vm)]
     note = plan.advice + (" Feedback is set by hand in Settings: the plan waits." if plan.by_hand else "")
     lines = 2 if len(rows) > 1 else 4
     note_h = lines * round(p.min_px * 1.05)
@@ -103,6 +101,15 @@ def render_plan(vm: ViewModel, surface: pygame.Surface) -> Painter:
     p.paragraph(note, pygame.Rect(body.left, rows_box.bottom + p.pad // 2, body.width, note_h), p.min_px,
                 theme.SKY, max_lines=lines)
     return p
+
+
+def _plan_row(kind: str, value: str, stage: str) -> tuple[str, str]:
+    """A Plan screen row as (label, value shown on the right)."""
+    if kind == "stage":
+        return STAGE_WORDS.get(value, value), "now" if value == stage else ""
+    if kind == "target":
+        return "Depth target", f"{value}°"
+    return "Back", ""
 
 
 def render_history(vm: ViewModel, surface: pygame.Surface) -> Painter:
