@@ -14,9 +14,7 @@ would be read without end) is refused without being opened for reading.
 """
 from __future__ import annotations
 
-import errno
 import os
-import stat
 import zlib
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -31,6 +29,7 @@ from device.export.records import CsvOut, SessionJson, loss_record, rep_record, 
 from device.export.result import ExportResult
 from device.export.series import chart_job
 from device.store.exports import ExportSnapshot, Row
+from device.store.files import open_regular
 from device.store.plans import as_event
 from device.store.queries import iso
 from device.view.chart import ChartRenderer
@@ -137,7 +136,7 @@ class SetWriter:
             self.result.warnings.append(f"set {set_id}: no trace was recorded")
             return ""
         try:
-            fd = _open_regular(source)
+            fd = open_regular(source)
         except OSError as exc:
             self.result.warnings.append(f"set {set_id}: trace not kept ({exc.strerror}: {source})")
             self.unmarked.append(set_id)
@@ -156,17 +155,6 @@ class SetWriter:
                                         f"exported as it is, and the set stays new for the next export")
             self.unmarked.append(set_id)
         return rel
-
-
-def _open_regular(path: str) -> int:
-    """A descriptor of a regular file, opened without blocking and without following a link;
-    OSError for anything else (a FIFO would block a plain open for ever)."""
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC)
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
-        os.close(fd)
-        raise OSError(errno.EINVAL, "not a regular file", path)
-    os.set_blocking(fd, True)
-    return fd
 
 
 def _inflate(check: Any, chunk: bytes) -> bool:

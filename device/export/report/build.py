@@ -60,6 +60,9 @@ def stick_report(new_folder: str, stick: str, now: datetime | None = None,
     merged = merge(folders)
     if not merged.athletes:
         raise ReportError(f"{new_folder}: the export holds no sets")
+    for athlete in merged.athletes:  # charts from this export's own traces only, never a stick's others
+        for s in athlete.sets:
+            s.new = s.new and s.folder == new_folder
     result, files = render_files(merged, now, max_charts)
     return result, files, notes
 
