@@ -66,9 +66,9 @@ class SetWriter:
         try:
             for row in self.snapshot.iter_sets():
                 self._one_set(row)
-            self._end_session()
-            for key, png in self.charts.drain():
+            for key, png in self.charts.drain():  # the last sets' rows, then their session ends
                 self._chart_done(key, png)
+            self._end_session()
         finally:
             self.charts.close()
         self._plan_rows()

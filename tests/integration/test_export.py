@@ -214,6 +214,18 @@ def test_chart_workers_draw_the_same_charts(tmp_path, store):
         assert a == b
 
 
+def test_with_chart_workers_each_session_is_one_file_however_its_charts_come_back(tmp_path, store):
+    """The last sets' charts are still in flight when the sets run out: their rows (and their
+    session's file) were closed too early, and the session's file was then made again."""
+    second = store.begin_session(store.add_athlete("Ben"), STARTED + 5_000)
+    for i in range(3, 12):
+        add_set(store, second, i)
+    result = export(store, str(tmp_path), chart=render_png, workers=1, now=NOW)
+    doc = json.load(open(os.path.join(result.folder, "sessions/session-000002.json"), encoding="utf-8"))
+    assert result.sets == 12 and len(doc["sets"]) == 9
+    assert [r["sets"] for r in read_csv(result.folder, "sessions.csv")] == ["3", "9"]
+
+
 def test_a_broken_chart_pool_falls_back_to_drawing_here(store):
     from concurrent.futures.process import BrokenProcessPool
     from device.export.series import ChartJob
