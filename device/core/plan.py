@@ -74,7 +74,7 @@ SHORT_ADVICE: dict[Stage, str] = {
     Stage.LEARN: "Every fault is cued.",
     Stage.FADE: "Fewer cues as the hinge gets cleaner.",
     Stage.TEST: "The next set is a test: no cues.",
-    Stage.MASTERED: "Ready for a loaded hinge. The coach decides.",
+    Stage.MASTERED: "Try a loaded hinge; the coach decides.",
 }
 
 
