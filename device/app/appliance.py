@@ -68,8 +68,7 @@ class Appliance:
             self.player.check(pattern)
         self.policy = CuePolicy(cfg.cues)
         self.detector = Detector(hw.chain, cfg.detector)
-        self.view = ViewModelBuilder(simulator=hw.dowel is not None,
-                                     target_deg=cfg.detector.reps.depth_min_deg)
+        self.view = ViewModelBuilder(simulator=hw.dowel is not None, target_deg=self.detector.rep_target_deg)
         self.store = Store.open(data_dir(cfg))
         self.recorder = SetRecorder(self.store, hw.chain, clock=clock)
         self.live = LiveLoop(self.detector, self.policy, self.patterns, self.player, self.events,
@@ -126,7 +125,7 @@ class Appliance:
                           settings=dataclasses.asdict(self.settings), box_id=box))
         if problem:
             self._log(Notice(0.0, detail=problem))
-        for notice in self.hw.notices:
+        for notice in (*self.cfg.notices, *self.hw.notices):
             self._log(Notice(0.0, detail=notice))
         if self.store.moved_aside:
             self._log(Notice(0.0, detail=f"the database would not open: kept as "
@@ -232,7 +231,8 @@ class Appliance:
         elif isinstance(command, cmd.ChangeSetting):
             self.profile.change(command.key)
         elif isinstance(command, cmd.PickAthlete):
-            self.profile.pick(command.name)
+            if self.profile.pick(command.name):
+                self.live.request(self._new_athlete)
         elif isinstance(command, cmd.PlanCommand):
             problem = self.coach.do(command)
         elif isinstance(command, cmd.AddAthlete):
@@ -251,6 +251,12 @@ class Appliance:
         if problem:
             self._log(Notice(self._now(), detail=problem))
             self.view.set_notice(problem)
+
+    def _new_athlete(self, detector: Detector, t: float) -> list[Event]:
+        """Another athlete: their own rep target and posture, learnt afresh (the store keeps no target
+        per athlete yet: seed it here once it does). Their feedback anew is the coach's (coach.py)."""
+        detector.seed_rep_target(None)
+        return []
 
     def _apply_settings(self, old: LiveSettings, new: LiveSettings) -> None:
         """Settings applied where they act: what the sampler's thread reads changes there,

@@ -23,7 +23,7 @@ does, on the main loop's thread:
 Feedback set by hand in Settings wins over the plan for every athlete until
 it is set back to "plan"; a set run so (or one whose schedule or stage was
 changed while it ran) is logged and moves nothing, so it is never a
-retention test (docs/adr/0023-the-plan-on-the-box-and-feedback-by-hand.md).
+retention test (docs/adr/0027-the-plan-on-the-box-and-feedback-by-hand.md).
 """
 from __future__ import annotations
 

@@ -35,7 +35,7 @@ HISTORY = tuple({"set_id": 40 - i, "number": 7 - i, "started_at": 1_764_000_000.
 Want = Callable[[ViewModel], bool]
 
 WANTS: dict[str, Want] = {
-    "place": lambda vm: vm.appliance == "placing" and _touching(vm) == 2,
+    "place": lambda vm: vm.appliance == "placing" and _touching(vm) == 2 and all(c.bar > 0 for c in vm.contacts),
     "calibrating": lambda vm: vm.screen == "calibrating" and vm.calibration >= 0.6,
     "live": lambda vm: vm.current_rep == 3 and (vm.pitch_deg or 0) >= 45 and not vm.cues,
     "live_cue": lambda vm: vm.cues == ("sacrum",) and (vm.pitch_deg or 0) >= 40

@@ -16,6 +16,7 @@ A set begins at `ready` and ends at `dowel_removed`, `set_ended` or `close()`
   so a rep in the store always has its samples;
 - contact losses (and sensor faults) are committed in batches: everything
   that arrived together, at the latest with the next rep (device/store/pending.py);
+  a loss withdrawn (`loss_withdrawn`: it was the dowel being taken off) is deleted again;
 - at the end of the set the trace is finished (gzip trailer, fsync, renamed
   from `*.partial` to its final name) and the set row closed.
 
@@ -44,7 +45,8 @@ from device.core.contacts import CONTACTS
 from device.core.sets import worth_keeping
 from device.core.settings import LiveSettings
 from device.core.events import (ContactLost, ContactRestored, DowelRemoved, Event, EventHandler,
-                                Ready, RepCompleted, RepDiscarded, RepStarted, SensorFault, SetEnded)
+                                LossWithdrawn, Ready, RepCompleted, RepDiscarded, RepStarted, SensorFault,
+                                SetEnded)
 from device.core.signal import Sample, SignalChain
 from device.store.gztrace import PARTIAL, TraceFile
 from device.store.inbox import Inbox
@@ -295,7 +297,7 @@ class SetRecorder:
         self.sets_recorded += 1
         try:
             cur.trace = TraceFile(os.path.join(store.data_dir, trace_name), self.chain,
-                                  e.standing_deg is not None, t0)
+                                  e.standing_deg is not None, t0, any(s.roll is not None for s in pre))
         except OSError as exc:
             self._fail(f"set {set_id}: cannot start the trace", exc)
         for s in pre:
@@ -437,6 +439,10 @@ class _Events(EventHandler[None]):
     def on_sensor_fault(self, e: SensorFault) -> None:
         if (cur := self.rec._current()) is not None:
             cur.writes.sensor_fault(e)
+
+    def on_loss_withdrawn(self, e: LossWithdrawn) -> None:
+        if (cur := self.rec._current()) is not None:
+            cur.writes.withdrawn(e)
 
     def on_dowel_removed(self, e: DowelRemoved) -> None:
         if (cur := self.rec._current()) is not None:

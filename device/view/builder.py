@@ -32,7 +32,7 @@ from device.core.contact import FAULT
 from device.core.contacts import CONTACTS, LABELS
 from device.core.detector import CALIBRATING, NO_DOWEL, READY, Detector
 from device.core.events import (Calibrating, ContactLost, ContactRestored, DowelRemoved, Event,
-                                EventHandler, Ready, RepCompleted, RepDiscarded, RepStarted,
+                                EventHandler, LossWithdrawn, Ready, RepCompleted, RepDiscarded, RepStarted,
                                 SensorFault, SensorOk, SetEnded)
 from device.core.plan import PlanSet, PlanStageChanged
 from device.core.settings import LiveSettings
@@ -47,7 +47,6 @@ from device.view.setlog import PRESSURE_MAX, SetLog, clamp, baseline_bar, presen
 
 BACK_NOTE_S = 1.0  # "back in contact" shows this long once every cued contact is back
 SHALLOW_NOTE_S = 2.5  # "too shallow, not counted" after a dip
-LOSS_WITHDRAWN = "loss_withdrawn"  # the detector takes a reported loss back (removal, shorted pad)
 
 
 class ViewModelBuilder(EventHandler[None]):
@@ -144,11 +143,8 @@ class ViewModelBuilder(EventHandler[None]):
                 self._note, self._note_until = "back", self._now + BACK_NOTE_S
 
     def on_other(self, e: Event) -> None:
-        """The seam for `loss_withdrawn` until the detector's event class has its own method,
-        and the plan's events (device/core/plan.py): what a set did to the plan, on its summary."""
-        if e.TYPE == LOSS_WITHDRAWN:
-            self.on_loss_withdrawn(e)
-        elif isinstance(e, (PlanSet, PlanStageChanged)):
+        """The plan's events (device/core/plan.py): what a set did to the plan, on its summary."""
+        if isinstance(e, (PlanSet, PlanStageChanged)):
             self.on_plan_event(e)
 
     def on_plan_event(self, e: PlanSet | PlanStageChanged) -> None:
@@ -161,14 +157,12 @@ class ViewModelBuilder(EventHandler[None]):
         elif e.by == "box":
             self._summary = replace(s, plan_moved=f"{e.from_stage} -> {e.to_stage}")
 
-    def on_loss_withdrawn(self, e: Event) -> None:
-        """A loss the detector takes back is neither counted nor cued any more."""
-        contact = getattr(e, "contact", None)
-        if contact is None:
-            return
+    def on_loss_withdrawn(self, e: LossWithdrawn) -> None:
+        """A loss the detector takes back (the pads left together: the dowel came off) is neither
+        counted nor cued any more."""
         if self._set is not None:
-            self._set.withdrawn(contact)
-        self._cues = tuple(c for c in self._cues if c != contact)
+            self._set.withdrawn(e.contact)
+        self._cues = tuple(c for c in self._cues if c != e.contact)
 
     def on_set_ended(self, e: SetEnded) -> None:
         self._set_over()
@@ -244,9 +238,9 @@ class ViewModelBuilder(EventHandler[None]):
         live["current_rep"] = reps.current_rep if detector.state == READY else None
         live["phase"] = reps.phase
         live["pitch"] = self._pitch(detector, last_sample)
+        self.target_deg = float(round(detector.rep_target_deg))  # the athlete's own, as it is learnt
         if self._set is not None and detector.state == READY and last_sample is not None:
-            ratios = [k.m3 / k.baseline if k.baseline > 0 else 0.0 for k in detector.contacts]
-            self._set.record(float(last_sample.t), ratios, live["pitch"])
+            self._set.record(float(last_sample.t), detector.pressure_ratios(), live["pitch"])
         if self._note and self._now >= self._note_until:
             self._note = ""
         if self._menu.screen is not None and self._now - self._last_press >= MENU_IDLE_S:
@@ -256,11 +250,11 @@ class ViewModelBuilder(EventHandler[None]):
         ready = detector.state == READY
         present = detector.cfg.present_siemens
         views = []
-        for k in detector.contacts:
+        for k, ratio in zip(detector.contacts, detector.pressure_ratios()):
             if k.state == FAULT:
                 views.append(ContactView(k.name, LABELS[k.name], FAULT))
             elif ready and k.baseline > 0:
-                r = clamp(k.m3 / k.baseline, 0.0, PRESSURE_MAX)
+                r = clamp(ratio, 0.0, PRESSURE_MAX)
                 views.append(ContactView(k.name, LABELS[k.name], k.state, round(r, 2),
                                          baseline_bar(r)))
             else:
@@ -299,9 +293,9 @@ class ViewModelBuilder(EventHandler[None]):
         return schedule_in_force(self._settings, self._plan)
 
     def set_plan(self, plan: PlanView) -> None:
-        """The chosen athlete's plan; its depth target is the tilt gauge's target."""
+        """The chosen athlete's plan (its depth target is the coach's goal; the tilt gauge shows the
+        detector's rep target, what a rep must reach to count)."""
         self._plan = plan
-        self.target_deg = plan.target_deg
 
     def set_progress(self, progress: ProgressView | None) -> None:
         """The progress screen's numbers (the store's, for the chosen athlete)."""

@@ -179,7 +179,7 @@ def _record_one_set(app_data: str) -> None:
     from device.store.recorder import SetRecorder
     from device.core.signal import Sample, SignalChain
     from device.store.store import Store
-    from drivers.simulated_dowel import PRESETS, simulate
+    from drivers.sim import PRESETS, simulate
     chain = SignalChain()
     with Store.open(app_data) as store:
         rec = SetRecorder(store, chain)

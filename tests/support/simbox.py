@@ -2,7 +2,7 @@
 
 `SimBox` builds the real `Appliance` (store, recorder, cue policy, coach,
 view builder, a headless screen) on the simulated hardware, but does not start
-its sampler thread: each set is a simulated trace (drivers/simulated_dowel.py,
+its sampler thread: each set is a simulated trace (drivers/sim,
 contacts lost where the test says) whose samples go through the appliance's
 own live loop (`live.on_sample`, as the sampler would call it), with a turn of
 the main loop (`step`) every quarter second of sample time. The wall clock
@@ -21,7 +21,7 @@ from typing import Any, Iterable, Sequence
 from device.app.appliance import Appliance
 from device.app.config import parse_config
 from device.app.hardware import build_sim, simulate_trace
-from drivers.simulated_dowel import FaultSpec, Scenario
+from drivers.sim import FaultSpec, Scenario
 
 STEP_S = 0.25  # sample time between two turns of the main loop
 

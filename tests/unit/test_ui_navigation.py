@@ -197,7 +197,7 @@ def test_key_words():
 
 
 def test_keys_play_the_athlete_on_the_simulated_dowel():
-    from drivers.simulated_dowel import PRESETS, SimulatedDowel
+    from drivers.sim import PRESETS, SimulatedDowel
     dowel = SimulatedDowel(PRESETS["manual"])
     keys = SimKeys(dowel)
     pressed = dowel.read(5.0)
