@@ -16,7 +16,7 @@ from device.app.appliance import Appliance
 from device.app.config import parse_config
 from device.app.hardware import build_sim
 from device.export.usb import Stick
-from conftest import REPO
+from support.repo import REPO
 
 ROOT = str(REPO)
 INET_TABLES = ("tcp", "tcp6", "udp", "udp6", "raw", "raw6", "udplite", "udplite6")

@@ -7,7 +7,7 @@ import importlib.util
 import os
 import random
 import sys
-from conftest import REPO
+from support.repo import REPO
 
 ROOT = str(REPO)
 _spec = importlib.util.spec_from_file_location("power_cut_bench", os.path.join(ROOT, "bench", "power_cut_bench.py"))

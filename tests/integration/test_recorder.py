@@ -22,7 +22,8 @@ from device.core.contacts import CONTACTS
 from device.core.signal import Sample, SignalChain
 from device.store.store import Store
 from device.store.trace import TraceReader
-from conftest import REPO, ev
+from support.repo import REPO
+from support.signals import ev
 from drivers.sim import PRESETS, simulate
 
 ROOT = str(REPO)

@@ -21,7 +21,7 @@ from device.selftest.options import Options
 from device.selftest.pads import HumanPresser
 from device.selftest.run import apply_fault, build_real_checked, run_selftest, summary
 from ui.testpattern import draw_test_pattern, show_test_pattern
-from conftest import REPO
+from support.repo import REPO
 
 
 
