@@ -1,7 +1,8 @@
 """The buzzer player on gpiozero's mock pins: non-blocking, fast, patterns audible on the pin.
 
 Times are real (the player runs a thread), so tolerances are a few ms and the
-patterns played at once on separate pins, to keep the file fast.
+patterns played at once on separate pins, to keep the file fast. Real times
+need a quiet machine: every test here is marked `timing`, and runs alone.
 """
 from __future__ import annotations
 
@@ -13,9 +14,11 @@ from gpiozero.pins.mock import MockFactory, MockPin, MockPWMPin
 
 from device.core.patterns import DEFAULT_PATTERNS, Pattern
 from drivers.buzzer import BuzzerPlayer
+from support.waiting import wait_until
 
 TOL_S = 0.015  # scheduling slack of a loaded CI machine
 PIN = 18
+pytestmark = pytest.mark.timing
 
 
 @pytest.fixture
@@ -49,10 +52,7 @@ def players():
 
 
 def wait_for(predicate, timeout: float = 2.0) -> None:
-    end = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < end, "timed out"
-        time.sleep(0.001)
+    wait_until(predicate, timeout, interval=0.001)
 
 
 def high_pulses(pin) -> list[tuple[float, float, float]]:
@@ -165,16 +165,20 @@ def test_gaps_between_beeps_are_kept(pwm_factory, players):
 
 def test_a_newer_cue_interrupts_the_one_playing(pwm_factory, players):
     heard: list = []
-    buzzer = players(PIN, pin_factory=pwm_factory, on_note=lambda i, hz, t: heard.append(hz))
+    rose: list[float] = []
+    buzzer = players(PIN, pin_factory=pwm_factory, on_note=lambda i, hz, t: heard.append(hz),
+                     on_first_note=lambda p, t: rose.append(t))
     pin = pwm_factory.pin(PIN)
     pin.clear_states()
     buzzer.play(DEFAULT_PATTERNS["sacrum"])  # 0.3 s long
-    time.sleep(0.05)
+    wait_for(lambda: rose)
+    time.sleep(0.05)  # the sacrum cue sounds a while (how long is measured, not assumed)
+    cut = time.monotonic()
     buzzer.play(DEFAULT_PATTERNS["head"])
     wait_for(lambda: not buzzer.busy)
     pulses = high_pulses(pin)
     assert len(pulses) == 1 + 3
-    assert pulses[0][1] == approx(0.05)  # the sacrum cue cut short
+    assert pulses[0][1] == approx(cut - rose[0])  # the sacrum cue cut short when the head cue came
     assert [approx(length) for _, length, _ in pulses[1:]] == [0.06, 0.06, 0.06]
     assert heard == [784.0] + [hz for hz, _ in DEFAULT_PATTERNS["head"]]
 

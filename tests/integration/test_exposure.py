@@ -65,6 +65,7 @@ def _descendants(pid: int) -> list[int]:
     return kids + [g for k in kids for g in _descendants(k)]
 
 
+@pytest.mark.slow  # watches a real run of 3 s
 def test_running_appliance_opens_no_network_socket(tmp_path):
     cfg = tmp_path / "c.toml"
     (tmp_path / "media").mkdir()

@@ -109,6 +109,7 @@ def test_stuck_fsr(cfg):
     assert "exactly 12000 counts" in results["fsr:sacrum"].detail
 
 
+@pytest.mark.slow  # waits out real time: a press that never comes
 def test_unresponsive_pad(cfg):
     results, text, code = run(cfg, sim(cfg, "dead:upper_back"))
     assert code == 1 and failures(results) == ["pad:upper_back"]
@@ -118,6 +119,7 @@ def test_unresponsive_pad(cfg):
     assert results["fsr:upper_back"].status == OK  # idle and plausible: only pressing shows it
 
 
+@pytest.mark.slow  # waits out real time: a press that never comes
 def test_swapped_wires_are_named(cfg):
     hw = sim(cfg)
     bus = hw.adc.bus

@@ -17,11 +17,15 @@ CHAIN = SignalChain()
 BASE_G = {"head": 2.5e-4, "upper_back": 6.0e-4, "sacrum": 5.0e-4}  # siemens at standing
 
 
+def volts_for(g: float, chain: SignalChain = CHAIN) -> float:
+    """The divider's output for an FSR of conductance g (siemens): what the ADC's input sees."""
+    rg = chain.divider_ohm * g
+    return chain.vcc_v * rg / (1.0 + rg)
+
+
 def count_for(g: float, chain: SignalChain = CHAIN) -> int:
     """The ADS1115 count a conductance g reads through the divider."""
-    rg = chain.divider_ohm * g
-    volts = chain.vcc_v * rg / (1.0 + rg)
-    return int(round(volts * 32768 / chain.pga_v)) + 12
+    return int(round(volts_for(g, chain) * 32768 / chain.pga_v)) + 12
 
 
 Shape = Callable[[float], float]  # t -> fraction of the contact's standing force
