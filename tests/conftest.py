@@ -4,17 +4,21 @@ Helpers (signals, clocks, waiting, stores, children...) live in tests/support/,
 one of each; this file keeps only what pytest itself must find here.
 
 `./dev test` runs the tests on pytest-xdist's workers (`-n auto`; `-n 0` runs
-them in one process). Tests are independent of order, and ordered for speed:
-`slow` ones (long real-time scenarios, mostly waiting on a child) first, so
-they overlap the rest; `timing` ones last, each alone (support/alone.py).
+them in one process). Tests are independent of order, and ordered for the
+run: `timing` ones first, one at a time and before anything else starts
+(support/alone.py); then `slow` ones (long real-time scenarios, mostly waiting
+on a child), so they overlap the rest; then the rest as collected.
 """
 from __future__ import annotations
 
+import os
+import shutil
+import uuid
 from pathlib import Path
 
 import pytest
 
-from support.alone import RunLock
+from support.alone import TimingFirst, run_folder
 from support.signals import Shape, of_type, run, make_samples, with_placement
 
 pytest_plugins = ["support.summary"]  # the booted-systemd checks' summary after the run
@@ -37,25 +41,40 @@ def _data_dir(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("SMARTDOWEL_DATA", str(tmp_path_factory.mktemp("data")))
 
 
-@pytest.fixture(autouse=True)
-def _alone_if_timing(request, tmp_path_factory):
-    """Across xdist's workers: a `timing` test runs with no other test beside it."""
-    if not hasattr(request.config, "workerinput"):  # one process: nothing runs beside it anyway
+def pytest_configure(config):
+    """The controller of a parallel run names the run, so it can clean up where its workers met."""
+    if not hasattr(config, "workerinput") and config.getoption("numprocesses", None):
+        config.option.testrunuid = config.option.testrunuid or uuid.uuid4().hex
+
+
+def pytest_unconfigure(config):
+    if not hasattr(config, "workerinput") and config.getoption("testrunuid", None):
+        shutil.rmtree(run_folder(config.option.testrunuid), ignore_errors=True)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    """In a parallel run: timing tests alone and first, every other test after them."""
+    uid = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+    if not uid:  # one process: nothing runs beside a test anyway
         yield
         return
-    lock = RunLock(tmp_path_factory.getbasetemp().parent / "run-lock")  # one folder per run
-    hold = lock.exclusive if request.node.get_closest_marker("timing") else lock.shared
-    with hold():
+    phases = TimingFirst(run_folder(uid))
+    if item.get_closest_marker("timing"):
+        with phases.alone():
+            yield
+    else:
+        phases.wait_for_timing(sum(1 for i in item.session.items if i.get_closest_marker("timing")))
         yield
 
 
 def pytest_collection_modifyitems(config, items):
     """Each test is marked with its tier, the folder it lives in: `-m unit` runs the fast tier alone.
 
-    Then the order: slow first, timing last, the rest as collected (a stable sort)."""
+    Then the order: timing first, then slow, then the rest as collected (a stable sort)."""
     for item in items:
         parts = Path(str(item.fspath)).parts
         tier = next((t for t in TIERS if t in parts), "unit")  # the modules' doctests are unit tests
         item.add_marker(getattr(pytest.mark, tier))
-    items.sort(key=lambda item: 0 if item.get_closest_marker("slow") else
-               2 if item.get_closest_marker("timing") else 1)
+    items.sort(key=lambda item: 0 if item.get_closest_marker("timing") else
+               1 if item.get_closest_marker("slow") else 2)

@@ -10,12 +10,9 @@ import time
 
 import pytest
 
-from device.app.appliance import Appliance
-from device.app.config import parse_config
-from device.app.hardware import build_sim
 from device.export.usb import Stick
-from support.output import Lines
-from support.processes import start_cli
+from support.appliance import FakeTimeAppliance
+from support.processes import reaped, start_cli
 from support.recording import record_simulated_sets
 
 INET_TABLES = ("tcp", "tcp6", "udp", "udp6", "raw", "raw6", "udplite", "udplite6")
@@ -75,7 +72,7 @@ def test_running_appliance_opens_no_network_socket(tmp_path):
                   stderr=subprocess.PIPE)
     looks, sockets_seen, inet, listening = 0, set(), [], []
     unix_seen = set()
-    try:
+    with reaped(p):
         while p.poll() is None:
             for pid in [p.pid] + _descendants(p.pid):
                 inodes = _socket_inodes(pid)
@@ -92,10 +89,6 @@ def test_running_appliance_opens_no_network_socket(tmp_path):
                 unix_seen |= inodes & _table_inodes(pid, "unix").keys()
             time.sleep(0.05)  # a look every 50 ms for as long as it runs
         out, err = p.communicate(timeout=10)
-    finally:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
     assert p.returncode == 0, err
     assert '"type": "stopped"' in out.splitlines()[-1]
     assert looks > 20  # it was looked at all along its run
@@ -180,10 +173,8 @@ def test_a_stick_is_read_for_athletes_csv_only(tmp_path, stick, monkeypatch):
     media, stick_dir, mounts = stick
     data = os.environ["SMARTDOWEL_DATA"]
     record_simulated_sets(data, ["clean"])  # one real set for the export to take
-    cfg = parse_config(f"[data]\nusb_roots = ['{media}']\n", "test")
-    hw = build_sim(cfg, "manual", seed=4)
-    out = Lines()
-    app = Appliance(cfg, hw, out=out)
+    sim = FakeTimeAppliance(f"[data]\nusb_roots = ['{media}']\n", seed=4)
+    app, out = sim.app, sim.out
     app.sticks.watcher.mounts_file = str(mounts)
 
     class InProcessExport:  # the export job's child process, run here so the spy sees its opens
@@ -222,10 +213,8 @@ def test_a_big_athletes_csv_is_not_read(tmp_path, stick, monkeypatch):
     from device.export.usb import MAX_ATHLETES_BYTES
     media, stick_dir, mounts = stick
     (stick_dir / "athletes.csv").write_bytes(b"name\n" + b"Anna\n" * (3 * 1024 * 1024))
-    cfg = parse_config(f"[data]\nusb_roots = ['{media}']\n", "test")
-    hw = build_sim(cfg, "manual", seed=4)
-    out = Lines()
-    app = Appliance(cfg, hw, out=out)
+    sim = FakeTimeAppliance(f"[data]\nusb_roots = ['{media}']\n", seed=4)
+    app, out = sim.app, sim.out
     monkeypatch.setattr(app.sticks, "start", lambda mountpoint: None)
     real_read = os.read
     sizes = []

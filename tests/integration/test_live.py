@@ -27,7 +27,7 @@ from support.appliance import FakeTimeAppliance
 from support.notify import NotifyListener
 from support.output import Lines
 from support.players import FakePlayer
-from support.processes import run_cli, start_cli
+from support.processes import reaped, run_cli, start_cli
 from support.signals import fall, make_samples, with_placement
 from support.waiting import wait_until
 
@@ -101,15 +101,13 @@ def test_sigterm_stops_cleanly_with_the_buzzer_off(tmp_path):
     p = start_cli("run", "--hardware", "sim", "--headless", "--duration", "60",
                   env={"NOTIFY_SOCKET": systemd.path})
     try:
-        assert '"started"' in p.stdout.readline()
-        systemd.wait_for("READY=1")  # sent once the sampler runs: the main loop is going round
-        p.send_signal(signal.SIGTERM)
-        out, _ = p.communicate(timeout=30)
-        systemd.wait_for("STOPPING=1")
+        with reaped(p):
+            assert '"started"' in p.stdout.readline()
+            systemd.wait_for("READY=1")  # sent once the sampler runs: the main loop is going round
+            p.send_signal(signal.SIGTERM)
+            out, _ = p.communicate(timeout=30)
+            systemd.wait_for("STOPPING=1")
     finally:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
         systemd.close()
     assert p.returncode == 0
     assert '"reason": "SIGTERM"' in out.splitlines()[-1]

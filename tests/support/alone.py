@@ -1,50 +1,59 @@
-"""One lock for a whole test run across pytest-xdist's workers: timing tests run alone.
+"""Timing tests first, one at a time, before any other test of the run starts.
 
-A test that measures real time (the buzzer's beeps on a mock pin, how long a
-queue put takes) needs the machine to itself: beside a CPU-bound test on the
-other core it reads scheduling delays as its own. Every other test holds the
-lock shared, a `timing` test holds it alone. Two files: waiting at the `gate`
-first means a timing test that waits for the room lets no new test in ahead of
-it (a readers-writer lock without starved writers).
+A test that measures real time (the buzzer's beeps on a mock pin, debounce
+timers, how long a queue put takes) needs the machine to itself: beside a
+CPU-bound test on the other core, or a child process starting up, it reads
+scheduling delays as its own. So in a parallel run (pytest-xdist) the timing
+tests, which the collection puts first, run one at a time (an flock), and
+every other test waits until all of them are done: a quiet phase of a few
+seconds at the start of the run, then everything else in parallel.
 
-flock locks belong to an open file: each worker process opens its own.
+It cannot deadlock: each worker gets its tests in the collection's order, so
+a worker that waits has run all of its timing tests, and the rest are ahead
+of anything else on the other workers. Should a worker die mid-test, the wait
+ends after `timeout` and the run goes on (those tests then share the machine).
 """
 from __future__ import annotations
 
 import fcntl
+import os
+import tempfile
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
 
-class RunLock:
+def run_folder(testrunuid: str) -> Path:
+    """Where the workers of one run (pytest-xdist's `testrunuid`, the same for all) meet."""
+    return Path(tempfile.gettempdir()) / f"smartdowel-tests-{testrunuid}"
+
+
+class TimingFirst:
     def __init__(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
-        self._gate = open(folder / "gate.lock", "a+")
-        self._room = open(folder / "room.lock", "a+")
+        self._lock = open(folder / "timing.lock", "a+")  # flock belongs to this open file
+        self._done = folder / "timing.done"  # one byte per timing test finished
 
     @contextmanager
-    def shared(self) -> Iterator[None]:
-        """Beside any other shared holder; not beside an exclusive one."""
-        fcntl.flock(self._gate, fcntl.LOCK_EX)
-        try:
-            fcntl.flock(self._room, fcntl.LOCK_SH)
-        finally:
-            fcntl.flock(self._gate, fcntl.LOCK_UN)
+    def alone(self) -> Iterator[None]:
+        """A timing test: no other timing test beside it; counted done however it ends."""
+        fcntl.flock(self._lock, fcntl.LOCK_EX)
         try:
             yield
         finally:
-            fcntl.flock(self._room, fcntl.LOCK_UN)
+            with open(self._done, "ab") as fh:
+                fh.write(b".")
+            fcntl.flock(self._lock, fcntl.LOCK_UN)
 
-    @contextmanager
-    def exclusive(self) -> Iterator[None]:
-        """Alone: waits for the holders inside to leave, lets nobody new in meanwhile."""
-        fcntl.flock(self._gate, fcntl.LOCK_EX)
+    def wait_for_timing(self, total: int, timeout: float = 300.0) -> None:
+        """Any other test: wait until the run's `total` timing tests are done."""
+        end = time.monotonic() + timeout
+        while total and self._count() < total and time.monotonic() < end:
+            time.sleep(0.01)
+
+    def _count(self) -> int:
         try:
-            fcntl.flock(self._room, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(self._room, fcntl.LOCK_UN)
-        finally:
-            fcntl.flock(self._gate, fcntl.LOCK_UN)
+            return os.path.getsize(self._done)
+        except OSError:
+            return 0

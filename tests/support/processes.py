@@ -9,7 +9,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from typing import Any, Mapping
+from contextlib import contextmanager
+from typing import Any, Iterator, Mapping
 
 from support.repo import REPO
 
@@ -53,3 +54,14 @@ def run_script(source: str, *args: str, timeout: float = 120, **kw: Any) -> subp
     """Run `python -c SOURCE ARGS` to the end; its output as text."""
     return subprocess.run([sys.executable, "-c", source, *args], capture_output=True, text=True,
                           timeout=timeout, cwd=REPO, env=child_env(), **kw)
+
+
+@contextmanager
+def reaped(proc: subprocess.Popen) -> Iterator[subprocess.Popen]:
+    """The child, killed and waited for on the way out if it is still running (a failed assert)."""
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
