@@ -3,8 +3,8 @@
 Helpers (signals, clocks, waiting, stores, children...) live in tests/support/,
 one of each; this file keeps only what pytest itself must find here.
 
-`./dev test` runs the tests on pytest-xdist's workers (`-n auto`; `-n 0` runs
-them in one process). Tests are independent of order, and ordered for the
+`./dev test` runs the tests on pytest-xdist's workers (a worker per core and
+one more; `-n 0` runs them in one process). Tests are independent of order, and ordered for the
 run: `timing` ones first, one at a time and before anything else starts
 (support/alone.py); then `slow` ones (long real-time scenarios, mostly waiting
 on a child), so they overlap the rest; then the rest as collected.
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from support.alone import TimingFirst, run_folder
+from support.alone import TimingFirst, run_folder, timing_before
 from support.signals import Shape, of_type, run, make_samples, with_placement
 
 pytest_plugins = ["support.summary"]  # the booted-systemd checks' summary after the run
@@ -52,6 +52,10 @@ def pytest_unconfigure(config):
         shutil.rmtree(run_folder(config.option.testrunuid), ignore_errors=True)
 
 
+PHASES = pytest.StashKey[TimingFirst]()
+TIMING_BEFORE = pytest.StashKey[dict]()  # nodeid -> (its index, the indices of the timing tests before it)
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_protocol(item, nextitem):
     """In a parallel run: timing tests alone and first, every other test after them."""
@@ -59,12 +63,17 @@ def pytest_runtest_protocol(item, nextitem):
     if not uid:  # one process: nothing runs beside a test anyway
         yield
         return
-    phases = TimingFirst(run_folder(uid))
+    config = item.config
+    if PHASES not in config.stash:
+        config.stash[PHASES] = TimingFirst(run_folder(uid))
+        config.stash[TIMING_BEFORE] = timing_before(item.session.items)
+    phases = config.stash[PHASES]
+    index, earlier = config.stash[TIMING_BEFORE][item.nodeid]
     if item.get_closest_marker("timing"):
-        with phases.alone():
+        with phases.alone(index):
             yield
     else:
-        phases.wait_for_timing(sum(1 for i in item.session.items if i.get_closest_marker("timing")))
+        phases.wait_for(set(earlier))
         yield
 
 

@@ -1,27 +1,27 @@
-"""Timing tests first, one at a time, before any other test of the run starts.
+"""Timing tests first, one at a time, before any other test of a parallel run starts.
 
 A test that measures real time (the buzzer's beeps on a mock pin, debounce
 timers, how long a queue put takes) needs the machine to itself: beside a
 CPU-bound test on the other core, or a child process starting up, it reads
-scheduling delays as its own. So in a parallel run (pytest-xdist) the timing
-tests, which the collection puts first, run one at a time (an flock), and
-every other test waits until all of them are done: a quiet phase of a few
-seconds at the start of the run, then everything else in parallel.
+scheduling delays as its own. So in a parallel run (pytest-xdist) timing tests,
+which the collection puts first, run one at a time (an flock), and a test
+starts only once every timing test before it in the collection is done: a
+quiet few seconds at the start of the run, then everything else in parallel.
 
-It cannot deadlock: each worker gets its tests in the collection's order, so
-a worker that waits has run all of its timing tests, and the rest are ahead
-of anything else on the other workers. Should a worker die mid-test, the wait
-ends after `timeout` and the run goes on (those tests then share the machine).
+It cannot deadlock: each worker runs its tests in the collection's order, so
+the earliest timing test not yet done is never behind a waiting test. If the
+order is shuffled (a plugin), tests only wait for the timing tests before
+them, so still no deadlock, only less quiet. Should a worker die mid-test, a
+wait ends after `timeout` and this worker waits no more.
 """
 from __future__ import annotations
 
 import fcntl
-import os
 import tempfile
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator, Sequence
 
 
 def run_folder(testrunuid: str) -> Path:
@@ -29,31 +29,47 @@ def run_folder(testrunuid: str) -> Path:
     return Path(tempfile.gettempdir()) / f"smartdowel-tests-{testrunuid}"
 
 
+def timing_before(items: Sequence[Any]) -> dict[str, tuple[int, frozenset[int]]]:
+    """For each test (by node id): its index in the collection, and those of the timing tests before it."""
+    timing: set[int] = set()
+    before = {}
+    for i, item in enumerate(items):
+        before[item.nodeid] = (i, frozenset(timing))
+        if item.get_closest_marker("timing"):
+            timing.add(i)
+    return before
+
+
 class TimingFirst:
     def __init__(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         self._lock = open(folder / "timing.lock", "a+")  # flock belongs to this open file
-        self._done = folder / "timing.done"  # one byte per timing test finished
+        self._done = folder / "timing.done"  # the collection index of each timing test done, a line each
+        self._gave_up = False
 
     @contextmanager
-    def alone(self) -> Iterator[None]:
-        """A timing test: no other timing test beside it; counted done however it ends."""
+    def alone(self, index: int) -> Iterator[None]:
+        """The timing test at `index`: no other timing test beside it; noted done however it ends."""
         fcntl.flock(self._lock, fcntl.LOCK_EX)
         try:
             yield
         finally:
-            with open(self._done, "ab") as fh:
-                fh.write(b".")
+            with open(self._done, "a") as fh:
+                fh.write(f"{index}\n")
             fcntl.flock(self._lock, fcntl.LOCK_UN)
 
-    def wait_for_timing(self, total: int, timeout: float = 300.0) -> None:
-        """Any other test: wait until the run's `total` timing tests are done."""
+    def wait_for(self, indices: set[int], timeout: float = 300.0) -> None:
+        """Any other test: wait until the timing tests at these collection indices are done."""
         end = time.monotonic() + timeout
-        while total and self._count() < total and time.monotonic() < end:
+        while indices and not self._gave_up and not indices <= self._finished():
+            if time.monotonic() > end:
+                self._gave_up = True
+                return
             time.sleep(0.01)
 
-    def _count(self) -> int:
+    def _finished(self) -> set[int]:
         try:
-            return os.path.getsize(self._done)
+            with open(self._done) as fh:
+                return {int(x) for x in fh.read().split()}
         except OSError:
-            return 0
+            return set()
