@@ -56,20 +56,25 @@ PHASES = pytest.StashKey[TimingFirst]()
 TIMING_BEFORE = pytest.StashKey[dict]()  # nodeid -> (its index, the indices of the timing tests before it)
 
 
+def pytest_collection_finish(session):
+    """A worker of a parallel run has collected: it says so, for the timing tests."""
+    uid = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+    if uid and hasattr(session.config, "workerinput"):
+        session.config.stash[PHASES] = TimingFirst(run_folder(uid))
+        session.config.stash[TIMING_BEFORE] = timing_before(session.items)
+        session.config.stash[PHASES].collected(os.environ.get("PYTEST_XDIST_WORKER", "?"))
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_protocol(item, nextitem):
     """In a parallel run: timing tests alone and first, every other test after them."""
-    uid = os.environ.get("PYTEST_XDIST_TESTRUNUID")
-    if not uid:  # one process: nothing runs beside a test anyway
+    if PHASES not in item.config.stash:  # one process: nothing runs beside a test anyway
         yield
         return
-    config = item.config
-    if PHASES not in config.stash:
-        config.stash[PHASES] = TimingFirst(run_folder(uid))
-        config.stash[TIMING_BEFORE] = timing_before(item.session.items)
-    phases = config.stash[PHASES]
-    index, earlier = config.stash[TIMING_BEFORE][item.nodeid]
+    phases = item.config.stash[PHASES]
+    index, earlier = item.config.stash[TIMING_BEFORE][item.nodeid]
     if item.get_closest_marker("timing"):
+        phases.wait_for_workers(int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")))
         with phases.alone(index):
             yield
     else:

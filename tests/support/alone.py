@@ -4,9 +4,11 @@ A test that measures real time (the buzzer's beeps on a mock pin, debounce
 timers, how long a queue put takes) needs the machine to itself: beside a
 CPU-bound test on the other core, or a child process starting up, it reads
 scheduling delays as its own. So in a parallel run (pytest-xdist) timing tests,
-which the collection puts first, run one at a time (an flock), and a test
-starts only once every timing test before it in the collection is done: a
-quiet few seconds at the start of the run, then everything else in parallel.
+which the collection puts first, run one at a time (an flock) once every
+worker has finished collecting (importing every module is the heaviest thing
+a worker does), and a test starts only once every timing test before it in
+the collection is done: a quiet few seconds at the start of the run, then
+everything else in parallel.
 
 It cannot deadlock: each worker runs its tests in the collection's order, so
 the earliest timing test not yet done is never behind a waiting test. If the
@@ -45,7 +47,22 @@ class TimingFirst:
         folder.mkdir(parents=True, exist_ok=True)
         self._lock = open(folder / "timing.lock", "a+")  # flock belongs to this open file
         self._done = folder / "timing.done"  # the collection index of each timing test done, a line each
+        self._collected = folder / "collected"  # the id of each worker done collecting, a line each
         self._gave_up = False
+
+    def collected(self, worker: str) -> None:
+        """This worker has collected: its imports no longer compete with a timing test."""
+        with open(self._collected, "a") as fh:
+            fh.write(f"{worker}\n")
+
+    def wait_for_workers(self, count: int, timeout: float = 120.0) -> None:
+        """A timing test: wait until `count` workers have collected."""
+        end = time.monotonic() + timeout
+        while not self._gave_up and len(_words(self._collected)) < count:
+            if time.monotonic() > end:
+                self._gave_up = True
+                return
+            time.sleep(0.01)
 
     @contextmanager
     def alone(self, index: int) -> Iterator[None]:
@@ -61,15 +78,16 @@ class TimingFirst:
     def wait_for(self, indices: set[int], timeout: float = 300.0) -> None:
         """Any other test: wait until the timing tests at these collection indices are done."""
         end = time.monotonic() + timeout
-        while indices and not self._gave_up and not indices <= self._finished():
+        while indices and not self._gave_up and not indices <= {int(x) for x in _words(self._done)}:
             if time.monotonic() > end:
                 self._gave_up = True
                 return
             time.sleep(0.01)
 
-    def _finished(self) -> set[int]:
-        try:
-            with open(self._done) as fh:
-                return {int(x) for x in fh.read().split()}
-        except OSError:
-            return set()
+
+def _words(path: Path) -> set[str]:
+    try:
+        with open(path) as fh:
+            return set(fh.read().split())
+    except OSError:
+        return set()
