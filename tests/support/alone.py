@@ -10,11 +10,12 @@ a worker does), and a test starts only once every timing test before it in
 the collection is done: a quiet few seconds at the start of the run, then
 everything else in parallel.
 
-It cannot deadlock: each worker runs its tests in the collection's order, so
-the earliest timing test not yet done is never behind a waiting test. If the
-order is shuffled (a plugin), tests only wait for the timing tests before
-them, so still no deadlock, only less quiet. Should a worker die mid-test, a
-wait ends after `timeout` and this worker waits no more.
+It cannot deadlock while each worker runs its tests in the collection's order
+(xdist's load and loadfile without reordering, as ./dev runs it): the earliest
+timing test not yet done is never behind a waiting test. If the order is
+shuffled (a plugin), tests only wait for the timing tests before them, so still
+no deadlock, only less quiet. Should a schedule break that rule or a worker die
+mid-test, a wait ends after `timeout` and this worker waits no more.
 """
 from __future__ import annotations
 
@@ -55,7 +56,7 @@ class TimingFirst:
         with open(self._collected, "a") as fh:
             fh.write(f"{worker}\n")
 
-    def wait_for_workers(self, count: int, timeout: float = 120.0) -> None:
+    def wait_for_workers(self, count: int, timeout: float = 60.0) -> None:
         """A timing test: wait until `count` workers have collected."""
         end = time.monotonic() + timeout
         while not self._gave_up and len(_words(self._collected)) < count:
@@ -75,7 +76,7 @@ class TimingFirst:
                 fh.write(f"{index}\n")
             fcntl.flock(self._lock, fcntl.LOCK_UN)
 
-    def wait_for(self, indices: set[int], timeout: float = 300.0) -> None:
+    def wait_for(self, indices: set[int], timeout: float = 60.0) -> None:
         """Any other test: wait until the timing tests at these collection indices are done."""
         end = time.monotonic() + timeout
         while indices and not self._gave_up and not indices <= {int(x) for x in _words(self._done)}:
