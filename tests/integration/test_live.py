@@ -155,6 +155,7 @@ def test_appliance_with_a_screen_draws_frames_and_applies_menu_settings(monkeypa
     cfg = parse_config("[sampler]\nrate_hz = 100\n", "test")
     hw = build_sim(cfg, "manual", seed=3)
     app = Appliance(cfg, hw, out=Lines(), display=Display(size=(480, 320), headless=True))
+    high = cfg.detector.contact.with_sensitivity("high").lost_ratio
     assert app.sim_keys is not None and all(app.sim_keys.lifted.values())  # manual: the person places it
 
     def place_menu_then_stop():
@@ -163,14 +164,14 @@ def test_appliance_with_a_screen_draws_frames_and_applies_menu_settings(monkeypa
         app.submit(ChangeSetting("mute"))
         app.submit(ChangeSetting("sensitivity"))
         wait_until(lambda: app.display.frames > 10 and app.policy.mute
-                   and {k.cfg.lost_ratio for k in app.detector.contacts} == {0.16},
+                   and {k.cfg.lost_ratio for k in app.detector.contacts} == {high},
                    what="frames drawn and the settings applied on the sampler's thread")
         app.stop("test")
     threading.Thread(target=place_menu_then_stop, daemon=True).start()
     app.run(duration=60.0)  # the screen belongs to the thread that made it: this one
     assert app.exit_reason == "test"
     assert app.policy.mute is True
-    assert {k.cfg.lost_ratio for k in app.detector.contacts} == {cfg.detector.contact.with_sensitivity("high").lost_ratio}
+    assert {k.cfg.lost_ratio for k in app.detector.contacts} == {high}
     assert app.view.build().settings.mute is True
     assert app.display.frames > 10
     assert app.view.build().screen in ("calibrating", "live", "place")
