@@ -26,7 +26,7 @@ from device.store.box import box_id
 from device.store.store import Store
 from ui.chart_png import render_png
 from support.stores import ATHLETE, STARTED, add_set, build_store, dump
-from conftest import REPO
+from support.repo import REPO
 
 ROOT = str(REPO)
 NOW = 1_700_003_600.0

@@ -54,7 +54,9 @@ def _cannot() -> str:
 
 
 CANNOT = _cannot()
-pytestmark = pytest.mark.skipif(bool(CANNOT), reason=CANNOT or "-")
+# slow: started first in a parallel run (./dev test sends a whole file to one worker: one box,
+# booted once, its checks in order).
+pytestmark = [pytest.mark.skipif(bool(CANNOT), reason=CANNOT or "-"), pytest.mark.slow]
 
 
 CHECKS = Checks("booted systemd (Debian Bookworm in systemd-nspawn)")

@@ -117,7 +117,7 @@ def test_console_script_runs_without_traceback(tmp_path):
 
 
 def test_replay_table_format(tmp_path, capsys):
-    from conftest import make_samples, with_placement
+    from support.signals import make_samples, with_placement
     samples = make_samples(with_placement({}), 4.0)
     path = str(tmp_path / "s.csv")
     with TraceWriter(path, SignalChain()) as w:
