@@ -421,7 +421,8 @@ def main() -> int:
     print(f"recording: {a.kills} kill -9 at random moments (0.2..{a.max_delay:.0f} s after start)")
     tally, data = power_cuts(a.kills, seed=a.seed, max_delay=a.max_delay)
     print(f"  data folder {data}")
-    print(f"  kills {tally.kills} (mid-set {tally.kills_mid_set}), integrity_check ok {tally.integrity_ok}/{tally.kills}")
+    print(f"  kills {tally.kills} (mid-set {tally.kills_mid_set}), "
+          f"integrity_check ok {tally.integrity_ok}/{tally.kills}")
     print(f"  reps printed before a kill {tally.reps_printed}: kept {tally.reps_kept}; printed within "
           f"{IN_FLIGHT_S} s of the kill {tally.reps_in_flight}, of those not in the store {tally.reps_in_flight_lost}")
     print(f"  reps in the store at the end {tally.reps_in_store}; sets ended as interrupted {len(tally.recovered_ids)} "

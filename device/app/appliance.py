@@ -269,7 +269,7 @@ class Appliance:
         or the one set by hand)."""
         self.coach.settings_changed(new)
         if new.mute != old.mute:
-            self.live.request(lambda d, t: self.policy.set_mute(new.mute) or [])
+            self.live.request(lambda d, t: _and_no_events(self.policy.set_mute, new.mute))
         if new.volume != old.volume:
             self.player.volume = float(new.volume)
         if new.sensitivity != old.sensitivity:
@@ -332,3 +332,7 @@ def install_signal_handlers(app: Appliance) -> None:
         signal.signal(sig, on_signal)
 
 
+def _and_no_events(action: Callable[..., None], *args: Any) -> list[Event]:
+    """Run `action` on the sampler's thread (a live-loop command) and decide no events."""
+    action(*args)
+    return []

@@ -268,12 +268,13 @@ def build_sim(cfg: Config, scenario: str = "demo", seed: int | None = None,
         imu = MPU6050(imu_bus, address=hw.imu_address, sleep=sleep)
         imu.probe()
         imu.wake()
-        prev = {"t": None, "p": None}
+        prev: dict[str, float | None] = {"t": None, "p": None}
 
         def move(t: float) -> None:
             pitch = row_at(clock() - start)[3]
             p = 0.0 if pitch is None else pitch
-            rate = 0.0 if prev["t"] is None or t <= prev["t"] else (p - prev["p"]) / (t - prev["t"])
+            t0, p0 = prev["t"], prev["p"]
+            rate = 0.0 if t0 is None or p0 is None or t <= t0 else (p - p0) / (t - t0)
             prev["t"], prev["p"] = t, p
             imu_bus.set_motion(p, rate, roll_deg=dowel.roll or 0.0)
 

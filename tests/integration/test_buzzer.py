@@ -89,7 +89,7 @@ def test_play_returns_at_once_and_the_pin_goes_high_within_ms(pwm_factory, playe
         t0 = time.monotonic()
         assert buzzer.play(DEFAULT_PATTERNS[name]) is True
         assert time.monotonic() - t0 < 0.005
-        wait_for(lambda: len(firsts) and firsts[-1] > t0)
+        wait_for(lambda t0=t0: len(firsts) and firsts[-1] > t0)
         assert firsts[-1] - t0 < 0.010
         wait_for(lambda: pin.state > 0)
         rise = next(step for step, state in pin.states[1:] if state)  # since clear_states
@@ -129,7 +129,7 @@ def test_each_pattern_is_visible_on_a_tonal_pin(pwm_factory, players):
             pwm_factory.pin(pins[name]).clear_states()
             buzzers[name].play(DEFAULT_PATTERNS[name])
         for name in names:
-            wait_for(lambda: not buzzers[name].busy)
+            wait_for(lambda name=name: not buzzers[name].busy)
         for name in names:
             pattern, pin = DEFAULT_PATTERNS[name], pwm_factory.pin(pins[name])
             pulses = high_pulses(pin)
@@ -149,7 +149,7 @@ def test_each_pattern_counts_and_lasts_the_same_on_an_active_buzzer(plain_factor
             plain_factory.pin(18 + i).clear_states()
             buzzers[name].play(DEFAULT_PATTERNS[name])
         for name in names:
-            wait_for(lambda: not buzzers[name].busy)
+            wait_for(lambda name=name: not buzzers[name].busy)
         for i, name in enumerate(names):
             pin = plain_factory.pin(18 + i)
             pulses = high_pulses(pin)

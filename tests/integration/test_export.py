@@ -40,7 +40,7 @@ def read_csv(folder: str, name: str) -> list[dict[str, str]]:
 
 def files_in(folder: str) -> list[str]:
     out = []
-    for base, dirs, files in os.walk(folder):
+    for base, _dirs, files in os.walk(folder):
         out += [os.path.relpath(os.path.join(base, f), folder).replace(os.sep, "/") for f in files]
     return sorted(out)
 

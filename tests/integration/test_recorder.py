@@ -357,7 +357,8 @@ CRASH_CHILD = textwrap.dedent("""
                 rec.post_event(parse_event({{"t": round(t, 4), "type": "contact_lost", "contact": "sacrum",
                                 "cause": "spinal_flexion", "rep": rep, "phase": "descent"}}))
             if i == 20:
-                rec.post_event(parse_event({{"t": round(t, 4), "type": "contact_restored", "contact": "sacrum", "rep": rep}}))
+                rec.post_event(parse_event({{"t": round(t, 4), "type": "contact_restored", "contact": "sacrum",
+                                            "rep": rep}}))
         rec.post_event(parse_event({{"t": round(t, 4), "type": "rep_completed", "rep": rep, "depth_deg": 40.0 + rep % 7,
                         "duration_s": round(t - start, 3), "faults": ["sacrum"]}}))
         time.sleep(0.002)
@@ -388,7 +389,8 @@ def test_killed_while_recording_keeps_every_earlier_rep_and_recovers(tmp_path):
         proc = start_script(child, folder)
         assert proc.stdout.readline().strip() == "go"
         reps_done = rng.randint(1, 8)  # the kill: once that many reps are committed...
-        wait_until(lambda: committed_reps(folder) >= reps_done, timeout=60, what=f"{reps_done} reps")
+        wait_until(lambda folder=folder, n=reps_done: committed_reps(folder) >= n, timeout=60,
+                   what=f"{reps_done} reps")
         time.sleep(rng.uniform(0.0, 0.02))  # ...somewhere in the next one (a rep takes ~10 ms)
         proc.send_signal(signal.SIGKILL)
         proc.wait()

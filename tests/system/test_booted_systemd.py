@@ -26,7 +26,7 @@ import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
@@ -400,7 +400,8 @@ def baked(tmp_path_factory) -> Any:
             runs["apt down"] = in_chroot(root, command, 300, env={"APT_CONFIG": "/etc/apt/broken.conf"}, check=False)
             runs["pypi down"] = CHECKS.timed("bake: install in chroot, no PyPI", lambda: in_chroot(
                 root, command, 900, env={"PIP_NO_INDEX": "1", "PIP_FIND_LINKS": "/nowhere"}, check=False))
-            runs["install"] = CHECKS.timed("bake: install in chroot", lambda: in_chroot(root, command, 900, check=False))
+            runs["install"] = CHECKS.timed("bake: install in chroot",
+                                           lambda: in_chroot(root, command, 900, check=False))
         yield c, runs
     finally:
         c.kill()

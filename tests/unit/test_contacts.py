@@ -2,7 +2,7 @@
 import pytest
 
 from support.signals import (PLACE, fall, gap, make_samples, of_type, placed, product,
-                             run, steady, t_lost, with_placement)
+                             run, t_lost, with_placement)
 
 CAUSE = {"head": "cervical_flexion", "upper_back": "squatting", "sacrum": "spinal_flexion"}
 READY_BY = PLACE + 2.5  # faults placed after this

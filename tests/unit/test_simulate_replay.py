@@ -1,6 +1,5 @@
 """simulate -> replay end to end: the CLI pair a newcomer runs, scored against the truth."""
 import json
-import os
 import sys
 
 import pytest

@@ -1,5 +1,4 @@
 """Trace files v1: round trip, and one clear line for every kind of bad input."""
-import io
 import subprocess
 import sys
 
