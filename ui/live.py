@@ -49,8 +49,12 @@ def layout(p: Painter, vm: ViewModel) -> list[Part]:
     gauge = pygame.Rect(figure.right + p.pad // 2, rest.top, rest.right - figure.right - p.pad // 2,
                         rest.height)
     note = pygame.Rect(gauge.left, gauge.top, gauge.width, p.min_px)
-    body = pygame.Rect(gauge.left, gauge.top + p.min_px + p.pad // 2, gauge.width,
-                       gauge.height - p.min_px - p.pad // 2)
+    top = note.bottom + p.pad // 2
+    stage = _stage(vm)
+    if stage:  # the athlete's stage in the learning plan: it changes between sets, not in one
+        p.line(stage, p.min_px, theme.SKY, pygame.Rect(gauge.left, top, gauge.width, p.min_px), align="right")
+        top += p.min_px + p.pad // 2
+    body = pygame.Rect(gauge.left, top, gauge.width, gauge.bottom - top)
     band = pygame.Rect(p.pad // 2, p.h - band_h - p.pad // 2, p.w - p.pad, band_h)
     draw_floor(p, figure)
     draw_scale(p, body, vm.target_deg, p.min_px)
@@ -61,7 +65,8 @@ def layout(p: Painter, vm: ViewModel) -> list[Part]:
              partial(_counter, box=counter)),
         Part("figure", pygame.Rect(rest.left, 0, column - rest.left, main.height), _figure_key,
              partial(_figure, box=figure), keep=FIGURES_KEPT * p.w * p.h * p.surface.get_bytesize()),
-        Part("note", pygame.Rect(column, 0, p.w - column, body.top), _note_key, partial(_note, box=note)),
+        Part("note", pygame.Rect(column, 0, p.w - column, note.bottom + p.pad // 2), _note_key,
+             partial(_note, box=note)),
         Part("gauge", pygame.Rect(column, body.top, p.w - column, main.height - body.top), _gauge_key,
              partial(_gauge, box=body)),
         Part("band", pygame.Rect(0, main.height, p.w, p.h - main.height), _band_key,
@@ -69,7 +74,12 @@ def layout(p: Painter, vm: ViewModel) -> list[Part]:
     ]
 
 
-SPEC = ScreenSpec(layout, static=lambda vm: vm.target_deg)
+def _stage(vm: ViewModel) -> str:
+    """The plan's stage under the athlete's name ("" for the guest, or Feedback set by hand)."""
+    return vm.plan.stage if vm.plan.stage and not vm.plan.by_hand else ""
+
+
+SPEC = ScreenSpec(layout, static=lambda vm: (vm.target_deg, _stage(vm)))
 
 
 # -- the counter -----------------------------------------------------------------------------
@@ -169,6 +179,8 @@ def _words(vm: ViewModel) -> tuple[list[str], Colour, Colour]:
         return [], theme.TEXT, theme.VERMILLION if vm.last_rep.faults else theme.GREEN
     if vm.current_rep is not None:
         return [f"Rep {vm.current_rep}: {vm.phase}"], theme.TEXT, theme.SKY
+    if vm.schedule == "retention":
+        return ["Test set: no cues. Hinge as you have learnt it."], theme.TEXT, theme.ORANGE
     return ["Hinge at the hips. Keep head, upper back and sacrum on the dowel."], theme.TEXT, theme.SKY
 
 

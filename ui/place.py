@@ -17,6 +17,7 @@ from device.view.model import CONTACTS, LOST, ViewModel
 from ui import theme
 from ui.draw import Painter, arc_band, bar, draw_marker, hints, title
 from ui.figure import draw_body, draw_floor, draw_markers
+from ui.planwords import stage_line
 from ui.scene import Part, ScreenSpec
 
 SIM_KEYS = (("d", "dowel"), ("1 2 3", "lift"), ("Up Down", "hinge"))
@@ -43,7 +44,13 @@ def layout(p: Painter, vm: ViewModel) -> list[Part]:
     draw_body(p, fig, 0.0)
     right = pygame.Rect(fig.right + p.pad, body.top, body.right - fig.right - p.pad, body.height)
     rows_h = 3 * _row_height(p)
-    how_box = pygame.Rect(right.left, right.top, right.width, right.height - rows_h - p.pad // 2)
+    plan = stage_line(vm.plan)
+    top = right.top
+    if plan and not vm.notice:  # the athlete's stage, and the next step once mastered
+        p.line(plan, p.min_px, theme.SKY, pygame.Rect(right.left, top, right.width, p.min_px))
+        top += p.min_px + p.pad // 3
+        how = vm.plan.advice if vm.plan.stage == "mastered" and not vm.plan.by_hand else how
+    how_box = pygame.Rect(right.left, top, right.width, right.bottom - rows_h - p.pad // 2 - top)
     p.paragraph(vm.notice or how, how_box, p.min_px, theme.ORANGE if vm.notice else theme.MUTED,
                 max_lines=3)
     rows = pygame.Rect(right.left, right.bottom - rows_h, right.width, rows_h)
@@ -58,7 +65,7 @@ def layout(p: Painter, vm: ViewModel) -> list[Part]:
     return parts
 
 
-SPEC = ScreenSpec(layout, static=lambda vm: (vm.paused, vm.athlete, vm.notice, vm.simulator))
+SPEC = ScreenSpec(layout, static=lambda vm: (vm.paused, vm.athlete, vm.notice, vm.simulator, vm.plan))
 
 
 def _states(vm: ViewModel) -> tuple[tuple[str, str], ...]:

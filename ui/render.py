@@ -11,7 +11,7 @@ from __future__ import annotations
 import pygame
 
 from device.view.model import ViewModel
-from ui import live, menus, place, status, summary
+from ui import live, menus, place, progress, status, summary
 from ui.draw import Painter
 from ui.scene import Scene, ScreenSpec, render_full
 
@@ -28,6 +28,8 @@ SPECS: dict[str, ScreenSpec] = {
     "name": menus.NAME,
     "settings": menus.SETTINGS,
     "export": status.EXPORT,
+    "progress": progress.SPEC,
+    "plan": menus.PLAN,
 }
 IDLE = "place"  # what an unknown screen draws
 

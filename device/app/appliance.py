@@ -22,13 +22,14 @@ from typing import Any, Callable, Iterable, Protocol, TextIO
 
 from device.app import hardware
 from device.app.checks import quick_check
+from device.app.coach import Coach
 from device.app.config import Config, data_dir
 from device.app.events import (CommandDone, Notice, PowerOff, PowerOffRequested, ScreenShown, Started,
                                Stopped)
 from device.app.hardware import Hardware
 from device.app.live import LiveLoop
 from device.app.notify import Watchdog, ready, sampler_is_alive, stopping
-from device.app.profile import Profile, series_to_json
+from device.app.profile import Profile, series_write
 from device.app.sampler import Sampler
 from device.app.simkeys import SimKeys
 from device.app.sticks import StickFlow
@@ -36,7 +37,8 @@ from device.core.cues import CuePolicy
 from device.core.detector import READY, Detector
 from device.core.events import DowelRemoved, Event, SensorFault, SetEnded
 from device.core.patterns import patterns_from_config
-from device.core.settings import LiveSettings
+from device.core.settings import PLAN, LiveSettings
+from device.store.box import box_id_or_why
 from device.store.recorder import SetRecorder
 from device.store.store import Store
 from device.view import commands as cmd
@@ -59,7 +61,7 @@ class Appliance:
     """Everything that runs, wired; `run()` is the main loop."""
 
     def __init__(self, cfg: Config, hw: Hardware, out: TextIO = sys.stdout,
-                 display: Screen | None = None) -> None:
+                 display: Screen | None = None, clock: Callable[[], float] = time.time) -> None:
         self.cfg, self.hw, self.out, self.display = cfg, hw, out, display
         self.events: queue.Queue[Event] = queue.Queue()
         self.patterns = patterns_from_config(cfg.cues.patterns)
@@ -70,18 +72,23 @@ class Appliance:
         self.detector = Detector(hw.chain, cfg.detector)
         self.view = ViewModelBuilder(simulator=hw.dowel is not None, target_deg=self.detector.rep_target_deg)
         self.store = Store.open(data_dir(cfg))
-        self.recorder = SetRecorder(self.store, hw.chain)
+        self.recorder = SetRecorder(self.store, hw.chain, clock=clock)
         self.live = LiveLoop(self.detector, self.policy, self.patterns, self.player, self.events,
                              on_sample=self.recorder.post_sample)
-        defaults = LiveSettings(schedule=cfg.cues.schedule, mute=cfg.cues.mute, volume=self.player.volume)
-        self.profile = Profile(self.store, self.view, self.recorder, defaults, self._apply_settings)
+        self.coach = Coach(cfg.plan, cfg.cues, cfg.detector.reps.depth_min_deg, self.store, self.live,
+                           self.policy, self.recorder, self.view, self._log, clock, self._now)
+        defaults = LiveSettings(schedule=PLAN if cfg.plan.follow else cfg.cues.schedule, mute=cfg.cues.mute,
+                                volume=self.player.volume)
+        self.profile = Profile(self.store, self.view, self.recorder, defaults, self._apply_settings,
+                               self.coach.choose)
         self._apply_settings(defaults, self.profile.settings)
         self.view.set_settings(self.profile.settings)
         self.sticks = StickFlow(self.store, cfg.data.usb_roots, self.view, self._log, self._now,
-                                self.profile.reload, cfg.data.mounts_file)
+                                self.profile.reload, cfg.data.mounts_file, sync=self.recorder.sync)
         self.sampler = Sampler(hw.adc, hw.tilt, cfg.sampler.rate_hz, self.live.on_sample,
                                self.live.on_event, channels=tuple(cfg.hardware.channels),  # type: ignore[arg-type]
-                               adc_name=hw.adc_name)
+                               adc_name=hw.adc_name, clock=hw.clock, sleep=hw.sleep)
+        self.clock = hw.clock  # the main loop's time is the sampler's (the watchdog compares them)
         if display is not None:  # a frame is drawn in pieces that wait while a sample is read
             display.pace = self.sampler.make_way
         self.buttons = hardware.buttons(cfg, hw, self.press)
@@ -118,8 +125,11 @@ class Appliance:
     def run(self, duration: float | None = None) -> int:
         """Run until stopped (SIGTERM, Ctrl-C, power off, `duration` seconds)."""
         athlete = self.profile.athlete.name if self.profile.athlete else None
+        box, problem = box_id_or_why(data_dir(self.cfg))
         self._log(Started(0.0, hardware=self.hw.kind, rate_hz=self.cfg.sampler.rate_hz, athlete=athlete,
-                          settings=dataclasses.asdict(self.settings)))
+                          settings=dataclasses.asdict(self.settings), box_id=box))
+        if problem:
+            self._log(Notice(0.0, detail=problem))
         for notice in (*self.cfg.notices, *self.hw.notices):
             self._log(Notice(0.0, detail=notice))
         if self.store.moved_aside:
@@ -130,13 +140,15 @@ class Appliance:
         self._boot_check()
         self.sampler.start()
         ready("running")  # sensors read, screen up: systemd may call the unit started
-        end = None if duration is None else time.monotonic() + duration
+        end = None if duration is None else self.clock() + duration
         tick = 0.015 if self.display is not None else 0.05  # room for 30 frames a second
         try:
             while not self._stop.is_set():
-                if end is not None and time.monotonic() >= end:
+                if end is not None and self.clock() >= end:
                     self.stop("duration")
                 self.step(timeout=tick)
+                if not self.sampler.running and not self._stop.is_set():
+                    self.stop("sampler died")
         except KeyboardInterrupt:
             self.stop("interrupt")
         finally:
@@ -152,7 +164,11 @@ class Appliance:
             self.view.on_event(event)
 
     def step(self, timeout: float = 0.0) -> None:
-        """One turn of the main loop: events out, presses in, a frame, the watchdog."""
+        """One turn of the main loop: events out, presses in, a frame, sticks, the watchdog.
+
+        Whether the sampler still runs is `run()`'s business, not a turn's: so a
+        test can play the sampler itself (`sampler.run_for` in fake time) and
+        call `step()` in between, as the loop would."""
         try:
             self._take(self.events.get(timeout=timeout))
             while True:
@@ -176,11 +192,9 @@ class Appliance:
                 if vm.screen != self._screen_logged:
                     self._screen_logged = vm.screen
                     self._log(ScreenShown(self._now(), name=vm.screen))
-        now = time.monotonic()
+        now = self.clock()
         self.sticks.tick(now)
         self.watchdog.kick_if_alive(sampler_is_alive(self.sampler, now), now)
-        if not self.sampler.running and not self._stop.is_set():
-            self.stop("sampler died")
 
     def _take(self, event: Event) -> None:
         self._log(event)
@@ -188,7 +202,8 @@ class Appliance:
         if isinstance(event, (SetEnded, DowelRemoved)):
             summary = self.view.build().summary  # this set's, if it was worth keeping
             if summary is not None and summary.series.t:
-                self.recorder.attach_series(series_to_json(summary.series))
+                self.recorder.attach(series_write(summary.series))
+        self.coach.on_event(event)
         self.recorder.post_event(event)
 
     # -- presses and commands ------------------------------------------------------------------
@@ -227,6 +242,8 @@ class Appliance:
         elif isinstance(command, cmd.PickAthlete):
             if self.profile.pick(command.name):
                 self.live.request(self._new_athlete)
+        elif isinstance(command, cmd.PlanCommand):
+            problem = self.coach.do(command)
         elif isinstance(command, cmd.AddAthlete):
             problem = self.profile.add(command.name)
         elif isinstance(command, cmd.RenameAthlete):
@@ -245,19 +262,18 @@ class Appliance:
             self.view.set_notice(problem)
 
     def _new_athlete(self, detector: Detector, t: float) -> list[Event]:
-        """Another athlete: feedback from the start again; their own rep target and posture, learnt
-        afresh (the store keeps no target per athlete yet: seed it here once it does)."""
-        self.policy.reset_session()
+        """Another athlete: their own rep target and posture, learnt afresh (the store keeps no target
+        per athlete yet: seed it here once it does). Their feedback anew is the coach's (coach.py)."""
         detector.seed_rep_target(None)
         return []
 
     def _apply_settings(self, old: LiveSettings, new: LiveSettings) -> None:
         """Settings applied where they act: what the sampler's thread reads changes there,
-        between samples; the buzzer's volume at once."""
-        if new.schedule != old.schedule:
-            self.live.request(lambda d, t: self.policy.set_schedule(new.schedule) or [])
+        between samples; the buzzer's volume at once; the feedback schedule by the coach (the plan's
+        or the one set by hand)."""
+        self.coach.settings_changed(new)
         if new.mute != old.mute:
-            self.live.request(lambda d, t: self.policy.set_mute(new.mute) or [])
+            self.live.request(lambda d, t: _and_no_events(self.policy.set_mute, new.mute))
         if new.volume != old.volume:
             self.player.volume = float(new.volume)
         if new.sensitivity != old.sensitivity:
@@ -320,3 +336,7 @@ def install_signal_handlers(app: Appliance) -> None:
         signal.signal(sig, on_signal)
 
 
+def _and_no_events(action: Callable[..., None], *args: Any) -> list[Event]:
+    """Run `action` on the sampler's thread (a live-loop command) and decide no events."""
+    action(*args)
+    return []

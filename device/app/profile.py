@@ -16,6 +16,7 @@ from typing import Callable
 from device.core.settings import LiveSettings, cycled
 from device.store.history import athlete_sets, past_set
 from device.store.prefs import ATHLETE_KEY, save_pref, saved_athlete, saved_settings
+from device.store.setmeta import save_series
 from device.store.recorder import SetRecorder
 from device.store.athletes import Athlete
 from device.store.store import Store
@@ -29,13 +30,15 @@ class Profile:
     """The chosen athlete and the live settings, as saved in the store and shown on the screen."""
 
     def __init__(self, store: Store, view: ViewModelBuilder, recorder: SetRecorder,
-                 defaults: LiveSettings, apply: Callable[[LiveSettings, LiveSettings], None]) -> None:
-        self.store, self.view, self.recorder, self.apply = store, view, recorder, apply
+                 defaults: LiveSettings, apply: Callable[[LiveSettings, LiveSettings], None],
+                 chosen: Callable[[Athlete], None] = lambda athlete: None) -> None:
+        """`apply(old, new)` puts changed settings to work (and tells the recorder); `chosen(athlete)`
+        hears of the athlete of the next set (the learning plan is theirs)."""
+        self.store, self.view, self.recorder, self.apply, self.chosen = store, view, recorder, apply, chosen
         self.settings = saved_settings(store, defaults)
         self.athletes: list[Athlete] = []
         self.athlete: Athlete | None = None
         self.reload(saved_athlete(store))
-        recorder.set_settings(self.settings)
 
     # -- athletes ------------------------------------------------------------------------------
     def reload(self, chosen_id: int | None = None) -> None:
@@ -47,6 +50,7 @@ class Profile:
         self.recorder.set_athlete(self.athlete.id)
         self.view.set_athletes([a.name for a in self.athletes], self.athlete.name,
                                self.store.sets_done(self.athlete.id))
+        self.chosen(self.athlete)
 
     def pick(self, name: str) -> bool:
         """Make `name` the athlete of the next set (the set in progress keeps its own)."""
@@ -77,11 +81,10 @@ class Profile:
 
     # -- settings ------------------------------------------------------------------------------
     def change(self, key: str) -> LiveSettings:
-        """One press on a settings row: the next value, applied, saved and recorded."""
+        """One press on a settings row: the next value, applied (and recorded), saved, shown."""
         old, self.settings = self.settings, cycled(self.settings, key)
         self.apply(old, self.settings)
         save_pref(self.store, key, getattr(self.settings, key))
-        self.recorder.set_settings(self.settings)
         self.view.set_settings(self.settings)
         return self.settings
 
@@ -104,7 +107,7 @@ def summary_of(record: dict) -> SummaryView:
     return SummaryView(
         set_no=record["number"] or 0, reps=record["reps"], clean_reps=record["clean_reps"],
         losses=tuple(record["losses"].items()), mean_depth_deg=None if depth is None else round(depth, 1),
-        tempo_s=mean_tempo,  # type: ignore[arg-type]
+        tempo_s=mean_tempo,
         duration_s=round(record["duration_s"] or 0.0, 1), series=series_of(record["series"]),
         athlete=record["athlete"], has_imu=record["standing_deg"] is not None, dips=record["dips"],
         when=time.strftime("%a %d %b %H:%M", time.localtime(started)) if started else "")
@@ -113,6 +116,12 @@ def summary_of(record: dict) -> SummaryView:
 def series_to_json(series: SeriesView) -> str:
     """The summary chart's series as the store keeps it (History opens it again)."""
     return json.dumps(dataclasses.asdict(series), separators=(",", ":"))
+
+
+def series_write(series: SeriesView) -> Callable[[Store, int], None]:
+    """The write that keeps a set's chart series, for the recorder's `attach` (the set's id is its)."""
+    text = series_to_json(series)
+    return lambda store, set_id: save_series(store, set_id, text)
 
 
 def series_of(data: dict | None) -> SeriesView:
@@ -124,8 +133,8 @@ def series_of(data: dict | None) -> SeriesView:
         return SeriesView(t=tuple(data["t"]),
                           pressure=tuple((c, tuple(v)) for c, v in data["pressure"]),
                           pitch=None if pitch is None else tuple(pitch),
-                          losses=tuple(tuple(x) for x in data["losses"]),  # type: ignore[misc]
-                          reps=tuple(tuple(x) for x in data["reps"]))  # type: ignore[misc]
+                          losses=tuple(tuple(x) for x in data["losses"]),
+                          reps=tuple(tuple(x) for x in data["reps"]))
     except (KeyError, TypeError, ValueError) as exc:
         log.warning("smartdowel: a set's chart series could not be read: %s", exc)
         return SeriesView()

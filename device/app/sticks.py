@@ -6,6 +6,11 @@ exported, written by a child process (device/export's ExportJob) so the
 sampler never waits on a slow stick; when the job ends the stick is unmounted
 (systemd-umount, as the stick unit mounted it) before the screen says "safe
 to remove".
+
+Before the job starts, `sync` (the set recorder's) waits until every event
+posted so far is written: the recorder commits on its own thread, and a set
+that ended a moment before the stick came would otherwise still be open in
+the store when the child reads it, and be missed by this export.
 """
 from __future__ import annotations
 
@@ -25,6 +30,7 @@ from device.view.builder import ViewModelBuilder
 from device.view.navigation import Input
 
 POLL_S = 1.0
+SYNC_TIMEOUT_S = 5.0  # the recorder is milliseconds behind; a card this slow is a card to replace
 OWN_MOUNTS = "/media/smartdowel/"  # where the stick unit mounts: only these are ours to unmount
 
 
@@ -33,9 +39,10 @@ class StickFlow:
 
     def __init__(self, store: Store, roots: list[str], view: ViewModelBuilder,
                  log: Callable[[Event], None], now: Callable[[], float],
-                 on_athletes: Callable[[], None], mounts_file: str | None = None) -> None:
+                 on_athletes: Callable[[], None], mounts_file: str | None = None,
+                 sync: Callable[[float], bool] = lambda timeout: True) -> None:
         self.store, self.view, self.log, self.now = store, view, log, now
-        self.on_athletes = on_athletes
+        self.on_athletes, self.sync = on_athletes, sync
         self.watcher = StickWatcher(roots) if mounts_file is None else StickWatcher(roots, mounts_file)
         self.job: ExportJob | None = None
         self._next_poll = 0.0
@@ -78,6 +85,9 @@ class StickFlow:
     def start(self, mountpoint: str) -> None:
         if self.job is not None and not self.job.done:
             return
+        if not self.sync(SYNC_TIMEOUT_S):
+            self.log(Notice(self.now(), detail="the store is still being written: sets not yet saved "
+                                               "go with the next export"))
         self.job = ExportJob(self.store.data_dir, mountpoint).start()
         self.view.set_export("writing", 0.0, "Writing sets. Do not remove the stick.")
 

@@ -21,7 +21,7 @@ import gzip
 import io
 import os
 import zlib
-from typing import IO, BinaryIO
+from typing import IO, Any, BinaryIO
 
 from device.core.signal import Sample, SignalChain
 from device.store.files import fsync_dir
@@ -102,7 +102,7 @@ class TolerantGunzip(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buf) -> int:  # type: ignore[no-untyped-def, override]
+    def readinto(self, buf: Any) -> int:  # a writable buffer (bytearray, memoryview)
         while not len(self._out) and not self._done:
             self._fill()
         n = min(len(buf), len(self._out))

@@ -52,7 +52,7 @@ from device.store.gztrace import PARTIAL, TraceFile
 from device.store.inbox import Inbox
 from device.store.pending import PendingWrites
 from device.store.recovery import recover_interrupted
-from device.store.setmeta import discard_set, note_settings, save_series, tag_settings
+from device.store.setmeta import discard_set, note_settings, tag_settings
 from device.store.store import Store
 
 log = logging.getLogger("smartdowel.recorder")
@@ -140,9 +140,9 @@ class SetRecorder:
         """The settings from now on: the next set records them, a set in progress notes a change."""
         self._inbox.put(lambda: self._switch_settings(settings))
 
-    def attach_series(self, series_json: str) -> None:
-        """The summary chart's series for the set in progress (post it before the set's end event)."""
-        self._inbox.put(lambda: self._save_series(series_json))
+    def attach(self, write: Callable[[Store, int], None]) -> None:
+        """`write(store, set_id)` for the set in progress, in its next commit (post it before its end event)."""
+        self._inbox.put(lambda: self._attach(write))
 
     def sync(self, timeout: float = 10.0) -> bool:
         """Wait until everything posted before this call is written; False on timeout."""
@@ -326,9 +326,9 @@ class SetRecorder:
         if (cur := self._current()) is not None:
             cur.writes.later(lambda: note_settings(self._db(), cur.id, settings))
 
-    def _save_series(self, series_json: str) -> None:
+    def _attach(self, write: Callable[[Store, int], None]) -> None:
         if (cur := self._current()) is not None:
-            cur.writes.later(lambda: save_series(self._db(), cur.id, series_json))
+            cur.writes.later(lambda: write(self._db(), cur.id))
 
     def _rep(self, cur: _Set, e: RepCompleted) -> None:
         """A completed rep: committed now if its samples are in, else when they come."""

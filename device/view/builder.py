@@ -32,6 +32,7 @@ the display recognises at once. `builds` counts the models assembled.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Iterable, Mapping
 
 from device.core.contact import FAULT
@@ -40,12 +41,14 @@ from device.core.detector import CALIBRATING, NO_DOWEL, READY, Detector
 from device.core.events import (Calibrating, ContactLost, ContactRestored, DowelRemoved, Event,
                                 EventHandler, LossWithdrawn, Ready, RepCompleted, RepDiscarded, RepStarted,
                                 SensorFault, SensorOk, SetEnded)
+from device.core.plan import PlanSet, PlanStageChanged
 from device.core.settings import LiveSettings
 from device.core.signal import Sample
 from device.view.commands import Command
 from device.view.faults import fault_view
 from device.view.model import (EXPORT_STATES, IN_CONTACT, WAITING, ContactView, ExportView,
-                               FaultView, MenuState, RepView, Screen, SummaryView, ViewModel)
+                               FaultView, MenuState, PlanView, ProgressView, RepView, Screen, SummaryView,
+                               ViewModel, schedule_in_force)
 from device.view.navigation import MENU_IDLE_S, Input, step
 from device.view.setlog import PRESSURE_MAX, SetLog, clamp, baseline_bar, presence_bar
 
@@ -75,6 +78,8 @@ class ViewModelBuilder(EventHandler[None]):
         self._history: tuple[dict, ...] = ()
         self._past: SummaryView | None = None
         self._export = ExportView()
+        self._plan = PlanView(target_deg=target_deg)
+        self._progress: ProgressView | None = None
         self._notice = ""
         self._menu = MenuState()
         self._last_press = 0.0
@@ -148,7 +153,7 @@ class ViewModelBuilder(EventHandler[None]):
         if self._set is None:
             return
         self._set.lost(e.contact, self._now)
-        if e.contact in CONTACTS and self._settings.schedule != "retention" and e.contact not in self._cues:
+        if e.contact in CONTACTS and self.schedule != "retention" and e.contact not in self._cues:
             self._cues += (e.contact,)
             self._note = ""
 
@@ -159,6 +164,21 @@ class ViewModelBuilder(EventHandler[None]):
             self._cues = tuple(c for c in self._cues if c != e.contact)
             if not self._cues:
                 self._note, self._note_until = "back", self._now + BACK_NOTE_S
+
+    def on_other(self, e: Event) -> None:
+        """The plan's events (device/core/plan.py): what a set did to the plan, on its summary."""
+        if isinstance(e, (PlanSet, PlanStageChanged)):
+            self.on_plan_event(e)
+
+    def on_plan_event(self, e: PlanSet | PlanStageChanged) -> None:
+        """The set just ended, as the plan saw it: its note, and the stage it moved to."""
+        s = self._summary
+        if s is None or s.athlete != e.athlete:
+            return
+        if isinstance(e, PlanSet):
+            self._summary = replace(s, plan_note=e.note)
+        elif e.by == "box":
+            self._summary = replace(s, plan_moved=f"{e.from_stage} -> {e.to_stage}")
 
     def on_loss_withdrawn(self, e: LossWithdrawn) -> None:
         """A loss the detector takes back (the pads left together: the dowel came off) is neither
@@ -303,6 +323,22 @@ class ViewModelBuilder(EventHandler[None]):
         self._settings = settings
         self._stale = True
 
+    @property
+    def schedule(self) -> str:
+        """The cue schedule in force: the plan's (Feedback "plan") or the one set by hand."""
+        return schedule_in_force(self._settings, self._plan)
+
+    def set_plan(self, plan: PlanView) -> None:
+        """The chosen athlete's plan (its depth target is the coach's goal; the tilt gauge shows the
+        detector's rep target, what a rep must reach to count)."""
+        self._plan = plan
+        self._stale = True
+
+    def set_progress(self, progress: ProgressView | None) -> None:
+        """The progress screen's numbers (the store's, for the chosen athlete)."""
+        self._progress = progress
+        self._stale = True
+
     def set_athletes(self, names: Iterable[str], selected: str = "", sets_done: int | None = None) -> None:
         """The picker's names and the chosen athlete; `sets_done` their kept sets so far (store)."""
         self._athletes = tuple(names)
@@ -357,7 +393,7 @@ class ViewModelBuilder(EventHandler[None]):
             summary=self._summary, past=self._past, faults=tuple(self._faults.values()),
             settings=self._settings, menu=self._menu, athletes=self._athletes,
             athlete=self._athlete, history=self._history, export=self._export,
-            notice=self._notice, simulator=self.simulator)
+            notice=self._notice, simulator=self.simulator, plan=self._plan, progress=self._progress)
 
     def _screen(self) -> str:
         """Menu first, then an open sensor fault, then whatever the appliance is doing."""

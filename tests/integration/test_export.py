@@ -20,11 +20,13 @@ from device.export.columns import CSV_FILES, columns_markdown
 from device.export.errors import ExportError
 from device.export.layout import FOLDER_PREFIX, MANIFEST, PARTIAL, fat_safe
 from device.export.media import Media
+from device.export.report.tables import file_stem
 from device.export.run import export
+from device.store.box import box_id
 from device.store.store import Store
 from ui.chart_png import render_png
 from support.stores import ATHLETE, STARTED, add_set, build_store, dump
-from conftest import REPO
+from support.repo import REPO
 
 ROOT = str(REPO)
 NOW = 1_700_003_600.0
@@ -38,7 +40,7 @@ def read_csv(folder: str, name: str) -> list[dict[str, str]]:
 
 def files_in(folder: str) -> list[str]:
     out = []
-    for base, dirs, files in os.walk(folder):
+    for base, _dirs, files in os.walk(folder):
         out += [os.path.relpath(os.path.join(base, f), folder).replace(os.sep, "/") for f in files]
     return sorted(out)
 
@@ -68,11 +70,15 @@ def test_everything_lands_on_the_stick_and_reads_back_to_the_store(store, stick)
     assert os.listdir(stick) == [FOLDER] and fat_safe(FOLDER)
     names = files_in(folder)
     assert all(fat_safe(part) for name in names for part in name.split("/"))
+    stem = file_stem(ATHLETE, set())
     assert names == sorted([MANIFEST, "README.txt", "sessions.csv", "sets.csv", "reps.csv",
-                            "contact_losses.csv", "sessions/session-000001.json"]
+                            "contact_losses.csv", "plan.csv", "sessions/session-000001.json", "report.html",
+                            f"{stem}-sets.csv", f"{stem}-sets-engineering.csv"]
                            + [f"charts/set-{i:06d}.png" for i in (1, 2, 3)]
                            + [f"traces/set-{i:06d}.csv.gz" for i in (1, 2, 3)])
     assert result.files == len(names) and result.warnings == []
+    box = box_id(store.data_dir)
+    assert {r["box_id"] for r in read_csv(folder, "sets.csv") + read_csv(folder, "sessions.csv")} == {box}
 
     lines = open(os.path.join(folder, MANIFEST)).read().splitlines()
     manifest = dict(reversed(line.split("  ", 1)) for line in lines)  # sha256sum's format

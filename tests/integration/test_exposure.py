@@ -1,24 +1,22 @@
 """Exposure: the running appliance opens no network socket, listens on no port, and reads
-nothing from a USB stick but athletes.csv (with its size limit)."""
+nothing from a USB stick but athletes.csv (with its size limit) and the CSVs of the smartdowel
+export folders on it (for the report each export carries: regular files only, never through a
+link, never a FIFO, never an unfinished folder)."""
 from __future__ import annotations
 
 import builtins
 import os
 import re
 import subprocess
-import sys
-import threading
 import time
 
 import pytest
 
-from device.app.appliance import Appliance
-from device.app.config import parse_config
-from device.app.hardware import build_sim
 from device.export.usb import Stick
-from conftest import REPO
+from support.appliance import FakeTimeAppliance
+from support.processes import reaped, start_cli
+from support.recording import record_simulated_sets
 
-ROOT = str(REPO)
 INET_TABLES = ("tcp", "tcp6", "udp", "udp6", "raw", "raw6", "udplite", "udplite6")
 
 
@@ -66,18 +64,17 @@ def _descendants(pid: int) -> list[int]:
     return kids + [g for k in kids for g in _descendants(k)]
 
 
+@pytest.mark.slow  # watches a real run of 3 s
 def test_running_appliance_opens_no_network_socket(tmp_path):
     cfg = tmp_path / "c.toml"
     (tmp_path / "media").mkdir()
     cfg.write_text(f"[data]\nusb_roots = ['{tmp_path / 'media'}']\n")
-    env = dict(os.environ, PYTHONPATH=ROOT, SMARTDOWEL_DATA=str(tmp_path / "data"))
-    env.pop("NOTIFY_SOCKET", None)
-    p = subprocess.Popen([sys.executable, "-m", "device.cli", "run", "--hardware", "sim", "--headless",
-                          "--duration", "3", "--config", str(cfg)],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
+    p = start_cli("run", "--hardware", "sim", "--headless", "--duration", "3", "--config", str(cfg),
+                  env={"SMARTDOWEL_DATA": str(tmp_path / "data")}, drop=("NOTIFY_SOCKET",),
+                  stderr=subprocess.PIPE)
     looks, sockets_seen, inet, listening = 0, set(), [], []
     unix_seen = set()
-    try:
+    with reaped(p):
         while p.poll() is None:
             for pid in [p.pid] + _descendants(p.pid):
                 inodes = _socket_inodes(pid)
@@ -92,29 +89,14 @@ def test_running_appliance_opens_no_network_socket(tmp_path):
                         if table.startswith("tcp") and rows[ino].split()[3] == "0A":
                             listening.append((pid, table, rows[ino]))
                 unix_seen |= inodes & _table_inodes(pid, "unix").keys()
-            time.sleep(0.05)
+            time.sleep(0.05)  # a look every 50 ms for as long as it runs
         out, err = p.communicate(timeout=10)
-    finally:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
     assert p.returncode == 0, err
     assert '"type": "stopped"' in out.splitlines()[-1]
     assert looks > 20  # it was looked at all along its run
     assert not listening, listening
     assert not inet, inet
     assert sockets_seen <= unix_seen, sockets_seen - unix_seen  # any socket it has is AF_UNIX
-
-
-class Lines:
-    def __init__(self):
-        self.lines = []
-
-    def write(self, text):
-        self.lines.extend(x for x in text.splitlines() if x)
-
-    def flush(self):
-        pass
 
 
 class OpenSpy:
@@ -140,13 +122,15 @@ class OpenSpy:
     def install(self, monkeypatch) -> None:
         real_open, real_os_open = builtins.open, os.open
 
-        def spy_open(file, mode="r", *a, **kw):
+        def spy_open(file, mode="r", *a, **kw):  # noted once opened: a refused open reads nothing
+            fh = real_open(file, mode, *a, **kw)
             self._note(file, f"open:{mode}")
-            return real_open(file, mode, *a, **kw)
+            return fh
 
         def spy_os_open(path, flags, mode=0o777, *, dir_fd=None):
+            fd = real_os_open(path, flags, mode, dir_fd=dir_fd)
             self._note(path, f"os.open:{flags}", dir_fd)
-            return real_os_open(path, flags, mode, dir_fd=dir_fd)
+            return fd
         monkeypatch.setattr(builtins, "open", spy_open)
         monkeypatch.setattr("io.open", spy_open)
         monkeypatch.setattr(os, "open", spy_os_open)
@@ -169,26 +153,6 @@ class OpenSpy:
         return out
 
 
-def _record_one_set(app_data: str) -> None:
-    """One real set in the store (detector + recorder over the simulator), for an export to take."""
-    from device.core.detector import Detector
-    from device.store.recorder import SetRecorder
-    from device.core.signal import Sample, SignalChain
-    from device.store.store import Store
-    from drivers.sim import PRESETS, simulate
-    chain = SignalChain()
-    with Store.open(app_data) as store:
-        rec = SetRecorder(store, chain)
-        det = Detector(chain)
-        rows, _ = simulate(PRESETS["clean"])
-        for row in rows:
-            s = Sample(*row)
-            rec.post_sample(s)
-            for e in det.feed(s):
-                rec.post_event(e)
-        rec.close()
-
-
 @pytest.fixture
 def stick(tmp_path):
     media = tmp_path / "media"
@@ -202,6 +166,13 @@ def stick(tmp_path):
     old = stick / "smartdowel-export-2020-01-01T00-00-00.partial"
     old.mkdir()
     (old / "sets.csv").write_text("old, untrusted\n")
+    linked = stick / "smartdowel-export-2021-01-01T00-00-00"  # an export whose sets.csv is a link
+    linked.mkdir()
+    (linked / "sessions.csv").write_text("session_id,athlete,started_at\n")
+    os.symlink("/etc/passwd", linked / "sets.csv")
+    piped = stick / "smartdowel-export-2022-02-02T00-00-00"  # and one whose sessions.csv is a FIFO
+    piped.mkdir()
+    os.mkfifo(piped / "sessions.csv")
     mounts = tmp_path / "mounts"
     mounts.write_text(f"/dev/sda1 {stick} vfat rw,nosuid,nodev,noexec 0 0\n")
     return media, stick, mounts
@@ -212,11 +183,9 @@ def test_a_stick_is_read_for_athletes_csv_only(tmp_path, stick, monkeypatch):
     from device.store.store import Store
     media, stick_dir, mounts = stick
     data = os.environ["SMARTDOWEL_DATA"]
-    _record_one_set(data)
-    cfg = parse_config(f"[data]\nusb_roots = ['{media}']\n", "test")
-    hw = build_sim(cfg, "manual", seed=4)
-    out = Lines()
-    app = Appliance(cfg, hw, out=out)
+    record_simulated_sets(data, ["clean"])  # one real set for the export to take
+    sim = FakeTimeAppliance(f"[data]\nusb_roots = ['{media}']\n", seed=4)
+    app, out = sim.app, sim.out
     app.sticks.watcher.mounts_file = str(mounts)
 
     class InProcessExport:  # the export job's child process, run here so the spy sees its opens
@@ -241,12 +210,19 @@ def test_a_stick_is_read_for_athletes_csv_only(tmp_path, stick, monkeypatch):
     finally:
         app.shutdown()
     reads = spy.reads()
-    assert reads and {os.path.basename(p) for p, _ in reads} == {"athletes.csv"}, reads
+    assert reads and {os.path.basename(p) for p, _ in reads if "smartdowel-export-" not in p} == \
+        {"athletes.csv"}, reads
+    assert not [p for p, _ in reads if "2020-01-01" in p or "passwd" in p], reads  # no unfinished folder, no link
+    csvs = {os.path.basename(p) for p, _ in reads if "2021-01-01" in p or "2022-02-02" in p}
+    assert csvs <= {"sessions.csv", "sets.csv", "reps.csv", "contact_losses.csv", "plan.csv"}, csvs
     assert "athletes_imported" in " ".join(out.lines)
     assert app.sticks.job is not None and app.sticks.job.ok
     exported = [p for p in stick_dir.iterdir() if p.name.startswith("smartdowel-export-")
                 and not p.name.endswith(".partial")]
-    assert len(exported) == 1 and (exported[0] / "MANIFEST.sha256").exists()
+    (made,) = [p for p in exported if not p.name.startswith(("smartdowel-export-2021", "smartdowel-export-2022"))]
+    assert (made / "MANIFEST.sha256").exists() and (made / "report.html").exists()
+    readme = (made / "README.txt").read_text()  # the link and the FIFO (opened, never read): both left out
+    assert "2021-01-01T00-00-00/sets.csv: cannot read" in readme and "2022-02-02T00-00-00/sessions.csv" in readme
     assert (stick_dir / "smartdowel-export-2020-01-01T00-00-00.partial" / "sets.csv").read_text() \
         == "old, untrusted\n"  # an old partial folder is neither read nor touched
 
@@ -255,10 +231,8 @@ def test_a_big_athletes_csv_is_not_read(tmp_path, stick, monkeypatch):
     from device.export.usb import MAX_ATHLETES_BYTES
     media, stick_dir, mounts = stick
     (stick_dir / "athletes.csv").write_bytes(b"name\n" + b"Anna\n" * (3 * 1024 * 1024))
-    cfg = parse_config(f"[data]\nusb_roots = ['{media}']\n", "test")
-    hw = build_sim(cfg, "manual", seed=4)
-    out = Lines()
-    app = Appliance(cfg, hw, out=out)
+    sim = FakeTimeAppliance(f"[data]\nusb_roots = ['{media}']\n", seed=4)
+    app, out = sim.app, sim.out
     monkeypatch.setattr(app.sticks, "start", lambda mountpoint: None)
     real_read = os.read
     sizes = []

@@ -59,3 +59,47 @@ def dump(store: Store) -> dict[str, list[tuple]]:
     """Every row of every table: to show the store was not touched."""
     tables = [r[0] for r in store.conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
     return {t: [tuple(r) for r in store.conn.execute(f"SELECT * FROM {t} ORDER BY rowid")] for t in tables}
+
+
+def fill_sets(store: Store, sets: int, athletes: int, rng: random.Random, reps: int = 8) -> None:
+    """`sets` finished sets of `reps` reps, shared by `athletes` athletes, four a training day over a year,
+    with contact losses, the plan's columns and stage changes: bulk rows for size benchmarks (no traces)."""
+    per = sets // athletes
+    contacts = (("sacrum", "spinal_flexion", "bottom"), ("upper_back", "squatting", "descent"),
+                ("head", "cervical_flexion", "ascent"))
+    stages = ("learn", "fade", "test", "mastered")
+    set_id = session = 0
+    with store.transaction() as conn:
+        for a in range(athletes):
+            athlete = store.add_athlete(f"Athlete {a + 1:03d}")
+            set_rows, rep_rows, loss_rows = [], [], []
+            for k in range(per):
+                if k % 4 == 0:
+                    session += 1
+                    day = STARTED + 86_400 * (365 * k // per) + 60 * a
+                    conn.execute("INSERT INTO sessions (id, athlete_id, started_at, ended_at) VALUES (?, ?, ?, ?)",
+                                 (session, athlete, day, day + 1_200))
+                set_id += 1
+                started = day + 240 * (k % 4)
+                stage = stages[min(3, 4 * k // per)]
+                result = ("passed" if rng.random() < 0.7 else "failed") if stage == "test" else None
+                set_rows.append((set_id, session, k % 4 + 1, started, started + 30.0, "dowel_removed", 30.0, k + 1,
+                                 "retention" if stage == "test" else "every", stage, 45.0, result))
+                for r in range(1, reps + 1):
+                    lost = rng.random() < 0.25
+                    rep_rows.append((set_id, r, 3.0 * r, 3.0 * r + 2.4, round(rng.uniform(38, 60), 1), 2.4,
+                                     1.0, 0.4, 1.0, rng.choice(contacts)[0] if lost else ""))
+                    if lost:
+                        contact, cause, phase = rng.choice(contacts)
+                        loss_rows.append((set_id, contact, cause, 3.0 * r + 1.2, 0.4, phase, r, 1))
+            conn.executemany("INSERT INTO sets (id, session_id, number, started_at, ended_at, end_reason, "
+                             "duration_s, athlete_set_number, schedule, plan_stage, depth_target_deg, plan_result) "
+                             "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", set_rows)
+            conn.executemany("INSERT INTO reps (set_id, rep, start_s, end_s, depth_deg, duration_s, descent_s, "
+                             "bottom_s, ascent_s, faults) VALUES (?,?,?,?,?,?,?,?,?,?)", rep_rows)
+            conn.executemany("INSERT INTO contact_losses (set_id, contact, cause, start_s, duration_s, phase, rep, "
+                             "restored) VALUES (?,?,?,?,?,?,?,?)", loss_rows)
+            conn.executemany("INSERT INTO plan_events (athlete_id, at, set_id, from_stage, to_stage, reason, by) "
+                             "VALUES (?, ?, NULL, ?, ?, 'bench', 'box')",
+                             [(athlete, STARTED + 86_400 * 90 * i, a_, b_)
+                              for i, (a_, b_) in enumerate(zip(stages, stages[1:]))])

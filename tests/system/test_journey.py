@@ -24,7 +24,8 @@ import pytest
 
 from tests.support.xwindow import ROOT, App, Xvfb, count_colour, missing_tools
 
-pytestmark = pytest.mark.skipif(bool(missing_tools()), reason=f"needs {', '.join(missing_tools())}")
+pytestmark = [pytest.mark.skipif(bool(missing_tools()), reason=f"needs {', '.join(missing_tools())}"),
+              pytest.mark.slow]  # a real window, played at a person's pace: started early in parallel runs
 
 VERMILLION, GREEN, TEXT = (213, 94, 0), (0, 158, 115), (246, 246, 246)
 COUNTER = (0, 0, 170, 150)  # the rep count's corner of the live screen at 480x320
@@ -139,11 +140,11 @@ def test_a_session_as_a_coach_and_an_athlete_would_play_it(tmp_path):
         app.keys("space", "b", "b", "space")  # back to History, down to Back, to the menu
         app.wait_screen("menu", after=mark)
 
-        # settings: feedback to "fading", sound muted; then quit
+        # settings: feedback by hand to "fading" (from the plan's, through "every rep"), sound muted; then quit
         mark = app.mark()
         app.keys("b", "b", "space")
         app.wait_screen("settings", after=mark)
-        app.keys("space", "b", "space")
+        app.keys("space", "space", "b", "space")
         app.wait_type("command", 5, mark, do="setting", key="mute")
         app.shot("settings")
         assert app.quit() == 0
