@@ -10,10 +10,12 @@ main thread plays the simulated set's models at the main loop's pace, the
 display as the appliance wires it (this tree: paced by the sampler).
 
 Frames slowed to stand in for a Zero: "x22" burns, after each piece drawn
-(this tree: each part of a frame; today's: the whole frame), 21 times the CPU
-the piece took, so every piece takes what it would on a Zero; "15ms" burns
-15 ms of CPU in one go after each frame drawn (the issue's stand-in). Both
-burn in Python, which hands the GIL over at the switch interval.
+(this tree: each piece of a frame, as ui/scene.py paces them; today's: the
+whole frame), 21 times the CPU the piece took, so every piece takes what it
+would on a Zero, and this tree's display is told those slowed times when it
+asks the sampler to make way, as it would be on a Zero; "15ms" burns 15 ms
+of CPU in one go after each frame drawn (the issue's stand-in). Both burn in
+Python, which hands the GIL over at the switch interval.
 
 With `rt` (root, or CAP_SYS_NICE) both threads run SCHED_FIFO, so other
 processes on this machine cannot delay them: the figures then show what the
@@ -70,14 +72,16 @@ def make_sampler(kind: str) -> Any:
 def slowed(display: Any, ui: str) -> Callable[[Any], None]:
     """`show` with its pieces slowed as `ui` says."""
     scene = getattr(display, "scene", None)
-    if ui == "x22" and scene is not None:  # this tree: each part of a frame
-        draw = scene._draw
+    if ui == "x22" and scene is not None:  # this tree: each piece of a frame (a part, a layout)
+        piece = scene._piece
 
-        def slow_part(*a: Any) -> None:
-            start = time.thread_time()
-            draw(*a)
-            burn((time.thread_time() - start) * 21)
-        scene._draw = slow_part
+        def slow_piece(name: str, work: Callable[[], Any]) -> None:
+            def slowed_work() -> None:
+                start = time.thread_time()
+                work()
+                burn((time.thread_time() - start) * 21)
+            piece(name, slowed_work)  # timed as a whole: pace is told the slowed time, as on a Zero
+        scene._piece = slow_piece
 
     def show(vm: Any) -> None:
         drawn, start = display.frames, time.thread_time()

@@ -14,17 +14,18 @@ is the same pixels. So each screen says, once per size:
 
 `Scene.update(vm)` redraws a part only when its key changed and returns the
 regions for `pygame.display.update`; a new screen, layout or size draws all
-of it. Before each part (and each layout) it calls `pace(seconds)` with what
-that piece took last time, so the app can have it wait while the sampler
-reads (the GIL is shared): a frame is drawn in pieces that fit between
-samples. A part is drawn on a scratch copy of the screen (background restored
-under its region) and only its region is copied over: what it draws beyond
-its region never shows, as when a later drawing covered it, and nothing is
-clipped (SDL_gfx moves the ends of an antialiased edge that crosses a clip,
-which changes the edge's pixels). `render_full` draws a screen through the
-same scene in one go (tests, screenshots), so a frame drawn part by part has
-the same pixels as one drawn whole; the tests check that frame by frame
-over a simulated set, and against the screens as they were drawn before.
+of it. Before each piece of work (a part drawn, a kept drawing blitted, a
+drawing kept, a layout) it calls `pace(seconds)` with what that piece took
+last time, so the app can have it wait while the sampler reads (the GIL is
+shared): a frame is drawn in pieces that fit between samples. A part is
+drawn on a scratch copy of the screen (background restored under its
+region) and only its region is copied over: what it draws beyond its region
+never shows, as when a later drawing covered it, and nothing is clipped
+(SDL_gfx moves the ends of an antialiased edge that crosses a clip, which
+changes the edge's pixels). `render_full` draws a screen through the same
+scene in one go (tests, screenshots), so a frame drawn part by part has the
+same pixels as one drawn whole; the tests check that frame by frame over a
+simulated set.
 
     >>> import pygame
     >>> from device.view.model import ViewModel
@@ -203,7 +204,7 @@ class Scene:
         self._kept: OrderedDict[tuple[str, int], Kept] = OrderedDict()  # by part and the pixels under it
         self._current: Layout | None = None
         self._keys: dict[str, Hashable] = {}
-        self._spent: dict[str, float] = {}  # seconds each part (and "layout") took when last drawn
+        self._spent: dict[str, float] = {}  # seconds each piece (`_piece`) took when last done
         self.pace: Callable[[float], None] | None = None  # before each piece: its expected seconds
         self.parts_drawn = 0
         self.reused = 0  # parts drawn by blitting a kept drawing
@@ -261,30 +262,44 @@ class Scene:
         A part that is the whole screen is drawn straight onto it (nothing to
         hide beyond it). A kept drawing of the same key is blitted instead (the
         painter then records nothing of it: only a scene's first drawing, as
-        `render_full` makes, is complete in that)."""
+        `render_full` makes, is complete in that). A drawing to keep is kept as
+        a piece of its own, after its region is on the screen."""
         self._keys[part.name] = key
         self.parts_drawn += 1
-        if self.pace is not None:
-            self.pace(self._spent.get(part.name, 0.0))
-        started = time.perf_counter()
         whole = part.rect.size == self.surface.get_size()
         target = self.surface if whole else self._scratch
-        self._restore(layout, target, part.rect)
         store = (part.name, layout.under[part.name]) if part.keep and layout.under else None
         kept = self._kept.get(store) if store else None
         image = kept.images.get(key) if kept is not None else None
+
+        def draw() -> None:
+            self._restore(layout, target, part.rect)
+            if image is not None:
+                target.blit(*image)
+            else:
+                p.surface = target
+                part.draw(p, vm)
+            if not whole:
+                self.surface.blit(self._scratch, part.rect, part.rect)
         if image is not None:
-            target.blit(*image)
+            self._piece(part.name + " kept", draw)
             self._kept.move_to_end(store)  # type: ignore[arg-type]
             self.reused += 1
-        else:
-            p.surface = target
-            part.draw(p, vm)
-            if part.keep and layout.under is not None:
-                self._keep(layout, part, key, target)
-        if not whole:
-            self.surface.blit(self._scratch, part.rect, part.rect)
-        self._spent[part.name] = time.perf_counter() - started
+            return
+        self._piece(part.name, draw)
+        if part.keep and layout.under is not None:
+            self._piece(part.name + " keep", lambda: self._keep(layout, part, key, target))
+
+    def _piece(self, name: str, work: Callable[[], object]) -> None:
+        """`work` as one piece of a frame: `pace` is told what the piece called `name` took last time.
+
+        A part drawn afresh, blitted from a kept drawing, and keeping one are
+        three pieces of different lengths: each is paced by its own."""
+        if self.pace is not None:
+            self.pace(self._spent.get(name, 0.0))
+        started = time.perf_counter()
+        work()
+        self._spent[name] = time.perf_counter() - started
 
     def _keep(self, layout: Layout, part: Part, key: Hashable, target: pygame.Surface) -> None:
         """Keep what `part` just drew for `key`: the box of pixels that differ from its background.
@@ -327,19 +342,17 @@ class Scene:
                 plain = self._plains[vm.screen] = Layout(None, parts, p, _under(None, parts))
             return plain
         key = (vm.screen, spec.static(vm))
-        layout = self._layouts.get(key)
-        if layout is None:
-            if self.pace is not None:
-                self.pace(self._spent.get("layout", 0.0))
-            started = time.perf_counter()
-            background = pygame.Surface(self.surface.get_size(), 0, self.surface)
-            background.fill(theme.BACKGROUND)
-            p = Painter(background)
-            parts = tuple(spec.layout(p, vm))
-            layout = Layout(background, parts, p, _under(background, parts))
-            self._spent["layout"] = time.perf_counter() - started
-            self._layouts[key] = layout
-            while len(self._layouts) > LAYOUTS_KEPT:
-                self._layouts.popitem(last=False)
+        if key not in self._layouts:
+            self._piece("layout", lambda: self._lay_out(key, spec, vm))
         self._layouts.move_to_end(key)
-        return layout
+        return self._layouts[key]
+
+    def _lay_out(self, key: Hashable, spec: ScreenSpec, vm: ViewModel) -> None:
+        """A new layout: its background drawn and kept (the least recently used one goes)."""
+        background = pygame.Surface(self.surface.get_size(), 0, self.surface)
+        background.fill(theme.BACKGROUND)
+        p = Painter(background)
+        parts = tuple(spec.layout(p, vm))
+        self._layouts[key] = Layout(background, parts, p, _under(background, parts))
+        while len(self._layouts) > LAYOUTS_KEPT:
+            self._layouts.popitem(last=False)

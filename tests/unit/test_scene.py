@@ -130,16 +130,24 @@ def _painter(size):
     return Painter(pygame.Surface(size))
 
 
-def test_pace_is_asked_before_every_piece_with_what_it_took_last_time():
+def test_pace_is_asked_before_every_piece_with_what_that_piece_took_last_time():
+    """A part drawn afresh, blitted from a kept drawing and keeping its drawing are paced apart."""
     asked = []
     s = scene(pygame.Surface((480, 320)))
     s.pace = asked.append
     live = [vm for vm in SET if vm.screen == "live"]
-    s.update(live[0])  # a new layout and all five parts: nothing known yet
-    assert asked == [0.0] * 6
+    s.update(live[0])  # a new layout, all five parts and the figure's drawing kept: nothing known yet
+    assert asked == [0.0] * 7
     moved = next(vm for vm in live if vm.pitch_deg != live[0].pitch_deg)
-    s.update(moved)  # the figure and the gauge
-    assert len(asked) == 8 and all(t > 0 for t in asked[6:])
+    s.update(moved)  # the figure drawn and kept, the gauge
+    assert len(asked) == 10 and all(t > 0 for t in asked[7:])
+    del asked[:]
+    s.update(live[0])  # the figure from its kept drawing (a piece not done before), the gauge
+    assert asked[0] == 0.0 and asked[1] > 0 and len(asked) == 2
+    took = s._spent["figure kept"]
+    s.update(moved)
+    assert asked[2] == took > 0 and len(asked) == 4
+    assert {"layout", "figure", "figure keep", "figure kept", "gauge"} <= set(s._spent)
 
 
 @pytest.mark.parametrize("depth", [32, 24], ids=["numpy", "masks"])
