@@ -149,7 +149,7 @@ def jitter_table(trees: dict[str, str], seconds: float, repeat: int, samplers: l
             print(f"{SAMPLERS[kind]:17s} {said:34s} | " + " | ".join(f"{c:>30s}" for c in cells))
     switch = {name: runs[(samplers[0], "none", name)][0].get("switch_ms", float("nan")) for name in trees}
     isolated = all(r.get("isolated") for rs in runs.values() for r in rs)
-    print("GIL switch interval: " + ", ".join(f"{n} {ms:.1f} ms" for n, ms in switch.items())
+    print("GIL switch interval: " + ", ".join(f"{n} {ms:.2f} ms" for n, ms in switch.items())
           + "; this tree's display waits out each read (make_way); "
           + ("threads SCHED_FIFO: other processes kept out" if isolated else
              "NOT isolated from other processes (run as root for SCHED_FIFO): figures include this machine's load"))

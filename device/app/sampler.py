@@ -9,13 +9,19 @@ are counted, not made up for with a burst.
 Why it shortens the interpreter's switch interval and says when it reads
 next: all threads share one lock (the GIL), and on a Pi Zero 2 W a frame of
 the screen is milliseconds of Python. Each time the sampler wakes (its
-deadline, every conversion and transfer it waits on) it must take the lock
-back from whoever runs Python; by default that thread keeps it up to 5 ms,
-so a sample could wait 5 ms several times over (a 15 ms frame raised the
-p99 interval to 22 ms). `start()` makes it at most `SWITCH_INTERVAL_S`, and
-`make_way(seconds)` lets another thread (the screen, between the parts of a
-frame) step aside while the next sample is read. See docs/adr (the screen
-that costs a fraction).
+deadline, every conversion and transfer it waits on: several a sample on the
+ADS1115 and MPU-6050) it must take the lock back from whoever runs Python;
+by default that thread keeps it up to 5 ms, so a sample could wait 5 ms
+several times over (a 15 ms frame raised the p99 interval to 22 ms).
+`start()` makes it at most `SWITCH_INTERVAL_S`, and `make_way(seconds)` lets
+another thread (the screen, between the pieces of a frame) step aside while
+the next sample is read. A piece longer than the gap between two reads still
+runs into one (a new screen's layout is about 0.8 ms here, some 17 ms on a
+Zero); at 1 ms such a read, of several wake-ups, came out up to 5 ms late
+(bench/ui_bench.py: p99 13.6 ms on a Zero's bus with frames slowed to a
+Zero), at 0.25 ms about 1 ms (p99 11.0 ms). Forced hand-overs happen only
+while a thread waits for the lock, so a shorter interval costs nothing while
+the sampler sleeps.
 
 Reading errors never become contact values: a failed read is no sample at all,
 reported once as a `sensor_fault` for the chip, retried every cycle, and
@@ -40,7 +46,7 @@ from typing import Callable, Protocol, Sequence
 from device.core.events import Event, SensorFault, SensorOk
 from device.core.signal import Sample
 
-SWITCH_INTERVAL_S = 0.001  # the longest a thread running Python keeps the GIL from one that waits
+SWITCH_INTERVAL_S = 0.00025  # the longest a thread running Python keeps the GIL from one that waits
 MAKE_WAY_SLACK_S = 0.0003  # past a read's expected end, for the sampler to hand its result on
 
 
