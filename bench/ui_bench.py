@@ -7,8 +7,8 @@ frame drawn from scratch is milliseconds of Python holding the GIL the
 sampler needs. Printed, each figure beside its target:
 
 1. CPU per frame here at 480x320 (thread CPU, not wall time), mean and
-   median over a session's frames (bench/screen_rig.py: a simulated set
-   twice and the menus, one model per 15 ms turn of the main loop, at most
+   median over a session's frames (bench/screen_rig.py: three simulated
+   sets and the menus, one model per 15 ms turn of the main loop, at most
    30 frames a second), frames drawn a second, CPU a second of the session,
    words rendered and text measured per frame; with SDL's dummy driver and
    in a real X window (a virtual X server of its own); by screen.
@@ -33,11 +33,18 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(1, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+from device.app.config import Config  # noqa: E402
+from device.app.hardware import frame_rate  # noqa: E402
+from drivers.board_model import PROFILES  # noqa: E402
 from screen_rig import ROOT, Xvfb, measure, tree_at  # noqa: E402
 
-BASELINE = "fe0a0f5"  # main before the screen work
-BOARDS = {"Pi Zero 2 W": (15.0, 22.0), "Pi 4/5": (30.0, 8.0)}  # frame cap, Python factor (drivers/board_model.py)
-TODAY_FPS = 30.0
+BASELINE = "2f11e22"  # main before the screen work was merged into it
+# Per board: its frame cap as the CLI picks it from the board's model string, and its Python factor
+# (this machine's CPU time to the board's: drivers/board_model.py).
+BOARDS = {board: (frame_rate(Config(), model), PROFILES[profile].python_factor)
+          for board, model, profile in (("Pi Zero 2 W", "Raspberry Pi Zero 2 W Rev 1.0", "zero2w-400k"),
+                                        ("Pi 4/5", "Raspberry Pi 5 Model B Rev 1.0", "pi4-400k"))}
+TODAY_FPS = 30.0  # today's display draws at most this many frames a second, on every board
 FRAME_RATIO_TARGET = 1 / 3
 P99_TARGET_MS = 12.0
 SHARE_TARGET = 0.35  # of a Zero core with the screen, sampler included (board_bench.py)
@@ -68,7 +75,7 @@ def frames(tree: str, fps: float, env: dict | None = None, text: bool = False) -
 
 def frames_table(trees: dict[str, str], xvfb: Xvfb | None) -> dict[str, Frames]:
     """Section 1; the dummy-driver measurements by tree (section 4 scales them)."""
-    print(f"\n1. the screen here, 480x320, a session (a simulated set twice and the menus), at most "
+    print(f"\n1. the screen here, 480x320, a session (three simulated sets and the menus), at most "
           f"{TODAY_FPS:.0f} frames a second; CPU is this process's thread time in show()")
     print(f"{'':24s} | {'CPU per frame: mean':>19s} {'median':>8s} | {'frames/s':>8s} | {'CPU a second':>12s} | "
           f"words rendered, text measured per frame")
@@ -132,14 +139,16 @@ def builds_table(trees: dict[str, str]) -> dict[str, dict]:
 
 
 def jitter_table(trees: dict[str, str], seconds: float, repeat: int, samplers: list[str]) -> None:
+    zero_fps = BOARDS["Pi Zero 2 W"][0]
     print(f"\n3. the sampler at 100 Hz while the main thread draws: p99 interval (p50, max), medians of {repeat} "
-          f"runs of {seconds:.0f} s; today at {TODAY_FPS:.0f} fps, this at 30 and at the Zero's 15 when slowed")
+          f"runs of {seconds:.0f} s; today at {TODAY_FPS:.0f} fps, this at {TODAY_FPS:.0f} and at the Zero's "
+          f"{zero_fps:.0f} when slowed")
     runs: dict[tuple[str, str, str], list[dict]] = {}
     for _ in range(repeat):  # interleaved, so the machine's moods fall on every row alike
         for kind in samplers:
             for ui in UIS:
                 for name, tree in trees.items():
-                    fps = 15.0 if name == "this" and ui in ("x22", "15ms") else TODAY_FPS
+                    fps = zero_fps if name == "this" and ui in ("x22", "15ms") else TODAY_FPS
                     got = measure(tree, "jitter", sampler=kind, ui=ui, seconds=seconds, fps=fps)
                     runs.setdefault((kind, ui, name), []).append(got)
     print(f"{'sampler':17s} {'main thread':34s} | " + " | ".join(f"{n:>30s}" for n in trees))
