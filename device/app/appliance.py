@@ -3,7 +3,7 @@
 The main loop owns everything slow: it prints the event lines (the journal
 keeps them), acts on buttons, draws the screen and feeds the store. It never
 touches the sensors. With a screen it also pumps the window's keys and draws
-a frame from the view model (the display caps it at 30 a second). SIGTERM
+a frame from the view model (the display caps it per board: [screen] fps). SIGTERM
 (systemd's stop) and Ctrl-C end it the same way: sampler stopped, buzzer off,
 pins and bus released.
 
