@@ -59,3 +59,30 @@ def dump(store: Store) -> dict[str, list[tuple]]:
     """Every row of every table: to show the store was not touched."""
     tables = [r[0] for r in store.conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
     return {t: [tuple(r) for r in store.conn.execute(f"SELECT * FROM {t} ORDER BY rowid")] for t in tables}
+
+
+def many_sets(folder: str, sets: int = 50_000, athletes: int = 2, reps: int = 4) -> int:
+    """A store with `sets` finished sets (reps and losses, no traces) shared by `athletes`, quickly.
+
+    For what must not grow with the store (History's pages): rows written in
+    bulk, as years of use would leave them. Returns the first athlete's id."""
+    with Store.open(folder) as store:
+        ids = [store.add_athlete(f"Athlete {a + 1}") for a in range(athletes)]
+        conn = store.conn
+        with store.transaction():
+            session = 0
+            for i in range(sets):
+                athlete = ids[i % athletes]
+                if i % (10 * athletes) < athletes:
+                    session = conn.execute("INSERT INTO sessions (athlete_id, started_at, ended_at) VALUES (?,?,?)",
+                                           (athlete, STARTED + 60 * i, STARTED + 60 * i + 600)).lastrowid
+                conn.execute("INSERT INTO sets (session_id, number, started_at, ended_at, end_reason, duration_s, "
+                             "standing_deg, trace, samples, athlete_set_number) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                             (session, i // athletes + 1, STARTED + 60 * i, STARTED + 60 * i + 20, "dowel_removed",
+                              20.0, 3.0, f"traces/none-{i}.csv.gz", 2000, i // athletes + 1))
+                set_id = conn.execute("SELECT last_insert_rowid()").fetchone()[0]
+                conn.executemany("INSERT INTO reps (set_id, rep, start_s, end_s, depth_deg, duration_s, faults) "
+                                 "VALUES (?,?,?,?,?,?,?)",
+                                 [(set_id, r, 2.5 * r - 2.0, 2.5 * r, 55.0 + r, 2.0, "sacrum" if r == 2 else "")
+                                  for r in range(1, reps + 1)])
+        return ids[0]
