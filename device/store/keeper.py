@@ -16,7 +16,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Callable
 
-from device.store.faults import CANNOT_OPEN, StorageFault, diagnose, look
+from device.store.faults import CANNOT_OPEN, StorageFault, diagnose, look, probe
 from device.store.health import CHECK_S, Health, HealthWatch
 from device.store.liveset import CardRefused, LiveSet, SetWriter
 from device.store.recovery import report_recovery
@@ -119,6 +119,13 @@ class CardKeeper:
         for reason, detail in self._findings:
             self.health.notice(reason, detail)
         self._findings = []
+
+    def check(self) -> None:
+        """Ask the card (a write, synced) whether it takes writes; a refusal is said as any other."""
+        if self.health.down is None:
+            fault = probe(self.folder)
+            if fault is not None:
+                self._down(fault)
 
     def shutdown(self) -> None:
         """One last write (or try); what is still held is logged as lost, the barriers let go."""

@@ -88,7 +88,7 @@ class SetRecorder:
                  preroll_s: float = PREROLL_S, session_gap_s: float = SESSION_GAP_S,
                  clock: Callable[[], float] = time.time, on_health: Callable[[Health], None] | None = None,
                  open_store: Callable[[], Store] | None = None,
-                 monotonic: Callable[[], float] = time.monotonic) -> None:
+                 monotonic: Callable[[], float] = time.monotonic, start: bool = True) -> None:
         if isinstance(source, Store):
             self.folder = source.data_dir
             self._open_first = open_store or source.clone
@@ -112,7 +112,15 @@ class SetRecorder:
         self._closed = False
         self._events = _Events(self)
         self._thread = threading.Thread(target=self._run, name="smartdowel-recorder", daemon=True)
-        self._thread.start()
+        if start:
+            self._thread.start()
+
+    def start(self) -> None:
+        """Start the recorder's thread (when made with start=False): the store is opened there.
+
+        What was posted before waits for it (samples up to MAX_BACKLOG)."""
+        if not self._thread.is_alive() and not self._closed:
+            self._thread.start()
 
     # -- the caller's side: an append or a queue put, nothing else --------------------------
     def post_event(self, event: Event) -> None:
@@ -151,6 +159,11 @@ class SetRecorder:
         self._inbox.put(lambda: self._sync_point(done))
         return done.wait(timeout)
 
+    def check_card(self) -> None:
+        """Someone else's write failed (the app's main loop): the recorder asks the card itself
+        and says what it finds, as for its own writes."""
+        self._inbox.put(self._card.check)
+
     def barrier(self) -> Barrier:
         """A Barrier set once every set ended before this call is on the card (never blocks)."""
         b = Barrier()
@@ -162,7 +175,8 @@ class SetRecorder:
         if not self._closed:
             self._closed = True
             self._inbox.put(_STOP)
-        self._thread.join(timeout)
+        if self._thread.is_alive():
+            self._thread.join(timeout)
 
     @property
     def athlete_id(self) -> int | None:

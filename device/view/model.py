@@ -169,6 +169,16 @@ class ExportView:
 
 
 @dataclass(frozen=True)
+class StorageView:
+    """Sets are not being saved: why (the `storage` event's reason) and the banner's words."""
+
+    reason: str
+    headline: str
+    advice: str
+    held_reps: int = 0
+
+
+@dataclass(frozen=True)
 class ViewModel:
     """Everything one frame shows; equal models draw the same frame."""
 
@@ -196,8 +206,11 @@ class ViewModel:
     athletes: tuple[str, ...] = ()
     athlete: str = ""
     history: tuple[dict, ...] = ()
+    history_more: bool = False  # older sets than these are in the store (History's last row asks for them)
+    history_loading: bool = False  # a page is being read (off the main loop)
     export: ExportView = ExportView()
     notice: str = ""  # news for the coach (athletes imported, a database moved aside)
+    storage: StorageView | None = None  # None: sets are being saved
     simulator: bool = False
 
     @property
@@ -220,4 +233,4 @@ class ViewModel:
 
 __all__ = ["plural", "CONTACTS", "CUES", "LABELS", "Screen", "SCREENS", "AUTO_SCREENS", "MENU_SCREENS", "IN_CONTACT",
            "LOST", "FAULT", "WAITING", "EXPORT_STATES", "ContactView", "RepView", "SeriesView",
-           "SummaryView", "FaultView", "MenuState", "ExportView", "ViewModel"]
+           "SummaryView", "FaultView", "MenuState", "ExportView", "StorageView", "ViewModel"]

@@ -3,6 +3,7 @@ nothing from a USB stick but athletes.csv (with its size limit)."""
 from __future__ import annotations
 
 import builtins
+import json
 import os
 import re
 import subprocess
@@ -207,6 +208,15 @@ def stick(tmp_path):
     return media, stick, mounts
 
 
+def _store_opened(app: Appliance) -> None:
+    """The store opens behind the cues (the main loop starts it): opened here, as run() would."""
+    app.storage.start()
+    deadline = time.monotonic() + 10
+    while app.storage.store is None and time.monotonic() < deadline:
+        app.step(0.05)
+    assert app.storage.store is not None
+
+
 def test_a_stick_is_read_for_athletes_csv_only(tmp_path, stick, monkeypatch):
     from device.export.run import export
     from device.store.store import Store
@@ -217,6 +227,7 @@ def test_a_stick_is_read_for_athletes_csv_only(tmp_path, stick, monkeypatch):
     hw = build_sim(cfg, "manual", seed=4)
     out = Lines()
     app = Appliance(cfg, hw, out=out)
+    _store_opened(app)
     app.sticks.watcher.mounts_file = str(mounts)
 
     class InProcessExport:  # the export job's child process, run here so the spy sees its opens
@@ -237,13 +248,15 @@ def test_a_stick_is_read_for_athletes_csv_only(tmp_path, stick, monkeypatch):
         assert [s.mountpoint for s in sticks] == [str(stick_dir)]
         spy.install(monkeypatch)
         app.sticks.arrived(sticks[0])
+        while app.sticks.busy or app.sticks.job is not None:  # it starts once what ended before is saved
+            app.step(0.05)
         monkeypatch.undo()
     finally:
         app.shutdown()
     reads = spy.reads()
     assert reads and {os.path.basename(p) for p, _ in reads} == {"athletes.csv"}, reads
     assert "athletes_imported" in " ".join(out.lines)
-    assert app.sticks.job is not None and app.sticks.job.ok
+    assert [json.loads(x)["ok"] for x in out.lines if '"type": "export"' in x] == [True]
     exported = [p for p in stick_dir.iterdir() if p.name.startswith("smartdowel-export-")
                 and not p.name.endswith(".partial")]
     assert len(exported) == 1 and (exported[0] / "MANIFEST.sha256").exists()
