@@ -39,8 +39,9 @@ def render(vm: ViewModel, surface: pygame.Surface) -> Painter:
     right = pygame.Rect(fig.right + p.pad, body.top, body.right - fig.right - p.pad, body.height)
     rows_h = 3 * _row_height(p)
     how_box = pygame.Rect(right.left, right.top, right.width, right.height - rows_h - p.pad // 2)
-    p.paragraph(vm.notice or how, how_box, p.min_px, theme.ORANGE if vm.notice else theme.MUTED,
-                max_lines=3)
+    if how_box.height >= p.min_px:  # below the storage banner there may be no room for it
+        p.paragraph(vm.notice or how, how_box, p.min_px, theme.ORANGE if vm.notice else theme.MUTED,
+                    max_lines=3)
     rows = pygame.Rect(right.left, right.bottom - rows_h, right.width, rows_h)
     _contact_rows(p, vm, rows)
     return p

@@ -95,6 +95,7 @@ class StorageSupervisor:
         if event.state == NOT_RECORDING:
             self.recording, self._reason = False, event.reason
             self.view.set_storage(event.reason, event.held_reps or 0)
+            self.view.set_notice(storage_view(event.reason, event.held_reps or 0).advice)
             return
         if event.reason:  # something the opening found: news for the coach, once
             words = finding_words(event.reason)
@@ -131,9 +132,9 @@ class StorageSupervisor:
             return None, self.not_saved(what, reason)
 
     def not_saved(self, what: str, reason: str = "") -> str:
-        """'Not saved (adding the stick's athletes): Card full.' — the screen's line when a write cannot be."""
+        """'Not saved (adding the stick's athletes): card full.' The screen's line when a write cannot be."""
         reason = reason or self._reason or "cannot_open"
-        return f"Not saved ({what}): {storage_view(reason).headline.split(':')[0]}."
+        return f"Not saved ({what}): {storage_view(reason).headline.partition(': ')[2] or 'the card'}."
 
     def _safely(self, what: str, fn: Callable[..., object], *args: object) -> None:
         _, problem = self.write(what, fn, *args)

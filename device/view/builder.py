@@ -292,8 +292,8 @@ class ViewModelBuilder(EventHandler[None]):
         self._history_more, self._history_loading = more, False
 
     def history_loading(self) -> None:
-        """A page was asked for: History says so until it comes."""
-        self._history_loading = True
+        """A page was asked for: History says so (and shows no rows) until it comes."""
+        self._history, self._history_more, self._history_loading = (), False, True
 
     def set_storage(self, reason: str | None, held_reps: int = 0) -> None:
         """Sets are not being saved because of `reason` (the banner on every screen); None: they are."""

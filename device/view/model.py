@@ -170,10 +170,12 @@ class ExportView:
 
 @dataclass(frozen=True)
 class StorageView:
-    """Sets are not being saved: why (the `storage` event's reason) and the banner's words."""
+    """Sets are not being saved: why (the `storage` event's reason) and the banner's words:
+    the headline, the one thing to do (a few words) and the whole advice (for the notice)."""
 
     reason: str
     headline: str
+    action: str
     advice: str
     held_reps: int = 0
 

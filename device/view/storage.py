@@ -8,29 +8,30 @@ goes when saving resumes. The reasons are those of the `storage` event
 (device/store/faults.py names them); an unknown one gets the general words.
 
     >>> v = storage_view("full")
-    >>> v.headline, v.advice.startswith("Cues go on")
-    ('Card full: not saving', True)
+    >>> v.headline, v.action, v.advice.startswith("Cues go on")
+    ('Not saving: card full', 'Free space on the card', True)
 """
 from __future__ import annotations
 
 from device.view.model import StorageView, plural
 
+# reason: (headline, the one thing to do, in a few words for the banner, the whole advice)
 _WORDS = {
-    "full": ("Card full: not saving",
+    "full": ("Not saving: card full", "Free space on the card",
              "Cues go on. Take the sets off on a USB stick, then free space on the card: saving resumes "
              "by itself."),
-    "read_only": ("Card read-only: not saving",
+    "read_only": ("Not saving: card read-only", "Replace the card",
                   "Cues go on. The card may be failing: take the sets off on a USB stick and replace it."),
-    "io_error": ("Card error: not saving",
+    "io_error": ("Not saving: card error", "Replace the card",
                  "Cues go on. The card is failing: take the sets off on a USB stick and replace it."),
-    "no_permission": ("Data folder locked: not saving",
+    "no_permission": ("Not saving: no access", "Check the folder's owner",
                       "Cues go on. The box may not write its data folder: check the folder's owner."),
-    "damaged": ("Database damaged: not saving",
+    "damaged": ("Not saving: database damaged", "Restart the box",
                 "Cues go on. Restart the box: the damaged file is kept aside and a new one started."),
-    "locked": ("Data in use: not saving",
+    "locked": ("Not saving: data in use", "Stop the other program",
                "Cues go on. Another program holds the data folder: stop it, saving resumes by itself."),
 }
-_GENERAL = ("Cannot save sets",
+_GENERAL = ("Not saving sets", "Check the card",
             "Cues go on. The data folder cannot be used: check the card, then restart the box.")
 
 _FOUND = {
@@ -44,10 +45,10 @@ _FOUND = {
 
 def storage_view(reason: str, held_reps: int = 0) -> StorageView:
     """The banner for sets not being saved because of `reason` (`held_reps` wait in memory)."""
-    headline, advice = _WORDS.get(reason, _GENERAL)
+    headline, action, advice = _WORDS.get(reason, _GENERAL)
     if held_reps:
-        advice = f"{plural(held_reps, 'rep')} kept in memory until then. {advice}"
-    return StorageView(reason, headline, advice, held_reps)
+        advice = f"{advice} {plural(held_reps, 'rep')} kept in memory until then."
+    return StorageView(reason, headline, action, advice, held_reps)
 
 
 def finding_words(reason: str) -> str | None:
