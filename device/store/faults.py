@@ -23,6 +23,7 @@ import os
 import sqlite3
 from dataclasses import dataclass
 
+from device.store.connection import DB_NAME
 from device.store.errors import StoreError
 
 FULL, READ_ONLY, NO_PERMISSION, IO_ERROR = "full", "read_only", "no_permission", "io_error"
@@ -87,14 +88,22 @@ def look(folder: str) -> StorageFault | None:
     return None
 
 
-def probe(folder: str) -> StorageFault | None:
-    """Write, sync and remove a small file in `folder`: None if the card takes it, else why not.
+def probe(folder: str, files: tuple[str, ...] = ()) -> StorageFault | None:
+    """Write, sync and remove a small file in `folder`, and open `files` (those there) for writing:
+    None if the card takes it all, else why not (a database of mode 000 is "no_permission").
 
     Read-only and full are seen without writing when the file system says so
     (`look`), so a card that is full is not asked to take even this."""
     seen = look(folder)
     if seen is not None:
         return seen
+    for name in files:
+        try:
+            os.close(os.open(name, os.O_RDWR | os.O_CLOEXEC | os.O_NOFOLLOW))
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            return storage_fault(exc) or StorageFault(CANNOT_OPEN, f"{name}: {exc.strerror}")
     path = os.path.join(folder, f"{PROBE_NAME}-{os.getpid()}")
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC | os.O_NOFOLLOW, 0o600)
@@ -110,10 +119,9 @@ def probe(folder: str) -> StorageFault | None:
 
 
 def diagnose(exc: BaseException, folder: str) -> StorageFault | None:
-    """The card's fault behind `exc`, asking the folder when the error alone does not say.
-
-    None: the card takes writes and the error is not the card's."""
+    """The card's fault behind `exc`, asking the folder (and its database) when the error alone
+    does not say. None: the card takes writes and the error is not the card's."""
     fault = storage_fault(exc)
     if fault is None or fault.reason in (FULL, READ_ONLY, NO_PERMISSION, LOCKED, DAMAGED):
         return fault
-    return probe(folder) or fault
+    return probe(folder, (os.path.join(folder, DB_NAME),)) or fault
