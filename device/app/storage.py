@@ -94,8 +94,7 @@ class StorageSupervisor:
             return
         if event.state == NOT_RECORDING:
             self.recording, self._reason = False, event.reason
-            self.view.set_storage(event.reason, event.held_reps or 0)
-            self.view.set_notice(storage_view(event.reason, event.held_reps or 0).advice)
+            self.view.set_storage(event.reason, event.held_reps or 0)  # the banner: what, and what to do
             return
         if event.reason:  # something the opening found: news for the coach, once
             words = finding_words(event.reason)

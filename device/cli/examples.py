@@ -83,7 +83,7 @@ def examples() -> dict[str, ViewModel]:
     models["fault"] = b.build()
     full = storage_view("full", held_reps=3)
     models["live_not_saving"] = replace(got["live_cue"], storage=full)
-    models["place_not_saving"] = replace(models["place"], storage=storage_view("read_only"), notice=full.advice)
+    models["place_not_saving"] = replace(models["place"], storage=storage_view("read_only"))
     models["history_more"] = replace(models["history"], history_more=True,
                                      storage=storage_view("no_permission"))
     return models

@@ -20,7 +20,7 @@ import pytest
 
 from conftest import REPO
 from device.store.connection import DB_NAME
-from support.cardfaults import Ballast, card_shim, private_tmpfs
+from support.cardfaults import card_shim, private_tmpfs
 from support.filesystems import can_mount, read_only_prefix
 from support.liverun import LiveBox
 from support.stores import build_store
