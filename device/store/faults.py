@@ -76,9 +76,13 @@ def _by_words(text: str) -> str | None:
 
 
 def look(folder: str) -> StorageFault | None:
-    """What the file system says of itself (statvfs: no write, cheap): read-only, full, gone, or None."""
+    """What the file system says of itself (statvfs: no write, cheap): read-only, full, or None.
+
+    A folder not made yet says nothing (opening the store makes it, or says why not)."""
     try:
         st = os.statvfs(folder)
+    except FileNotFoundError:
+        return None
     except OSError as exc:
         return storage_fault(exc) or StorageFault(CANNOT_OPEN, f"{folder}: {exc.strerror}")
     if st.f_flag & os.ST_RDONLY:

@@ -82,8 +82,9 @@ class CardKeeper:
 
     # -- each turn of the recorder's loop ---------------------------------------------------------
     def tick(self) -> None:
-        """Write what waits (the live trace's newest bytes every CHECK_S, so a fault shows within
-        a second), or try the card again when it refused; then settle the barriers."""
+        """Write what waits; every CHECK_S also ask the file system and send the live trace's newest
+        bytes, so a fault shows within a second; or try the card again when it refused; then
+        settle the barriers."""
         if self.health.down is not None:
             if self.health.retry_due():
                 self.retry()
@@ -92,8 +93,8 @@ class CardKeeper:
             check = now >= self._next_check
             if check:
                 self._next_check = now + CHECK_S
-            if self.push(drain=check) and check and self.live is None:
-                self._look()
+            if not check or self._look():
+                self.push(drain=check)
         self._settle()
 
     def push(self, drain: bool = False) -> bool:
@@ -110,9 +111,7 @@ class CardKeeper:
 
     def retry(self) -> None:
         """Open (or reopen) the store and write what waits; said once all of it went."""
-        if not self._connect() or not self.push(drain=True):
-            return
-        if self.live is None and not self._look():
+        if not self._look() or not self._connect() or not self.push(drain=True):
             return
         reps, sets = self._at_fault
         self.health.recovered(self.writer.reps_written - reps, self.written_sets - sets)
@@ -166,7 +165,8 @@ class CardKeeper:
         return True
 
     def _look(self) -> bool:
-        """Between sets nothing is written: the file system is asked whether it is full or read-only."""
+        """The file system asked whether it is full or read-only (statvfs: no write, cheap): between
+        sets nothing is written, and a full card still takes a few bytes into a file's last page."""
         fault = look(self.folder)
         if fault is not None:
             self._down(fault)

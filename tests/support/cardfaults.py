@@ -55,6 +55,17 @@ class CardShim:
         self._map = mmap.mmap(self._fd, 4096)
         self.folder = os.path.abspath(folder)
 
+    @classmethod
+    def attach(cls, control: str, folder: str) -> "CardShim":
+        """The control of a shim already preloaded (in the process it was made for)."""
+        shim = cls.__new__(cls)
+        shim.library = Path(os.environ.get("LD_PRELOAD", ""))
+        shim.control = Path(control)
+        shim._fd = os.open(control, os.O_RDWR)
+        shim._map = mmap.mmap(shim._fd, 4096)
+        shim.folder = os.path.abspath(folder)
+        return shim
+
     def env(self, base: dict[str, str] | None = None) -> dict[str, str]:
         env = dict(os.environ if base is None else base)
         env.update(LD_PRELOAD=str(self.library), CARDSHIM_CONTROL=str(self.control),

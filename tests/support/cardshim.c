@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/types.h>
 #include <sys/uio.h>
 #include <time.h>
@@ -35,7 +36,9 @@ __attribute__((constructor)) static void init(void) {
 
 static int under(const char *path) {
     if (!ctl || !path) return 0;
-    if (path[0] == '/') return strncmp(path, prefix, prefix_len) == 0;
+    if (path[0] == '/')  /* the folder itself, or anything in it */
+        return strncmp(path, prefix, prefix_len) == 0
+            || (strncmp(path, prefix, prefix_len - 1) == 0 && path[prefix_len - 1] == 0);
     char cwd[1024];
     if (!getcwd(cwd, sizeof cwd)) return 0;
     return strncmp(cwd, prefix, prefix_len) == 0;
@@ -96,3 +99,8 @@ int unlink(const char *p) { REAL(unlink); if (under(p) && ro()) { errno = EROFS;
 int unlinkat(int d, const char *p, int f) { REAL(unlinkat); if (under(p) && ro()) { errno = EROFS; return -1; } return real(d, p, f); }
 int mkdir(const char *p, mode_t m) { REAL(mkdir); if (under(p) && ro()) { errno = EROFS; return -1; } return real(p, m); }
 int mkdirat(int d, const char *p, mode_t m) { REAL(mkdirat); if (under(p) && ro()) { errno = EROFS; return -1; } return real(d, p, m); }
+
+/* A read-only card says so when asked, as a file system remounted read-only does. */
+int statvfs(const char *p, struct statvfs *b) { REAL(statvfs); int r = real(p, b); if (r == 0 && under(p) && ro()) b->f_flag |= ST_RDONLY; return r; }
+int statvfs64(const char *p, struct statvfs64 *b) { REAL(statvfs64); int r = real(p, b); if (r == 0 && under(p) && ro()) b->f_flag |= ST_RDONLY; return r; }
+int fstatvfs(int fd, struct statvfs *b) { REAL(fstatvfs); int r = real(fd, b); if (r == 0 && mine(fd) && ro()) b->f_flag |= ST_RDONLY; return r; }
