@@ -43,6 +43,7 @@ import sys
 import tempfile
 import threading
 import time
+import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -73,6 +74,7 @@ class Figures:
     recorder_errors: int = 0
     last_error: str = ""
     integrity: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
     reps_working: int = 0
     reps_refused: int = 0
     kept_working: int = 0
@@ -221,8 +223,16 @@ def inside(args: argparse.Namespace) -> None:
     figures = Figures()
     stop = threading.Event()
     rng = random.Random(args.seed)
-    thread = threading.Thread(target=flipper, args=(figures.flips, args.flips, rng, lines, shim, ballast, data,
-                                                    figures, stop), daemon=True)
+    def flips() -> None:
+        try:
+            flipper(figures.flips, args.flips, rng, lines, shim, ballast, data, figures, stop)
+        except Exception:
+            st = os.statvfs(card)
+            sizes = subprocess.run(["du", "-a", str(card)], capture_output=True, text=True).stdout
+            figures.problems.append(traceback.format_exc() + f"\nstatvfs bavail {st.f_bavail} files {st.f_ffree}\n"
+                                    + sizes[-1500:])
+            print(figures.problems[-1], flush=True)
+    thread = threading.Thread(target=flips, daemon=True)
 
     def start_flips() -> None:
         _wait(lines, 0.0, lambda e: e.get("type") == "storage", 30.0)
@@ -257,6 +267,8 @@ def report(figures: dict) -> None:
         return sorted(xs)[min(len(xs) - 1, int(q * len(xs)))] if xs else float("nan")
     bad = [r for r in figures["integrity"] if r != "ok"]
     print(f"faults: {len(flips)} ({kinds['full']} full, {kinds['read_only']} read-only)")
+    for problem in figures["problems"]:
+        print(f"the flipper stopped: {problem}")
     print(f"cues: {figures['cue_decisions']} decided, {figures['cues_played']} played, "
           f"missed {max(0, figures['cue_decisions'] - figures['cues_played'])}; sampler interval "
           f"p99 {figures['interval_p99_ms']} ms, max {figures['interval_max_ms']} ms, overruns {figures['overruns']}")

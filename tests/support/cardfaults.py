@@ -123,26 +123,21 @@ class Ballast:
         self.path = path
 
     def fill(self) -> int:
-        """Take all the space there is; the bytes taken."""
+        """Take all the space there is (unbuffered writes, smaller and smaller); the bytes taken."""
         taken = 0
-        with open(self.path, "ab") as fh:
-            chunk = b"\0" * (1 << 16)
-            while True:
-                try:
-                    fh.write(chunk)
-                    fh.flush()
-                    taken += len(chunk)
-                except OSError as exc:
-                    if exc.errno != errno.ENOSPC:
-                        raise
-                    break
+        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600)
         try:
-            with open(self.path, "ab") as fh:  # the last pages less than a chunk
-                for _ in range(64):
-                    fh.write(b"\0" * 512)
-                    fh.flush()
-        except OSError:
-            pass
+            for size in (1 << 20, 1 << 16, 1 << 12, 1 << 9):
+                chunk = b"\0" * size
+                while True:
+                    try:
+                        taken += os.write(fd, chunk)
+                    except OSError as exc:
+                        if exc.errno != errno.ENOSPC:
+                            raise
+                        break
+        finally:
+            os.close(fd)
         return taken
 
     def free(self) -> None:
