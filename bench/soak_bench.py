@@ -2,7 +2,7 @@
 
     python bench/soak_bench.py [--hours 8] [--scenario typical] [--rate 100]
 
-The simulated athlete (drivers.simulated_dowel.simulate, a new seed per set)
+The simulated athlete (drivers.sim.simulate, a new seed per set)
 feeds the detector and the set recorder (its own thread, a temporary store,
 gzip traces) sample by sample, as fast as they go; the recorder's wall clock
 is the simulated one. Every simulated hour it prints:
@@ -36,7 +36,7 @@ from device.store.recorder import SetRecorder  # noqa: E402
 from device.core.signal import Sample, SignalChain  # noqa: E402
 from device.store.connection import DB_NAME  # noqa: E402
 from device.store.store import Store  # noqa: E402
-from drivers.simulated_dowel import PRESETS, simulate  # noqa: E402
+from drivers.sim import PRESETS, simulate  # noqa: E402
 
 WALL0 = 1.7e9  # the simulated wall clock starts here
 

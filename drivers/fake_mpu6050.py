@@ -63,20 +63,22 @@ class FakeMPU6050Bus(FakeI2CDevice):
 
     # --- motion ----------------------------------------------------------------
     def set_motion(self, pitch_deg: float, pitch_rate_dps: float = 0.0,
-                   linear_accel_g: Vector = (0.0, 0.0, 0.0), axis: str = "y") -> None:
-        """Tilt `pitch_deg` about `axis` ("x" or "y"), turning at `pitch_rate_dps`.
+                   linear_accel_g: Vector = (0.0, 0.0, 0.0), axis: str = "y", roll_deg: float = 0.0) -> None:
+        """Tilt `pitch_deg` about `axis` ("x" or "y"), turning at `pitch_rate_dps`; lean `roll_deg` sideways.
 
         `linear_accel_g` is the sensor's own acceleration, in g, in the sensor
         frame (e.g. a rep's tangential and centripetal parts); the
-        accelerometer reads it on top of the reaction to gravity.
+        accelerometer reads it on top of the reaction to gravity. Roll tilts
+        gravity out of the pitch plane (the other horizontal axis reads its sine).
         """
-        p = math.radians(pitch_deg)
+        p, r = math.radians(pitch_deg), math.radians(roll_deg)
         lx, ly, lz = linear_accel_g
+        cr = math.cos(r)
         if axis == "y":
-            self.accel_g = (-math.sin(p) + lx, ly, math.cos(p) + lz)
+            self.accel_g = (-math.sin(p) * cr + lx, math.sin(r) + ly, math.cos(p) * cr + lz)
             self.gyro_dps = (0.0, pitch_rate_dps, 0.0)
         elif axis == "x":
-            self.accel_g = (lx, math.sin(p) + ly, math.cos(p) + lz)
+            self.accel_g = (math.sin(r) + lx, math.sin(p) * cr + ly, math.cos(p) * cr + lz)
             self.gyro_dps = (pitch_rate_dps, 0.0, 0.0)
         else:
             raise ValueError(f"axis must be 'x' or 'y', got {axis!r}")

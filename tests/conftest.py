@@ -1,6 +1,6 @@
 """Shared test helpers: synthetic dowel signals with exact, known shapes.
 
-The simulator (drivers/simulated_dowel.py) is the realistic model; these
+The simulator (drivers/sim/) is the realistic model; these
 helpers are the opposite: every edge placed by hand, so a test says exactly
 which case it checks.
 """

@@ -60,8 +60,11 @@ def _gauge_column(p: Painter, vm: ViewModel, box: pygame.Rect) -> None:
     note = vm.athlete + ("  muted" if vm.settings.mute else "")
     p.line(note, p.min_px, theme.MUTED, pygame.Rect(box.left, box.top, box.width, p.min_px),
            align="right")
-    body = pygame.Rect(box.left, box.top + p.min_px + p.pad // 2, box.width,
-                       box.height - p.min_px - p.pad // 2)
+    top = box.top + p.min_px + p.pad // 2
+    if vm.plan.stage and not vm.plan.by_hand:  # the athlete's stage in the learning plan
+        p.line(vm.plan.stage, p.min_px, theme.SKY, pygame.Rect(box.left, top, box.width, p.min_px), align="right")
+        top += p.min_px + p.pad // 2
+    body = pygame.Rect(box.left, top, box.width, box.bottom - top)
     pitch = vm.pitch_deg if vm.has_imu else None
     draw_gauge(p, body, pitch, vm.target_deg, p.min_px)
 
@@ -99,6 +102,8 @@ def _words(vm: ViewModel) -> tuple[list[str], Colour, Colour]:
         return [], theme.TEXT, theme.VERMILLION if vm.last_rep.faults else theme.GREEN
     if vm.current_rep is not None:
         return [f"Rep {vm.current_rep}: {vm.phase}"], theme.TEXT, theme.SKY
+    if vm.schedule == "retention":
+        return ["Test set: no cues. Hinge as you have learnt it."], theme.TEXT, theme.ORANGE
     return ["Hinge at the hips. Keep head, upper back and sacrum on the dowel."], theme.TEXT, theme.SKY
 
 

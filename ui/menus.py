@@ -1,4 +1,4 @@
-"""Menu screens: the menu, History, the athlete picker, name entry, settings.
+"""Menu screens: the menu, History, the athlete picker, name entry, settings, the learning plan.
 
 Why lists with one highlighted row: the box has two buttons and no touch, so
 every menu works the same way: B moves the highlight, A takes it. The hints
@@ -14,11 +14,12 @@ import pygame
 
 from device.view.model import ViewModel, plural
 from device.view.naming import WHEEL, wheel_item
-from device.view.navigation import MENU_ITEMS, SETTINGS_ITEMS, athlete_rows
+from device.view.navigation import MENU_ITEMS, SETTINGS_ITEMS, athlete_rows, plan_rows
 from ui import theme
 from ui.draw import Painter, aa_circle, elide, font, hints, title
+from ui.planwords import STAGE_WORDS
 
-SCHEDULE_WORDS = {"every": "every rep", "faded": "fading", "bandwidth": "big errors",
+SCHEDULE_WORDS = {"plan": "plan (auto)", "every": "every rep", "faded": "fading", "bandwidth": "big errors",
                   "retention": "off (test)"}
 SETTING_LABELS = {"schedule": "Feedback", "mute": "Sound", "volume": "Volume",
                   "sensitivity": "Sensitivity", "dip_note": "Shallow dips", "back": "Back"}
@@ -84,6 +85,31 @@ def render_settings(vm: ViewModel, surface: pygame.Surface) -> Painter:
               "dip_note": "said" if s.dip_note else "silent", "back": ""}
     _rows(p, body, [(SETTING_LABELS[k], values[k]) for k in SETTINGS_ITEMS], vm.menu.cursor)
     return p
+
+
+def render_plan(vm: ViewModel, surface: pygame.Surface) -> Painter:
+    """The coach's plan screen: the stages (the athlete's marked "now"), the depth target, and
+    what the stage means or, once mastered, the suggested next step."""
+    p, body = _frame(vm, surface, f"Plan {vm.athlete}".strip(), [("B", "next"), ("A", "set")])
+    plan = vm.plan
+    rows = [_plan_row(kind, value, plan.stage) for kind, value in plan_rows(vm)]
+    note = plan.advice + (" Feedback is set by hand in Settings: the plan waits." if plan.by_hand else "")
+    lines = 2 if len(rows) > 1 else 4
+    note_h = lines * round(p.min_px * 1.05)
+    rows_box = pygame.Rect(body.left, body.top, body.width, body.height - note_h - p.pad // 2)
+    _rows(p, rows_box, rows, vm.menu.cursor)
+    p.paragraph(note, pygame.Rect(body.left, rows_box.bottom + p.pad // 2, body.width, note_h), p.min_px,
+                theme.SKY, max_lines=lines)
+    return p
+
+
+def _plan_row(kind: str, value: str, stage: str) -> tuple[str, str]:
+    """A Plan screen row as (label, value shown on the right)."""
+    if kind == "stage":
+        return STAGE_WORDS.get(value, value), "now" if value == stage else ""
+    if kind == "target":
+        return "Depth target", f"{value}°"
+    return "Back", ""
 
 
 def render_history(vm: ViewModel, surface: pygame.Surface) -> Painter:

@@ -15,6 +15,7 @@ from device.view.model import LOST, ViewModel
 from ui import theme
 from ui.draw import Painter, arc_band, bar, draw_marker, hints, title
 from ui.figure import draw_figure
+from ui.planwords import stage_line
 
 SIM_KEYS = (("d", "dowel"), ("1 2 3", "lift"), ("Up Down", "hinge"))
 
@@ -38,8 +39,15 @@ def render(vm: ViewModel, surface: pygame.Surface) -> Painter:
     draw_figure(p, fig, 0.0, [(c.name, c.state) for c in vm.contacts])
     right = pygame.Rect(fig.right + p.pad, body.top, body.right - fig.right - p.pad, body.height)
     rows_h = 3 * _row_height(p)
-    how_box = pygame.Rect(right.left, right.top, right.width, right.height - rows_h - p.pad // 2)
-    if how_box.height >= p.min_px:  # below the storage banner there may be no room for it
+    plan = stage_line(vm.plan)
+    top = right.top
+    room = right.height - rows_h - p.pad // 2  # below the storage banner there may be none
+    if plan and not vm.notice and room >= p.min_px:  # the athlete's stage, and the next step once mastered
+        p.line(plan, p.min_px, theme.SKY, pygame.Rect(right.left, top, right.width, p.min_px))
+        top += p.min_px + p.pad // 3
+        how = vm.plan.advice if vm.plan.stage == "mastered" and not vm.plan.by_hand else how
+    how_box = pygame.Rect(right.left, top, right.width, right.bottom - rows_h - p.pad // 2 - top)
+    if how_box.height >= p.min_px:
         p.paragraph(vm.notice or how, how_box, p.min_px, theme.ORANGE if vm.notice else theme.MUTED,
                     max_lines=3)
     rows = pygame.Rect(right.left, right.bottom - rows_h, right.width, rows_h)

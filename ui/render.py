@@ -11,7 +11,7 @@ from typing import Callable
 import pygame
 
 from device.view.model import ViewModel
-from ui import live, menus, place, status, summary
+from ui import live, menus, place, progress, status, summary
 from ui.banner import banner_height, draw_banner
 from ui.draw import Painter
 
@@ -30,6 +30,8 @@ RENDERERS: dict[str, Renderer] = {
     "name": menus.render_name,
     "settings": menus.render_settings,
     "export": status.render_export,
+    "progress": progress.render,
+    "plan": menus.render_plan,
 }
 
 

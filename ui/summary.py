@@ -45,6 +45,11 @@ def _draw(surface: pygame.Surface, s: SummaryView | None, heading: str,
         p.paragraph("Do a set and its summary appears here.", body, p.min_px, theme.MUTED)
         return p
     top = _stats(p, s, body)
+    if s.plan_note:  # what the set did to the learning plan, in its words: before the chart, if need be
+        words = f"{s.plan_moved}: {s.plan_note}" if s.plan_moved else s.plan_note[:1].upper() + s.plan_note[1:]
+        lines = p.paragraph(words, pygame.Rect(body.left, top, body.width, body.bottom - top), p.min_px,
+                            theme.SKY if s.plan_moved else theme.MUTED, max_lines=3)
+        top = max(r.bottom for r in lines) + max(2, p.pad // 3)
     chart = pygame.Rect(body.left, top + p.pad // 2, body.width, body.bottom - top - p.pad // 2)
     if len(s.series.t) >= 2 and chart.height >= CHART_MIN_H:
         surface.blit(_chart(s.series, chart.size), chart)

@@ -30,6 +30,13 @@ ORANGE: Colour = (230, 159, 0)
 BLUE: Colour = (0, 114, 178)
 TARGET: Colour = (0, 92, 68)  # the target zone of the tilt gauge: a darker green
 
+STAGE_COLOURS: dict[str, Colour] = {  # the learning plan's stages (the progress chart's bars)
+    "learn": BLUE,
+    "fade": SKY,
+    "test": ORANGE,
+    "mastered": GREEN,
+}
+
 STATE_COLOURS: dict[str, Colour] = {
     "in_contact": GREEN,
     "lost": VERMILLION,

@@ -18,10 +18,11 @@ import signal
 import sys
 import threading
 import time
-from typing import Any, Iterable, Protocol, TextIO
+from typing import Any, Callable, Iterable, Protocol, TextIO
 
 from device.app import hardware
 from device.app.checks import CLOCK_WORDS, boot_events, quick_check
+from device.app.coach import Coach
 from device.app.config import Config, data_dir
 from device.app.events import (ClockBehind, CommandDone, Notice, PowerOff, PowerOffRequested, ScreenShown,
                                Started, Stopped)
@@ -29,7 +30,7 @@ from device.app.hardware import Hardware
 from device.app.live import LiveLoop
 from device.app.notify import Watchdog, ready, sampler_is_alive, stopping
 from device.app.poweroff import PowerOffGate
-from device.app.profile import Profile, series_to_json
+from device.app.profile import Profile, series_write
 from device.app.sampler import Sampler
 from device.app.simkeys import SimKeys
 from device.app.sticks import StickFlow
@@ -39,7 +40,8 @@ from device.core.detector import READY, Detector
 from device.core.events import DowelRemoved, Event, SetEnded
 from device.core.idle import IdleWatch
 from device.core.patterns import patterns_from_config
-from device.core.settings import LiveSettings
+from device.core.settings import PLAN, LiveSettings
+from device.store.box import box_id_or_why
 from device.view import commands as cmd
 from device.view.builder import ViewModelBuilder
 from device.view.commands import Command
@@ -58,7 +60,8 @@ class Appliance:
     """Everything that runs, wired; `run()` is the main loop."""
 
     def __init__(self, cfg: Config, hw: Hardware, out: TextIO = sys.stdout,
-                 display: Screen | None = None, take_lock: bool = False) -> None:
+                 display: Screen | None = None, clock: Callable[[], float] = time.time,
+                 take_lock: bool = False) -> None:
         self.cfg, self.hw, self.out, self.display = cfg, hw, out, display
         self.events: queue.Queue[Event] = queue.Queue()
         self.patterns = patterns_from_config(cfg.cues.patterns)
@@ -67,16 +70,18 @@ class Appliance:
             self.player.check(pattern)
         self.policy = CuePolicy(cfg.cues)
         self.detector = Detector(hw.chain, cfg.detector)
-        self.view = ViewModelBuilder(simulator=hw.dowel is not None,
-                                     target_deg=cfg.detector.reps.depth_min_deg)
-        # the store opens behind the cues, on the recorder's thread, and never stops them (ADR 0023)
+        self.view = ViewModelBuilder(simulator=hw.dowel is not None, target_deg=self.detector.rep_target_deg)
+        # the store opens behind the cues, on the recorder's thread, and never stops them (ADR 0030)
         self.storage = StorageSupervisor(data_dir(cfg), hw.chain, self.events.put, self._now, self.view,
-                                         take_lock=take_lock)
+                                         take_lock=take_lock, clock=clock)
         self.recorder = self.storage.recorder
         self.live = LiveLoop(self.detector, self.policy, self.patterns, self.player, self.events,
                              on_sample=self.recorder.post_sample, idle=IdleWatch(cfg.sets))
-        defaults = LiveSettings(schedule=cfg.cues.schedule, mute=cfg.cues.mute, volume=self.player.volume)
-        self.profile = Profile(self.storage, self.view, defaults, self._apply_settings)
+        self.coach = Coach(cfg.plan, cfg.cues, cfg.detector.reps.depth_min_deg, self.storage, self.live,
+                           self.policy, self.recorder, self.view, self._log, clock, self._now)
+        defaults = LiveSettings(schedule=PLAN if cfg.plan.follow else cfg.cues.schedule, mute=cfg.cues.mute,
+                                volume=self.player.volume)
+        self.profile = Profile(self.storage, self.view, defaults, self._apply_settings, self.coach.choose)
         self._apply_settings(defaults, self.profile.settings)
         self.view.set_settings(self.profile.settings)
         self.sticks = StickFlow(self.storage, cfg.data.usb_roots, self.view, self._log, self._now,
@@ -119,9 +124,12 @@ class Appliance:
     def run(self, duration: float | None = None) -> int:
         """Run until stopped (SIGTERM, Ctrl-C, power off, `duration` seconds)."""
         athlete = self.profile.athlete.name if self.profile.athlete else None
+        box, problem = box_id_or_why(data_dir(self.cfg))
         self._log(Started(0.0, hardware=self.hw.kind, rate_hz=self.cfg.sampler.rate_hz, athlete=athlete,
-                          settings=dataclasses.asdict(self.settings)))
-        for notice in self.hw.notices:
+                          settings=dataclasses.asdict(self.settings), box_id=box))
+        if problem:
+            self._log(Notice(0.0, detail=problem))
+        for notice in (*self.cfg.notices, *self.hw.notices):
             self._log(Notice(0.0, detail=notice))
         self._boot_check()
         self.sampler.start()
@@ -189,7 +197,8 @@ class Appliance:
         if isinstance(event, (SetEnded, DowelRemoved)):
             summary = self.view.build().summary  # this set's, if it was worth keeping
             if summary is not None and summary.series.t:
-                self.recorder.attach_series(series_to_json(summary.series))
+                self.recorder.attach(series_write(summary.series))
+        self.coach.on_event(event)
         self.recorder.post_event(event)
 
     # -- presses and commands ------------------------------------------------------------------
@@ -227,7 +236,9 @@ class Appliance:
             self.profile.change(command.key)
         elif isinstance(command, cmd.PickAthlete):
             if self.profile.pick(command.name):
-                self.live.request(lambda d, t: self.policy.reset_session() or [])
+                self.live.request(self._new_athlete)
+        elif isinstance(command, cmd.PlanCommand):
+            problem = self.coach.do(command)
         elif isinstance(command, cmd.AddAthlete):
             problem = self.profile.add(command.name)
         elif isinstance(command, cmd.RenameAthlete):
@@ -247,11 +258,17 @@ class Appliance:
             self._log(Notice(self._now(), detail=problem))
             self.view.set_notice(problem)
 
+    def _new_athlete(self, detector: Detector, t: float) -> list[Event]:
+        """Another athlete: their own rep target and posture, learnt afresh (the store keeps no target
+        per athlete yet: seed it here once it does). Their feedback anew is the coach's (coach.py)."""
+        detector.seed_rep_target(None)
+        return []
+
     def _apply_settings(self, old: LiveSettings, new: LiveSettings) -> None:
         """Settings applied where they act: what the sampler's thread reads changes there,
-        between samples; the buzzer's volume at once."""
-        if new.schedule != old.schedule:
-            self.live.request(lambda d, t: self.policy.set_schedule(new.schedule) or [])
+        between samples; the buzzer's volume at once; the feedback schedule by the coach (the plan's
+        or the one set by hand)."""
+        self.coach.settings_changed(new)
         if new.mute != old.mute:
             self.live.request(lambda d, t: self.policy.set_mute(new.mute) or [])
         if new.volume != old.volume:

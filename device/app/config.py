@@ -115,7 +115,8 @@ class Config:
     plan: PlanConfig = field(default_factory=PlanConfig)
     sets: IdleConfig = field(default_factory=IdleConfig)  # [sets] idle_end_s: a set with nothing happening ends
     data: DataConfig = field(default_factory=DataConfig)
-    source: str = "defaults"
+    source: str = "defaults"  # where it was read from (not a key)
+    notices: list[str] = field(default_factory=list)  # keys read but no longer used (not a key)
 
 
 def _one_of(key: str, value: str, allowed: tuple[str, ...]) -> None:
@@ -135,8 +136,12 @@ def _gpio(key: str, pin: int) -> None:
 
 # Keys of [detector] from before its thresholds were split into [detector.contact] and
 # [detector.reps]: still read, into the table they now live in.
-_DETECTOR_ALIASES = {"lost_ratio": "contact", "debounce_s": "contact",
-                     "depth_min_deg": "reps", "return_deg": "reps"}
+_DETECTOR_ALIASES = {"lost_ratio": ("contact", "lost_ratio"), "debounce_s": ("contact", "debounce_s"),
+                     "depth_min_deg": ("reps", "depth_min_deg"), "return_deg": ("reps", "return_deg"),
+                     "removal_hold_s": ("removal", "hold_s"), "removal_window_s": ("removal", "window_s")}
+# Keys the detector no longer has a use for: read, ignored, and said so at start.
+_DETECTOR_OBSOLETE = {"removal_ratio": "removal is now judged by the pads leaving together "
+                                       "([detector.removal] window_s), not by a pressure ratio"}
 
 
 def _coerce(key: str, value: Any, kind: Any) -> Any:
@@ -164,7 +169,7 @@ def _build(cls: type, table: dict[str, Any], prefix: str) -> Any:
     The dataclass's own defaults fill what the table leaves out (one source of
     defaults: the classes of the logic that uses them)."""
     hints = get_type_hints(cls)
-    fields = {f.name: f for f in dataclasses.fields(cls) if f.name != "source"}
+    fields = {f.name: f for f in dataclasses.fields(cls) if f.name not in ("source", "notices")}
     kwargs: dict[str, Any] = {}
     for key, value in table.items():
         if key not in fields:
@@ -192,15 +197,26 @@ def _unalias(table: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(detector, dict):
         return table
     detector = dict(detector)
-    for key, sub in _DETECTOR_ALIASES.items():
+    for key, (sub, new) in _DETECTOR_ALIASES.items():
         if key in detector:
             inner = detector.get(sub, {})
             if not isinstance(inner, dict):
                 raise ConfigError(f"detector.{sub}: expected a [detector.{sub}] table")
-            if key in inner:
-                raise ConfigError(f"detector.{key} and detector.{sub}.{key} both given: keep one")
-            detector[sub] = {**inner, key: detector.pop(key)}
+            if new in inner:
+                raise ConfigError(f"detector.{key} and detector.{sub}.{new} both given: keep one")
+            detector[sub] = {**inner, new: detector.pop(key)}
+    for key in _DETECTOR_OBSOLETE:
+        detector.pop(key, None)
     return {**table, "detector": detector}
+
+
+def _obsolete(table: dict[str, Any]) -> list[str]:
+    """Lines for the start's log: keys an older config has that this version ignores."""
+    detector = table.get("detector")
+    if not isinstance(detector, dict):
+        return []
+    return [f"detector.{key} is no longer used and was ignored: {why}"
+            for key, why in _DETECTOR_OBSOLETE.items() if key in detector]
 
 
 def parse_config(text: str, path: str) -> Config:
@@ -216,6 +232,7 @@ def parse_config(text: str, path: str) -> Config:
     except ConfigError as exc:
         raise ConfigError(f"{path}: {exc}") from None
     cfg.source = path
+    cfg.notices = [f"{path}: {line}" for line in _obsolete(table)]
     return cfg
 
 

@@ -20,6 +20,7 @@ class Started(Event):
     rate_hz: float = 0.0
     athlete: str | None = None  # the athlete and settings the box kept from its last run
     settings: Mapping[str, Any] | None = None
+    box_id: str = ""  # this box's id (device/store/box.py); "" if it could not be read or made
 
 
 @register

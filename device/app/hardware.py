@@ -28,7 +28,7 @@ from drivers.i2c import SensorError  # pure Python: the one driver name the app'
 if TYPE_CHECKING:
     from drivers.buttons import Buttons
     from drivers.buzzer import BuzzerPlayer
-    from drivers.simulated_dowel import SimulatedDowel
+    from drivers.sim import SimulatedDowel
 
 __all__ = ["Hardware", "SensorError", "build_real", "build_sim", "buzzer_player", "buttons", "choose"]
 
@@ -79,18 +79,21 @@ class Hardware:
 
 
 class ImuTilt:
-    """Pitch from an MPU-6050 through the complementary filter, at the sampler's times."""
+    """Pitch from an MPU-6050 through the complementary filter, at the sampler's times; roll beside it."""
 
     def __init__(self, imu: Any, before_read: Callable[[float], None] | None = None) -> None:
         from device.core.tilt import ComplementaryFilter
         self.imu = imu
         self.filter = ComplementaryFilter()
         self.before_read = before_read
+        self.roll_deg: float | None = None  # of the last reading: a side bend shows here
 
     def pitch(self, t: float) -> float:
         if self.before_read is not None:
             self.before_read(t)
-        return self.filter.update(t, self.imu.read())
+        reading = self.imu.read()
+        self.roll_deg = self.filter.accel_roll(reading)
+        return self.filter.update(t, reading)
 
 
 def chain_of(cfg: Config) -> SignalChain:
@@ -209,7 +212,7 @@ def build_sim(cfg: Config, scenario: str = "demo", seed: int | None = None,
     from drivers.fake_ads1115 import BusWire, FakeADS1115Bus
     from drivers.fake_mpu6050 import FakeMPU6050Bus
     from drivers.mpu6050 import MPU6050
-    from drivers.simulated_dowel import PRESETS, SimulatedDowel
+    from drivers.sim import PRESETS, SimulatedDowel
     from gpiozero.pins.mock import MockFactory
     import time
 
@@ -263,7 +266,7 @@ def build_sim(cfg: Config, scenario: str = "demo", seed: int | None = None,
             p = 0.0 if pitch is None else pitch
             rate = 0.0 if prev["t"] is None or t <= prev["t"] else (p - prev["p"]) / (t - prev["t"])
             prev["t"], prev["p"] = t, p
-            imu_bus.set_motion(p, rate)
+            imu_bus.set_motion(p, rate, roll_deg=dowel.roll or 0.0)
 
         tilt = ImuTilt(imu, before_read=move)
     return Hardware("sim", adc, tilt, chain, factory, adc_name="ads1115", dowel=dowel,
@@ -297,17 +300,18 @@ class SimulatedTrace:
     truth: dict[str, Any]
     chain: SignalChain
     has_pitch: bool
+    has_roll: bool = False
 
 
 def scenario_names() -> list[str]:
     """The simulated athlete's presets."""
-    from drivers.simulated_dowel import PRESETS
+    from drivers.sim import PRESETS
     return sorted(PRESETS)
 
 
 def simulate_trace(scenario: str | Any, **changes: Any) -> SimulatedTrace:
     """A preset by name (or a Scenario), with fields changed; ValueError naming a bad one."""
-    from drivers.simulated_dowel import PRESETS, simulate
+    from drivers.sim import PRESETS, simulate, trace_header
     if isinstance(scenario, str):
         if scenario not in PRESETS:
             raise ValueError(f"unknown scenario {scenario!r} (known: {', '.join(sorted(PRESETS))})")
@@ -317,6 +321,5 @@ def simulate_trace(scenario: str | Any, **changes: Any) -> SimulatedTrace:
     except TypeError as exc:
         raise ValueError(str(exc)) from None
     rows, truth = simulate(chosen)
-    chain = SignalChain(pga_v=chosen.pga_v, vcc_v=chosen.vcc_v, divider_ohm=chosen.divider_ohm,
-                        rate_hz=chosen.rate_hz)
-    return SimulatedTrace((Sample(*row) for row in rows), truth, chain, chosen.imu)
+    chain = SignalChain(**trace_header(chosen))  # type: ignore[arg-type]
+    return SimulatedTrace((Sample(*row) for row in rows), truth, chain, chosen.imu, chosen.imu and chosen.roll)

@@ -26,6 +26,7 @@ from device.core.settings import SETTING_KEYS, LiveSettings, cycled
 from device.store.athletes import GUEST_NAME, Athlete
 from device.store.history import past_set
 from device.store.prefs import ATHLETE_KEY, save_pref, saved_athlete, saved_settings
+from device.store.setmeta import save_series
 from device.store.store import Store
 from device.view.builder import ViewModelBuilder
 from device.view.model import SeriesView, SummaryView
@@ -38,15 +39,17 @@ class Profile:
     """The chosen athlete and the live settings, as saved in the store and shown on the screen."""
 
     def __init__(self, storage: StorageSupervisor, view: ViewModelBuilder, defaults: LiveSettings,
-                 apply: Callable[[LiveSettings, LiveSettings], None]) -> None:
-        self.storage, self.view, self.apply = storage, view, apply
+                 apply: Callable[[LiveSettings, LiveSettings], None],
+                 chosen: Callable[[Athlete], None] = lambda athlete: None) -> None:
+        """`apply(old, new)` puts changed settings to work (and tells the recorder); `chosen(athlete)`
+        hears of the athlete of the next set (the learning plan is theirs)."""
+        self.storage, self.view, self.apply, self.chosen = storage, view, apply, chosen
         self.recorder = storage.recorder
         self.settings = defaults
         self._changed: set[str] = set()  # settings changed before the store opened: saved when it does
         self.athletes: list[Athlete] = [NO_STORE_GUEST]
         self.athlete: Athlete | None = NO_STORE_GUEST
         self.history = HistoryPages(storage.folder)
-        self.recorder.set_settings(self.settings)
         self.reload()
         storage.when_open(self._opened)
 
@@ -61,7 +64,6 @@ class Profile:
         if new != self.settings:
             old, self.settings = self.settings, new
             self.apply(old, new)
-            self.recorder.set_settings(new)
             self.view.set_settings(new)
         self.reload(saved_athlete(store))
 
@@ -71,6 +73,7 @@ class Profile:
         store = self.storage.store
         if store is None:
             self.view.set_athletes([NO_STORE_GUEST.name], NO_STORE_GUEST.name, 0)
+            self.chosen(NO_STORE_GUEST)
             return
         athletes, _ = self.storage.write("reading the athletes", store.athletes)
         if not athletes:
@@ -82,6 +85,7 @@ class Profile:
         self.recorder.set_athlete(self.athlete.id)
         done, _ = self.storage.write("reading the sets", store.sets_done, self.athlete.id)
         self.view.set_athletes([a.name for a in self.athletes], self.athlete.name, done)
+        self.chosen(self.athlete)
 
     def pick(self, name: str) -> bool:
         """Make `name` the athlete of the next set (the set in progress keeps its own)."""
@@ -122,12 +126,11 @@ class Profile:
 
     # -- settings ------------------------------------------------------------------------------
     def change(self, key: str) -> LiveSettings:
-        """One press on a settings row: the next value, applied, saved and recorded."""
+        """One press on a settings row: the next value, applied (and recorded), saved, shown."""
         old, self.settings = self.settings, cycled(self.settings, key)
         self.apply(old, self.settings)
         if key in SETTING_KEYS:
             self._save(key, getattr(self.settings, key))
-        self.recorder.set_settings(self.settings)
         self.view.set_settings(self.settings)
         return self.settings
 
@@ -186,6 +189,12 @@ def summary_of(record: dict) -> SummaryView:
 def series_to_json(series: SeriesView) -> str:
     """The summary chart's series as the store keeps it (History opens it again)."""
     return json.dumps(dataclasses.asdict(series), separators=(",", ":"))
+
+
+def series_write(series: SeriesView) -> Callable[[Store, int], None]:
+    """The write that keeps a set's chart series, for the recorder's `attach` (the set's id is its)."""
+    text = series_to_json(series)
+    return lambda store, set_id: save_series(store, set_id, text)
 
 
 def series_of(data: dict | None) -> SeriesView:

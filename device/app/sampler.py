@@ -58,7 +58,11 @@ def read_in_turn(adc: ContactReader) -> Reads:
 
 
 class PitchReader(Protocol):
-    """What the sampler needs of a tilt source: the dowel's pitch in degrees at time t."""
+    """What the sampler needs of a tilt source: the dowel's pitch in degrees at time t.
+
+    A source that also knows the dowel's roll (sideways tilt) gives it as a
+    `roll_deg` attribute, read just after `pitch`; one without it is fine.
+    """
 
     def pitch(self, t: float) -> float: ...
 
@@ -99,6 +103,7 @@ class Sampler:
         self._read: Reads = getattr(adc, "read_many", None) or read_in_turn(adc)
         self._during = None if tilt is None else self._read_tilt
         self._pitch: float | None = None
+        self._roll: float | None = None
         self.period = 1.0 / rate_hz if rate_hz > 0 else 0.0
         self.on_sample, self.on_event = on_sample, on_event
         self.adc_name = adc_name
@@ -120,7 +125,7 @@ class Sampler:
     def poll_once(self) -> Sample | None:
         """Read every channel once (and the IMU meanwhile); the Sample, or None when the ADC failed."""
         started = self.clock()
-        self._pitch = None
+        self._pitch = self._roll = None
         try:
             head, upper, sacrum = self._read(self.channels, self._during)
         except Exception as exc:  # any failure of the chip: no sample, never a guessed one
@@ -139,7 +144,7 @@ class Sampler:
             self._n += 1
         self._last_t = t
         self.samples += 1
-        sample = Sample(t, head, upper, sacrum, self._pitch)
+        sample = Sample(t, head, upper, sacrum, self._pitch, self._roll)
         self.on_sample(sample)
         return sample
 
@@ -150,6 +155,7 @@ class Sampler:
         except Exception as exc:
             self._fault("imu", exc)
         else:
+            self._roll = getattr(self.tilt, "roll_deg", None)
             if self._down:
                 self._ok("imu")
 

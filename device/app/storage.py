@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import time
 from typing import Callable, TypeVar
 
 from device.app.events import StorageState
@@ -50,11 +51,14 @@ class StorageSupervisor:
     """The store and the set recorder for the appliance; `store` is the main loop's connection (or None)."""
 
     def __init__(self, folder: str, chain: SignalChain, post: Callable[[Event], None], now: Callable[[], float],
-                 view: ViewModelBuilder, *, take_lock: bool = False) -> None:
+                 view: ViewModelBuilder, *, take_lock: bool = False, clock: Callable[[], float] = time.time) -> None:
+        """`post` puts an event on the main loop's queue (from the recorder's thread); `now` is the
+        events' clock; `clock` the wall clock the recorder dates sets by."""
         self.folder, self._post, self._now, self.view = folder, post, now, view
         self._take_lock = take_lock
         self.lock: DataLock | None = None
-        self.recorder = SetRecorder(folder, chain, on_health=self._heard, open_store=self._open, start=False)
+        self.recorder = SetRecorder(folder, chain, on_health=self._heard, open_store=self._open, start=False,
+                                    clock=clock)
         self.store: Store | None = None
         self.recording = False
         self._reason = ""

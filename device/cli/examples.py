@@ -14,15 +14,18 @@ tool: the running appliance never imports it.
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 from functools import lru_cache
 from typing import Callable
 
 from device.app.hardware import simulate_trace
 from device.core.detector import Detector
 from device.core.events import SensorFault
+from device.core.plan import Plan, PlanState, SetSummary, Stage
 from device.core.settings import LiveSettings
 from device.view.builder import ViewModelBuilder
-from device.view.model import FAULT, IN_CONTACT, LOST, WAITING, Screen, ViewModel
+from device.view.model import (FAULT, IN_CONTACT, LOST, WAITING, PlanView, ProgressView, Screen, SessionPoint,
+                               ViewModel)
 from device.view.storage import storage_view
 
 SCENARIO = "screens"  # the simulated athlete's preset for these screens
@@ -33,7 +36,7 @@ HISTORY = tuple({"set_id": 40 - i, "number": 7 - i, "started_at": 1_764_000_000.
 Want = Callable[[ViewModel], bool]
 
 WANTS: dict[str, Want] = {
-    "place": lambda vm: vm.appliance == "placing" and _touching(vm) == 2,
+    "place": lambda vm: vm.appliance == "placing" and _touching(vm) == 2 and all(c.bar > 0 for c in vm.contacts),
     "calibrating": lambda vm: vm.screen == "calibrating" and vm.calibration >= 0.6,
     "live": lambda vm: vm.current_rep == 3 and (vm.pitch_deg or 0) >= 45 and not vm.cues,
     "live_cue": lambda vm: vm.cues == ("sacrum",) and (vm.pitch_deg or 0) >= 40
@@ -66,10 +69,33 @@ def run_set(scenario: str = SCENARIO, wants: dict[str, Want] | None = None,
     return b, got
 
 
+PLAN_STATE = PlanState(Stage.FADE, 45.0, window=((7, 8), (8, 8)), since="2026-11-24")
+
+
+def _plan_view(state: PlanState) -> PlanView:
+    plan = Plan(athlete="Alex")
+    return PlanView(str(state.stage), state.depth_target_deg, plan.schedule_for(state)[0], plan.suggestion(state, True),
+                    state.since)
+
+
+def _progress() -> ProgressView:
+    """Ten sessions of an athlete who improves: learn, fade, a failed and two passed tests, mastered."""
+    stages = ("learn", "learn", "fade", "fade", "test", "fade", "test", "test", "mastered", "mastered")
+    tests = {4: ("failed",), 6: ("passed",), 7: ("passed",)}
+    sessions = tuple(SessionPoint(f"{3 + 2 * i} Nov", 32, 55.0 + 4.5 * i, 38.0 + 1.2 * i, 45.0, (1.2, 0.3, 1.0),
+                                  stage, tests.get(i, ())) for i, stage in enumerate(stages))
+    history = (("19 Nov", "test", "mastered", "box"), ("17 Nov", "fade", "test", "box"),
+               ("13 Nov", "test", "fade", "box"), ("11 Nov", "fade", "test", "box"), ("7 Nov", "learn", "fade", "box"))
+    return ProgressView("Alex", sessions, (("sacrum", "bottom", 14), ("upper_back", "descent", 6)), history, 41)
+
+
 @lru_cache(maxsize=1)
 def examples() -> dict[str, ViewModel]:
     """Every screen in its main states, keyed by a short name (used for file names)."""
-    b, got = run_set()
+    builder = ViewModelBuilder(simulator=True, athlete="Alex", settings=LiveSettings(volume=0.75))
+    builder.set_plan(_plan_view(PLAN_STATE))
+    b, got = run_set(builder=builder)
+    _score(b)
     b.set_athletes(ATHLETES, "Alex")
     b.set_history(HISTORY)
     models = dict(got)
@@ -87,6 +113,18 @@ def examples() -> dict[str, ViewModel]:
     models["history_more"] = replace(models["history"], history_more=True,
                                      storage=storage_view("no_permission"))
     return models
+
+
+def _score(b: ViewModelBuilder) -> None:
+    """The set just done as the real plan scores it: enough good reps to move from fade to test."""
+    summary = b.build().summary
+    assert summary is not None
+    depth = summary.mean_depth_deg or 50.0
+    reps = ((depth, True),) * summary.clean_reps + ((depth, False),) * (summary.reps - summary.clean_reps)
+    state, events = Plan(athlete="Alex").after_set(PLAN_STATE, SetSummary(datetime(2026, 11, 30, 16, 0), reps))
+    for event in events:
+        b.on_event(event)
+    b.set_plan(_plan_view(state))
 
 
 def _idle(vm: ViewModel) -> ViewModel:
@@ -111,14 +149,20 @@ def _menus(b: ViewModelBuilder) -> dict[str, ViewModel]:
     out: dict[str, ViewModel] = {}
     out["menu"] = _walk(b, "b b b b")  # the menu, Settings highlighted
     out["settings"] = _walk(b, "a b b")
-    out["history"] = _walk(b, "b b b a b b b a b")
+    out["history"] = _walk(b, "b b b a " + "b " * 5 + "a b")
     out["past_set"] = replace(_walk(b, "a"), past=replace(b.build().summary, when="Mon 24 Nov 16:00"))
     out["athletes"] = _walk(b, "a " + "b " * 7 + "a b a b")
     out["name"] = replace(_walk(b, "b " * 6 + "a"), menu=replace(b.build().menu, text="Tom", cursor=18))
     _walk(b, "b " * 30 + "a")  # Cancel
     b.set_export("writing", 0.62, "Writing set 5 of 8. Do not remove the stick.")
-    out["export_writing"] = _walk(b, "b " * 8 + "a b b a")
+    out["export_writing"] = _walk(b, "b " * 8 + "a b b b b a")
     b.set_export("done", 1.0, "8 sets on the stick in smartdowel-export-2026-11-30T16-05-12.")
     out["export_done"] = b.build()
     _walk(b, "a")
+    b.set_progress(_progress())
+    out["progress"] = _walk(b, "b b b b b a")
+    out["progress_tempo"] = _walk(b, "b")
+    out["progress_history"] = _walk(b, "b")
+    out["plan"] = _walk(b, "a b a b")
+    _walk(b, "b b b b a b b a")  # Back, then the menu's Back
     return out

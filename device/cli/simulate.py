@@ -59,7 +59,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise UsageError(f"scenario {args.scenario}: {exc}" if "unknown scenario" not in str(exc)
                          else str(exc)) from None
-    with TraceWriter(args.out, trace.chain, has_pitch=trace.has_pitch) as writer:
+    with TraceWriter(args.out, trace.chain, has_pitch=trace.has_pitch, has_roll=trace.has_roll) as writer:
         for sample in trace.samples:
             writer.write(sample)
     truth_path = args.truth or (args.out[:-4] if args.out.endswith(".csv") else args.out) + ".truth.json"

@@ -1,22 +1,30 @@
-"""One contact's state machine: in contact, losing, lost, restored, sensor fault.
+"""One contact's state machine: in contact, losing, lost, restored, sensor fault (ADR 0023).
 
-Why it looks at the signal's shape and not only its level: a real loss is the
-athlete's body moving away, so the pressure falls through every level on the
-way down over 80-400 ms; a bounce or a glitch drops from full to nothing in
-one sample. So a sample below the loss threshold that arrives at the end of a
-recent, still-running fall is a loss at once (no debounce to wait out), while a
-drop that came at once must stay down longer than any bounce (30 ms) first.
-Pressure that sags to 20 % and stays never crosses the threshold; a glitch
-sample during a sag is caught by asking for the fall to be recent and by
-re-checking a sample that sits exactly at the zero floor.
+Why the shape and not only the level: a real loss is the body moving away, so
+the pressure falls through the levels, in 80 ms or over a second and a half (a
+sacrum peeling away as the lumbar spine rounds); a bounce or a glitch jumps to
+nothing in one sample, from wherever it was, even halfway down a sag. So a
+sample under the threshold that continues the fall the samples before it were
+making is a loss at once; one that jumped there must stay down longer than any
+bounce (30 ms). An FSR stops conducting under its break force (~0.1-0.3 N), so
+a light pad's fall ends in a jump to zero: from a path that reaches it, that
+jump ends a fall too. A zero is confirmed by the next sample (a lone glitch
+reads zero). After a sampler stall the first samples decide at once.
 
-Levels are relative to the contact's own recent level (a sliding maximum of
-the median of three samples, ~0.9 s), not to an absolute count: FSRs differ
-±6 % part to part, drift with time and temperature, and each back presses
-differently; a rep itself raises the pressure to 1.5× standing.
+Levels are the contact's own, never absolute counts: FSRs differ ±6 % part to
+part, drift, creep and warm, and backs press differently. The level is the
+sliding maximum (~0.9 s, over 0.1 s block means of the median of three, so
+aliased hum does not lift it), but it never follows a fall down: while the
+pressure falls block after block the level stays, and once it has settled
+under half of it (a sag, a lighter grip) the level decays only slowly. So a
+slow peel is judged against the pressure it peeled from, and a sag to 20 %
+reads 20 %. It stays within 0.25-1.4x the standing baseline. The detector
+divides out what the hinge does to each pad (device/core/posture.py) before
+this tracker sees it.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 from enum import Enum, StrEnum
 
@@ -44,22 +52,30 @@ IN_CONTACT, LOST, FAULT = ContactState.IN_CONTACT, ContactState.LOST, ContactSta
 
 @dataclass(frozen=True)
 class ContactConfig:
-    """Thresholds of the loss detector, as fractions of the contact's recent level."""
+    """Thresholds of the loss detector, as fractions of the contact's level, and its times."""
 
-    lost_ratio: float = 0.12  # below this the contact is gone (the cue's reference is 10 %)
+    lost_ratio: float = 0.13  # below this the contact is gone (the cue's reference is 10 % of the force)
     mid_ratio: float = 0.5  # the sample before must be at most halfway down: a fall, not a jump
-    high_ratio: float = 0.7  # at or above: still pressing normally
-    recent_ratio: float = 0.3  # a running fall crossed this level within `recent_s`
+    high_ratio: float = 0.7  # at or above: still pressing as usual (the posture it did so at is kept)
     floor_ratio: float = 0.02  # at the zero floor: a glitch looks like this
+    break_siemens: float = 2.5e-5  # an FSR stops conducting under its break force (~0.1-0.3 N): a fall
+    # whose path reaches this conductance by the next sample may drop to the zero floor in it
     restore_ratio: float = 0.3  # back above this (twice) and the contact is restored
-    fall_min_s: float = 0.015  # a fall takes longer than this from full pressure...
-    fall_max_s: float = 0.6  # ...and less than this (else it was a sag that settled)
-    recent_s: float = 0.15
+    jump_margin: float = 0.05  # a sample this far below the fall's path (and then some) left it
+    jump_slack: float = 0.5  # ...plus this share of the fall's own step: falls may speed up
+    spike_ratio: float = 4.0  # a sample this far above the level is interference: no shape from it
+    together_ratio: float = 0.7  # the other pads all under this share of their levels: eased off together...
+    together_floor: float = 0.35  # ...to this share at most (a fidget); judged against what they do
     gap_s: float = 0.05  # a gap this long between samples is a stall of the sampler
+    stall_confirm_s: float = 0.02  # after one, a reading at the zero floor must stay there this long
     debounce_s: float = 0.045  # a drop that came at once must outlast a 30 ms bounce (and a glitch next to it)
-    level_block_s: float = 0.1  # the recent level is the max over 9 such blocks
+    level_block_s: float = 0.1  # the recent level is the max over 9 such blocks' means
     level_blocks: int = 9
-    level_floor: float = 0.25  # never below this fraction of the calibrated baseline
+    hold_ratio: float = 0.5  # under this share of the level the level is held, not followed down
+    hold_tau_s: float = 3.0  # ...and decays this slowly once the pressure has settled
+    fall_block_ratio: float = 0.03  # a block this much (of the level) under the one before: still falling
+    level_floor: float = 0.25  # never below this fraction of the standing baseline...
+    level_cap: float = 1.4  # ...nor above this: a level lifted by a rep or by hum is not the contact's
     shorted_s: float = 0.2  # at the supply this long: a shorted sensor
     stuck_s: float = 1.0  # the very same count this long, while pressed: a stuck ADC or input
     stuck_min_fraction: float = 0.05  # below this fraction of full scale a flat reading is an idle pad
@@ -75,11 +91,11 @@ class ContactConfig:
     def with_sensitivity(self, level: str) -> ContactConfig:
         """The thresholds for the screen's sensitivity setting: a higher one cues a smaller drop.
 
-        Relative to the configured `lost_ratio` (0.08 / 0.12 / 0.16 with the
+        Relative to the configured `lost_ratio` (0.087 / 0.13 / 0.173 with the
         defaults): "high" stays below the 20 % sag that must never be cued.
 
         >>> ContactConfig().with_sensitivity("high").lost_ratio
-        0.16
+        0.1733
         """
         if level not in SENSITIVITY_SCALE:
             raise ValueError(f"sensitivity must be one of {', '.join(SENSITIVITY_SCALE)}, not {level!r}")
@@ -100,10 +116,11 @@ class ContactTracker:
     """
 
     __slots__ = (
-        "name", "cfg", "state", "baseline", "level", "_blocks", "_block_max", "_block_end",
-        "_g1", "_g2", "_prev_r", "_t_prev", "t_full", "_t_recent", "_below_since", "_recheck",
+        "name", "cfg", "state", "baseline", "level", "_blocks", "_block_sum", "_block_n", "_block_end", "_held",
+        "_hold_decay", "_g1", "_g2", "r1", "r2", "t1", "t2", "_below_since", "_recheck",
         "_restore_hits", "lost_level", "lost_since", "_short_since", "_stuck_since",
-        "_last_count", "_ok_since", "fault_reason", "m3", "_shorted_count", "_stuck_min_count",
+        "_last_count", "_ok_since", "fault_reason", "m3", "_shorted_count", "_stuck_min_count", "posture",
+        "peers", "_f_full",
     )
 
     def __init__(self, name: str, shorted_count: int, cfg: ContactConfig | None = None) -> None:
@@ -113,12 +130,17 @@ class ContactTracker:
         # A pressed pad always wobbles by counts (the body sways); an idle one at 0 V may
         # read perfectly flat on a quiet ADC, and that is no fault.
         self._stuck_min_count = int(shorted_count * self.cfg.stuck_min_fraction)
+        self._hold_decay = math.exp(-self.cfg.level_block_s / self.cfg.hold_tau_s)
         self.state = IN_CONTACT
         self.baseline = 0.0
         self.fault_reason = ""
+        self.lost_level = 0.0
+        self.lost_since = 0.0
+        self.posture = 1.0  # the detector's posture factor for this pad: its conductance is divided by it
+        self.peers: tuple[ContactTracker, ...] = ()  # the other pads (the detector sets them)
         self._short_since = -1.0
         self._stuck_since = -1.0
-        self._last_count = None
+        self._last_count: int | None = None
         self._ok_since = -1.0
         self.reset_level(0.0, 0.0)
 
@@ -126,18 +148,19 @@ class ContactTracker:
     def reset_level(self, t: float, g: float) -> None:
         """Forget the recent level (after calibration or a restore): start from g."""
         self._blocks = [g] * self.cfg.level_blocks
-        self._block_max = g
+        self._block_sum = 0.0
+        self._block_n = 0
         self._block_end = t + self.cfg.level_block_s
+        self._held = g
         self.level = max(g, self.baseline * self.cfg.level_floor)
         self._g1 = self._g2 = g
         self.m3 = g
-        self._prev_r = 1.0
-        self._t_prev = t
-        self.t_full = t  # last time the contact pressed at least `high_ratio` of its level
-        self._t_recent = t
+        self.r1 = self.r2 = 1.0  # the last two samples' pressure relative to the level...
+        self.t1 = self.t2 = t  # ...and their times: the fall's path
         self._below_since = -1.0
         self._recheck = False
         self._restore_hits = 0
+        self._f_full = 1.0  # the posture factor when it last pressed as usual
 
     def calibrate(self, t: float, baseline: float) -> None:
         """Adopt the standing baseline measured during calibration."""
@@ -152,6 +175,39 @@ class ContactTracker:
             if a > 1.0:
                 a = 1.0
             self.baseline += a * (self.m3 - self.baseline)
+
+    def _roll_level(self, t: float, m3: float) -> None:
+        """A block of the level's window is over: the window moves on, the held level may decay.
+
+        While the pressure falls block after block (a peel under way, however
+        slow) the level held before stays. Otherwise, pressing at least
+        `hold_ratio` of the level, the window's maximum is the level; under it
+        (settled in a sag, unloading, a lighter grip) the held level decays
+        slowly. The window's maximum can always raise it.
+        """
+        cfg = self.cfg
+        blocks = self._blocks
+        finished = self._block_sum / self._block_n if self._block_n else m3
+        falling = finished < blocks[-1] - cfg.fall_block_ratio * self.level
+        blocks.pop(0)
+        blocks.append(finished)
+        window = max(blocks)
+        if falling:
+            held = self._held if self._held > window else window  # a fall under way: never followed down
+        elif finished >= cfg.hold_ratio * self.level:
+            held = window
+        else:
+            held = self._held * self._hold_decay
+            if window > held:
+                held = window
+        self._held = held
+        self._block_sum = m3
+        self._block_n = 1
+        self._block_end = t + cfg.level_block_s
+        b = self.baseline
+        if b > 0.0:
+            held = b * cfg.level_floor if held < b * cfg.level_floor else b * cfg.level_cap if held > b * cfg.level_cap else held
+        self.level = held
 
     # -- per sample ---------------------------------------------------------------
     def step(self, t: float, count: int, g: float) -> Decision | None:
@@ -179,48 +235,88 @@ class ContactTracker:
     def _watch_contact(self, t: float, g: float, m3: float) -> Decision | None:
         cfg = self.cfg
         if t >= self._block_end:
-            blocks = self._blocks
-            blocks.pop(0)
-            blocks.append(self._block_max)
-            self._block_max = m3
-            self._block_end = t + cfg.level_block_s
-            level = max(blocks)
-            floor = self.baseline * cfg.level_floor
-            self.level = level if level > floor else floor
-        elif m3 > self._block_max:
-            self._block_max = m3
-        level = self.level if self.level > self._block_max else self._block_max
+            self._roll_level(t, m3)
+        else:
+            self._block_sum += m3
+            self._block_n += 1
+        level = self.level
         if level <= 0.0:
             return None
         r = g / level
-        prev = self._prev_r
-        self._prev_r = r
-        t_prev = self._t_prev
-        self._t_prev = t
-        if r >= cfg.recent_ratio:
-            self._t_recent = t
-            if r >= cfg.high_ratio:
-                self.t_full = t
-        if r >= cfg.lost_ratio:
+        if r > cfg.spike_ratio:
+            return None  # interference, not pressure: it says nothing about a fall
+        r1, r2, t1, t2 = self.r1, self.r2, self.t1, self.t2
+        self.r2, self.t2, self.r1, self.t1 = r1, t1, r, t
+        if r >= cfg.high_ratio:  # pressing as usual: the per-sample path
+            self._f_full = self.posture
+            if self._below_since >= 0.0:
+                self._below_since = -1.0
+                self._recheck = False
+            return None
+        limit = self._limit()
+        if r >= limit or r >= limit * self._together():
             self._below_since = -1.0
             self._recheck = False
             return None
         if self._below_since < 0.0:
             self._below_since = t
-            # Halfway down already, or (across a gap in the samples, a stall) on the way down
-            # before it: a fall, not a jump.
-            started = prev < cfg.mid_ratio or (prev < cfg.high_ratio and t - t_prev > cfg.gap_s)
-            falling = (started
-                       and cfg.fall_min_s <= t - self.t_full <= cfg.fall_max_s
-                       and t - self._t_recent <= cfg.recent_s)
-            if falling:
-                if r > cfg.floor_ratio or prev < cfg.recent_ratio / 2:
+            dt = t - t1
+            if dt > cfg.gap_s:  # after a stall: the first samples decide, at once
+                if r > cfg.floor_ratio:
+                    self._recheck = True  # partly pressed: the next sample confirms
+                else:
+                    self._below_since = t - cfg.debounce_s + cfg.stall_confirm_s - 1e-9  # a bounce may straddle it
+            elif r1 < cfg.mid_ratio and (self._on_path(r, r1, r2, dt, t1 - t2)
+                                         or self._let_go(r, r1, r2, dt, t1 - t2, level)):
+                if r > cfg.floor_ratio:
                     return self._lose(t, level)
-                self._recheck = True  # at the zero floor straight from mid-level: glitch or end of a fall
+                self._recheck = True  # at the zero floor: the end of the fall, or a glitch on it
             return None
         if self._recheck or t - self._below_since >= cfg.debounce_s:
             return self._lose(t, level)
         return None
+
+    def _limit(self) -> float:
+        """The loss threshold now, as a share of the level.
+
+        A back pad peeling away while the athlete comes up loses the extra
+        press of depth as it goes: its loss is measured from the press it
+        fell from (posture and all), not from the standing level its posture
+        is returning to."""
+        f_full, f_now = self._f_full, self.posture
+        if f_full > 1.0 and f_full > f_now:
+            return self.cfg.lost_ratio * f_full / f_now
+        return self.cfg.lost_ratio
+
+    def _together(self) -> float:
+        """How far the other pads have eased off together (1.0: not at all), judged only when this one is low.
+
+        The athlete easing the dowel off the back (a fidget: every pad to 35-60 %
+        for up to a second) on top of a sag on this pad is no loss of this one:
+        it is judged against what the others do. A peer that is lost or failed
+        says nothing of the kind (a double loss, a removal)."""
+        share = 0.0  # the least eased of them: all must have eased off for it to count
+        for k in self.peers:
+            if k.state is not IN_CONTACT or k.level <= 0.0:
+                return 1.0
+            r = k.m3 / k.level
+            if r > share:
+                share = r
+        floor = self.cfg.together_floor
+        return 1.0 if share > self.cfg.together_ratio else (floor if share < floor else share)
+
+    def _on_path(self, r: float, r1: float, r2: float, dt: float, dt1: float) -> bool:
+        """Does r continue the fall r2 -> r1 (it may speed up), or did it jump off it?"""
+        step = (r2 - r1) * dt / dt1 if dt1 > 0.0 and r2 > r1 else 0.0
+        cfg = self.cfg
+        return r >= r1 - step - cfg.jump_margin - cfg.jump_slack * step
+
+    def _let_go(self, r: float, r1: float, r2: float, dt: float, dt1: float, level: float) -> bool:
+        """At the zero floor, from a fall whose path reaches the break force by now: the FSR let go."""
+        if r > self.cfg.floor_ratio or r2 <= r1 or dt1 <= 0.0:
+            return False
+        next_on_path = r1 - (r2 - r1) * dt / dt1
+        return next_on_path * level * self.posture < self.cfg.break_siemens
 
     def _lose(self, t: float, level: float) -> Decision:
         self.state = LOST
@@ -242,9 +338,13 @@ class ContactTracker:
             self._restore_hits = 0
         return None
 
+    def leaving(self) -> bool:
+        """Coming off right now: under half its level and still falling (the removal hold asks)."""
+        return self.state is IN_CONTACT and self.r1 < self.cfg.mid_ratio and self.r1 < self.r2
+
     def ratio(self) -> float:
         """Pressure now relative to the recent level (1.0 = pressing as usual)."""
-        level = self.lost_level if self.state is LOST else max(self.level, self._block_max)
+        level = self.lost_level if self.state is LOST else self.level
         return self.m3 / level if level > 0.0 else 0.0
 
     # -- sensor faults ------------------------------------------------------------
@@ -276,7 +376,7 @@ class ContactTracker:
                 self.state = IN_CONTACT
                 self.fault_reason = ""
                 self.reset_level(t, 0.0)
-                self._prev_r = 0.0
+                self.r1 = self.r2 = 0.0
                 return Decision.FAULT_CLEARED
         return None
 

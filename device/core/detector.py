@@ -11,10 +11,10 @@ in `smartdowel replay` the same object is fed the same way.
     >>> d.state
     <Appliance.NO_DOWEL: 'no_dowel'>
 
-Taking the dowel off looks, contact by contact, like three losses at once.
-So a loss decided while the two other contacts are also falling is held for
-up to `removal_hold_s`: if all three go, it was the dowel being taken off
-(`dowel_removed`, no cue); if not, the held loss is reported then.
+Taking the dowel off looks, contact by contact, like losses: see
+device/core/removal.py for how it is told apart (a short hold while every
+other pad is coming off too, and `loss_withdrawn` for a loss already reported
+when the pads turn out to have left together).
 """
 from __future__ import annotations
 
@@ -25,7 +25,10 @@ from typing import Sequence
 from device.core.contact import FAULT, IN_CONTACT, LOST, ContactConfig, ContactTracker, Decision
 from device.core.contacts import CAUSES, CONTACTS
 from device.core.events import (Calibrating, ContactLost, ContactRestored, DowelRemoved, Event,
-                                Ready, RepStarted, SensorFault, SensorOk, SetEnded)
+                                LossWithdrawn, Ready, RepCompleted, RepStarted, SensorFault, SensorOk,
+                                SetEnded)
+from device.core.posture import PostureConfig, PostureModel
+from device.core.removal import RemovalConfig, RemovalWatch
 from device.core.reps import STANDING, Phase, RepConfig, RepTracker
 from device.core.signal import Sample, SignalChain
 
@@ -42,6 +45,8 @@ class Appliance(StrEnum):
 NO_DOWEL, PLACING, CALIBRATING, READY = (Appliance.NO_DOWEL, Appliance.PLACING, Appliance.CALIBRATING,
                                          Appliance.READY)
 NO_EVENTS: tuple[Event, ...] = ()
+BASELINE_STEP_S = 0.05
+STEP_DEG = PostureModel.STEP_DEG
 Events = Sequence[Event]
 
 
@@ -53,15 +58,14 @@ class DetectorConfig:
     calibrate_s: float = 0.7  # stand still this long with all three pressed
     calibrate_spread: float = 0.35  # each contact within ±35 % of its mean meanwhile
     calibrate_pitch_deg: float = 4.0  # and the dowel's tilt within ±4°
-    removal_hold_s: float = 0.2
-    removal_ratio: float = 0.7  # both others below this fraction of their level...
-    removal_window_s: float = 0.25  # ...after pressing fully this recently: maybe a removal
     open_after_s: float = 2.0  # lost and at zero this long while standing tall: unplugged?
     open_after_no_imu_s: float = 5.0  # without an IMU "standing tall" cannot be seen: wait longer
     open_ratio: float = 0.02  # "at zero": below this fraction of the level before the loss
     standing_band: float = 0.25  # without an IMU, "standing still" = all within ±25 % of baseline
     contact: ContactConfig = field(default_factory=ContactConfig)
     reps: RepConfig = field(default_factory=RepConfig)
+    removal: RemovalConfig = field(default_factory=RemovalConfig)
+    posture: PostureConfig = field(default_factory=PostureConfig)
 
 
 class Detector:
@@ -73,15 +77,18 @@ class Detector:
         self._table, self._offset = chain.table()
         shorted = chain.shorted_count()
         self.contacts = [ContactTracker(name, shorted, self.cfg.contact) for name in CONTACTS]
+        for k in self.contacts:
+            k.peers = tuple(p for p in self.contacts if p is not k)
         self.reps = RepTracker(self.cfg.reps)
+        self.removal = RemovalWatch(self.contacts, self.cfg.removal)
+        self.posture = PostureModel(self.cfg.posture)
         self.state: Appliance = NO_DOWEL
         self.has_imu = False
         self._last_t: float | None = None
-        self._pending: list[ContactTracker] = []
-        self._hold_until = 0.0
         self._await_empty = False  # after a removal, the pads must read empty before a new set
         self._paused = False  # a set ended by button A: wait for A again (or a new placement)
         self._standing_since: float | None = None
+        self._baseline_dt = 0.0
         self._cal_reset(0.0)
 
     # -- feeding --------------------------------------------------------------------
@@ -92,9 +99,10 @@ class Detector:
         self._last_t = t
         table, off = self._table, self._offset
         h, u, c = self.contacts
-        dh = h.step(t, s.head, table[s.head + off])
-        du = u.step(t, s.upper_back, table[s.upper_back + off])
-        dc = c.step(t, s.sacrum, table[s.sacrum + off])
+        inv = self.posture.inv  # what the hinge alone does to each pad, divided out
+        dh = h.step(t, s.head, table[s.head + off] * inv[0])
+        du = u.step(t, s.upper_back, table[s.upper_back + off] * inv[1])
+        dc = c.step(t, s.sacrum, table[s.sacrum + off] * inv[2])
         if self.state is READY:
             return self._during_set(s, dt, dh, du, dc)
         events = self._sensor_events(t, dh, du, dc)
@@ -134,6 +142,8 @@ class Detector:
         self._cal_sum = [0.0, 0.0, 0.0]
         self._cal_pitch_n = 0
         self._cal_pitch_sum = 0.0
+        self._cal_roll_n = 0
+        self._cal_roll_sum = 0.0
 
     def _calibrate(self, s: Sample, events: list[Event]) -> None:
         """Stand still with all three pressed for `calibrate_s`: that is the baseline."""
@@ -155,6 +165,9 @@ class Detector:
         if s.pitch is not None:
             self._cal_pitch_sum += s.pitch
             self._cal_pitch_n += 1
+            if s.roll is not None:
+                self._cal_roll_sum += s.roll
+                self._cal_roll_n += 1
         if s.t - self._cal_start >= cfg.calibrate_s and self._cal_n >= 10:
             self._go_ready(s.t, events)
 
@@ -166,10 +179,11 @@ class Detector:
         standing_deg = None
         if self.has_imu:
             standing = self._cal_pitch_sum / self._cal_pitch_n
-            self.reps.calibrate(t, standing)
+            roll = self._cal_roll_sum / self._cal_roll_n if self._cal_roll_n else None
+            self.reps.calibrate(t, standing, roll)
             standing_deg = round(standing, 1)
         baseline = {k.name: round(k.baseline * 1e6, 2) for k in self.contacts}
-        self._pending = []
+        self.removal.reset()
         self.state = READY
         events.append(Ready(round(t, 4), baseline_us=baseline, standing_deg=standing_deg))
 
@@ -187,14 +201,32 @@ class Detector:
             return 0.0
         return min(1.0, max(0.0, (t - self._cal_start) / self.cfg.calibrate_s))
 
+    # -- the athlete's rep target (reps.py, targets.py) ---------------------------------------
+    @property
+    def rep_target_deg(self) -> float:
+        """The depth a movement must reach to count, now (the screen shows it)."""
+        return self.reps.target.deg
+
+    @property
+    def learnt_rep_target_deg(self) -> float | None:
+        """What this athlete's reps have taught so far (None before any): to keep per athlete."""
+        return self.reps.target.learnt_deg
+
+    def seed_rep_target(self, deg: float | None) -> None:
+        """A new athlete: start from their kept target (None: learn from scratch), and their posture afresh."""
+        self.reps.target.seed(deg)
+        self.posture = PostureModel(self.cfg.posture)
+
+    def set_rep_target(self, deg: float | None) -> None:
+        """A coach's fixed target in degrees, or None to learn it from the athlete."""
+        self.reps.target.set_coach(deg)
+
     # -- commands (button A) ------------------------------------------------------------
     def end_set(self, t: float) -> list[Event]:
         """End the set now, dowel on or off; the next starts with `start_set` or a new placement."""
         if self.state is not READY:
             return []
-        self.reps.abandon()
-        self._pending = []
-        self.state = NO_DOWEL
+        self._end()
         self._paused = True
         return [SetEnded(round(t, 4), reason="button", reps=self.reps.completed)]
 
@@ -211,28 +243,63 @@ class Detector:
         t = s.t
         events: list[Event] | None = None
         reps = self.reps
+        h, u, c = self.contacts
         if self.has_imu and s.pitch is not None:
-            e = reps.step(t, s.pitch, dt)
+            e = reps.step(t, s.pitch, dt, s.roll)
             if e is not None:
                 events = [e]
-                if type(e) is RepStarted:
-                    for k in self.contacts:
-                        if k.state is LOST:
-                            reps.note_fault(k.name)
+                self._posture_event(e)
+            posture = self.posture
+            beyond = reps.beyond
+            if beyond > posture.peak and reps.state is not STANDING:
+                posture.note_peak(beyond, [k.m3 if k.state is IN_CONTACT else None for k in self.contacts])
+            moved = (beyond if beyond > 0.0 else 0.0) - posture.x
+            if (moved >= STEP_DEG or moved <= -STEP_DEG) and posture.follow(beyond):
+                for k, f in zip(self.contacts, posture.factor):
+                    k.posture = f
         if decisions[0] or decisions[1] or decisions[2]:
             events = self._contact_decisions(t, decisions, events or [])
-        if self._pending and (t >= self._hold_until or self._all_gone()):
-            events = self._resolve_pending(t, events or [])
+        removal = self.removal
+        if removal.pending or decisions[0] or decisions[1] or decisions[2]:
+            withdrawn = removal.removed(t)
+            if withdrawn is not None:
+                return self._removed(t, withdrawn, events or [])
+            held = removal.release(t)
+            if held:
+                events = (events or []) + [self._lost_event(t, k) for k in held]
+        elif h.state is not IN_CONTACT and u.state is not IN_CONTACT and c.state is not IN_CONTACT:
+            withdrawn = removal.removed(t)  # every pad off: taken off slowly, or with one in fault
+            if withdrawn is not None:
+                return self._removed(t, withdrawn, events or [])
         standing = reps.state is STANDING
         if standing:
-            self._track_baselines(dt)
+            self._baseline_dt += dt
+            if self._baseline_dt >= BASELINE_STEP_S:
+                self._track_baselines()
             if self._standing_since is None:
                 self._standing_since = t
-            if self.state is READY and (h := self._unplugged(t)) is not None:
-                events = (events or []) + [h]
+            if (h.state is LOST or u.state is LOST or c.state is LOST) and self.state is READY \
+                    and (f := self._unplugged(t)) is not None:
+                events = (events or []) + [f]
         else:
             self._standing_since = None
         return events or NO_EVENTS
+
+    def _posture_event(self, e: Event) -> None:
+        """A rep starts (its losses so far are its faults) or is counted (its bottom teaches)."""
+        kind = type(e)
+        if kind is RepStarted:
+            self.posture.reset_rep([k.baseline for k in self.contacts])
+            for k in self.contacts:
+                if k.state is LOST:
+                    self.reps.note_fault(k.name)
+        elif kind is RepCompleted:
+            self.posture.learn(e.depth_deg, e.faults)  # type: ignore[attr-defined]
+
+    def pressure_ratios(self) -> list[float]:
+        """Each pad's pressure as it reads (posture included) over its standing baseline: the screen's bars."""
+        return [k.m3 * f / k.baseline if k.baseline > 0.0 else 0.0
+                for k, f in zip(self.contacts, self.posture.factor)]
 
     def _unplugged(self, t: float) -> SensorFault | None:
         """A pad still at zero after standing tall a while (every pad must be back) is a sensor fault.
@@ -243,9 +310,10 @@ class Detector:
         wait = cfg.open_after_s if self.has_imu else cfg.open_after_no_imu_s
         since = self._standing_since if self.has_imu else -1e9
         for k in self.contacts:
-            if k.state is LOST and k not in self._pending and t - max(k.lost_since, since) >= wait \
+            if k.state is LOST and k not in self.removal.pending and t - max(k.lost_since, since) >= wait \
                     and k.m3 < cfg.open_ratio * k.lost_level:
                 k.mark_open()
+                self.removal.failed(k)
                 return SensorFault(round(t, 4), contact=k.name, reason="open",
                                    detail=f"{k.name} pad reads nothing while standing tall: check its plug and wires")
         return None
@@ -253,59 +321,39 @@ class Detector:
     def _contact_decisions(self, t: float, decisions: tuple[Decision | None, ...],
                            events: list[Event]) -> list[Event]:
         events.extend(self._sensor_events(t, *decisions))
+        removal = self.removal
         for k, d in zip(self.contacts, decisions):
             if d is Decision.LOST:
-                if self._others_falling(k, t):
-                    if not self._pending:
-                        self._hold_until = t + self.cfg.removal_hold_s
-                    self._pending.append(k)
-                else:
+                if not removal.hold(k, t):
                     events.append(self._lost_event(t, k))
             elif d is Decision.RESTORED:
-                if k in self._pending:
-                    self._pending.remove(k)  # back within the hold: never a real loss
-                else:
+                if not removal.back(k):  # back within the hold: never a real loss
                     rep, phase = self._rep_fields()
                     events.append(ContactRestored(round(t, 4), contact=k.name, rep=rep, phase=phase))
-            elif d is Decision.FAULT and k in self._pending:
-                self._pending.remove(k)
+            elif d is Decision.FAULT:
+                removal.failed(k)
         return events
 
-    def _others_falling(self, lost: ContactTracker, t: float) -> bool:
-        """Are both other contacts coming off right now too (a removal), not pressing on?
+    def _removed(self, t: float, withdrawn: list[tuple[str, float]], events: list[Event]) -> Events:
+        """The dowel is off: the losses that were its pads leaving are withdrawn, the set ends."""
+        events.extend(LossWithdrawn(round(t, 4), contact=name, reason="dowel_removed", lost_t=round(lost_t, 4))
+                      for name, lost_t in withdrawn)
+        events.append(DowelRemoved(round(t, 4), reps=self.reps.completed))
+        self._end()
+        self._await_empty = True
+        return events
 
-        Coming off: lost moments ago, or well below their level after pressing
-        fully moments ago. A sag that settled, a fault that began long before,
-        or the slow pressure swings of a rep are not; so a real fault next to
-        them is cued at once."""
-        cfg = self.cfg
+    def _end(self) -> None:
+        """The set is over: no rep under way, no removal watched, the posture explains nothing."""
+        self.reps.abandon()
+        self.removal.reset()
+        self.posture.still()
         for k in self.contacts:
-            if k is lost:
-                continue
-            if k.state is LOST:
-                if t - k.lost_since > cfg.removal_window_s:
-                    return False
-            elif k.state is not IN_CONTACT or k.ratio() >= cfg.removal_ratio \
-                    or t - k.t_full > cfg.removal_window_s:
-                return False
-        return True
-
-    def _all_gone(self) -> bool:
-        watched = [k for k in self.contacts if k.state is not FAULT]
-        return len(watched) >= 2 and all(k.state is LOST for k in watched)
-
-    def _resolve_pending(self, t: float, events: list[Event]) -> list[Event]:
-        if self._all_gone():
-            events.append(DowelRemoved(round(t, 4), reps=self.reps.completed))
-            self.reps.abandon()
-            self.state = NO_DOWEL
-            self._await_empty = True
-        else:
-            events.extend(self._lost_event(t, k) for k in self._pending if k.state is LOST)
-        self._pending = []
-        return events
+            k.posture = 1.0
+        self.state = NO_DOWEL
 
     def _lost_event(self, t: float, k: ContactTracker) -> ContactLost:
+        self.removal.reported_now(k, t)
         self.reps.note_fault(k.name)
         rep, phase = self._rep_fields()
         return ContactLost(round(t, 4), contact=k.name, cause=CAUSES[k.name], rep=rep, phase=phase)
@@ -317,8 +365,11 @@ class Detector:
             return None, (Phase.STANDING if self.has_imu else None)
         return rep, self.reps.phase
 
-    def _track_baselines(self, dt: float) -> None:
-        """Follow drift only while standing still: with an IMU its word, else the pads'."""
+    def _track_baselines(self) -> None:
+        """Follow drift only while standing still: with an IMU its word, else the pads'.
+
+        Every `BASELINE_STEP_S` or so, not every sample: the drift is slow."""
+        dt, self._baseline_dt = self._baseline_dt, 0.0
         if not self.has_imu:
             band = self.cfg.standing_band
             for k in self.contacts:

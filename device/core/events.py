@@ -58,6 +58,9 @@ class EventHandler(Generic[R]):
     def on_dowel_removed(self, e: DowelRemoved) -> R | None:
         return None
 
+    def on_loss_withdrawn(self, e: LossWithdrawn) -> R | None:
+        return None
+
     def on_set_ended(self, e: SetEnded) -> R | None:
         return None
 
@@ -213,6 +216,27 @@ class ContactRestored(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class LossWithdrawn(Event):
+    """A contact_lost already reported was the dowel being taken off, not a fault.
+
+    Pads leave a removal up to a quarter second apart, and a loss is cued the
+    moment it is seen, so the first pads of a ragged removal may have been
+    reported (and cued) before the last showed it was a removal. This comes
+    just before `dowel_removed`, once per such loss: the loss is taken out of
+    the set's counts (screen, store); the cue has sounded and stays sounded.
+    `lost_t` is the `t` of the contact_lost it withdraws.
+    """
+
+    TYPE: ClassVar[str] = "loss_withdrawn"
+    contact: str = ""
+    reason: str = "dowel_removed"
+    lost_t: float | None = None
+
+    def accept(self, handler: EventHandler[R]) -> R | None:
+        return handler.on_loss_withdrawn(self)
+
+
+@dataclass(frozen=True, slots=True)
 class DowelRemoved(Event):
     """All pads left together: the dowel was taken off; the set is over."""
 
@@ -287,7 +311,7 @@ def _fmt(value: object) -> str:
 # -- reading lines back -------------------------------------------------------------------------
 DETECTOR_EVENTS: tuple[type[Event], ...] = (
     Calibrating, Ready, RepStarted, RepCompleted, RepDiscarded, ContactLost, ContactRestored,
-    DowelRemoved, SetEnded, SensorFault, SensorOk)
+    LossWithdrawn, DowelRemoved, SetEnded, SensorFault, SensorOk)
 _BY_TYPE: dict[str, type[Event]] = {cls.TYPE: cls for cls in DETECTOR_EVENTS}
 
 

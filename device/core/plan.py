@@ -60,11 +60,21 @@ SCHEDULE_OF: dict[Stage, str] = {Stage.LEARN: "every", Stage.FADE: "faded", Stag
                                  Stage.MASTERED: "bandwidth"}
 NEXT_STEP = ("Mastered: ready for a loaded hinge (e.g. a light kettlebell or dumbbell Romanian "
              "deadlift), with the dowel kept for an occasional check. The coach decides.")
+# The depth targets a coach steps through on the box (degrees of dowel tilt from standing):
+# from the detector's default rep threshold (35) to a deep hinge; 30 for a stiff beginner.
+DEPTH_TARGETS: tuple[float, ...] = (30.0, 35.0, 40.0, 45.0, 50.0, 55.0, 60.0, 65.0, 70.0)
 ADVICE: dict[Stage, str] = {
     Stage.LEARN: "Learning: every fault is cued.",
     Stage.FADE: "Fading: fewer cues as the hinge gets cleaner.",
     Stage.TEST: "Retention test: the next set has no cues.",
     Stage.MASTERED: NEXT_STEP,
+}
+# The same, short enough for the box's screen read from two metres (three lines at most).
+SHORT_ADVICE: dict[Stage, str] = {
+    Stage.LEARN: "Every fault is cued.",
+    Stage.FADE: "Fewer cues as the hinge gets cleaner.",
+    Stage.TEST: "The next set is a test: no cues.",
+    Stage.MASTERED: "Try a loaded hinge; the coach decides.",
 }
 
 
@@ -93,6 +103,7 @@ class PlanConfig:
     fade_most: float = 1.0  # faded share of cued reps at a set's start, just into fade
     fade_least: float = 0.2  # ... at a set's end, when about ready for the test
     fade_over_reps: int = 10  # reps over which the share falls within one set
+    follow: bool = True  # the box's Feedback setting starts at "plan"; False: at [cues] schedule
 
     def __post_init__(self) -> None:
         _count("min_reps", self.min_reps, 1)
@@ -118,6 +129,9 @@ class SetSummary:
     `t` is the app's clock for the events' `t` (the log's time); `when` the
     wall-clock time whose date decides "different days". `retention` is true
     only when the whole set ran with the retention schedule (no cues).
+    `planned` is false when the set did not run as the plan scheduled it from
+    start to end (feedback set by hand, or changed during the set): such a
+    set is logged and moves nothing.
     """
 
     when: datetime
@@ -125,6 +139,7 @@ class SetSummary:
     retention: bool = False
     t: float = 0.0
     set_id: int | None = None
+    planned: bool = True
 
     def good_reps(self, target_deg: float, tolerance_deg: float) -> int:
         """Clean reps at least `target - tolerance` deep (no depth known: depth is not held against it)."""
@@ -219,9 +234,9 @@ class Plan:
                 "faded_end": round(mid - (mid - cfg.fade_least) * p, 3),
                 "faded_over_reps": cfg.fade_over_reps}
 
-    def suggestion(self, state: PlanState) -> str:
-        """One line for the screen and the report: where the athlete is and what comes next."""
-        return ADVICE[state.stage]
+    def suggestion(self, state: PlanState, short: bool = False) -> str:
+        """One line for the report (or, `short`, the box's screen): where the athlete is and what comes next."""
+        return (SHORT_ADVICE if short else ADVICE)[state.stage]
 
     # -- what a set does ----------------------------------------------------------------------
     def after_set(self, state: PlanState, s: SetSummary) -> tuple[PlanState, list[Event]]:
@@ -232,6 +247,9 @@ class Plan:
         day = s.when.date().isoformat()
         scored = PlanSet(s.t, athlete=self.athlete, stage=str(state.stage), reps=reps, good_reps=good,
                          retention=s.retention, set_id=s.set_id)
+        if not s.planned:
+            note = "feedback not as the plan set it: logged, the plan is unchanged"
+            return state, [dataclasses.replace(scored, counted=False, rate=state.rate, note=note)]
         if reps < cfg.min_reps:
             note = f"{reps} counted reps, fewer than {cfg.min_reps}: the plan is unchanged"
             return state, [dataclasses.replace(scored, counted=False, rate=state.rate, note=note)]
@@ -267,8 +285,8 @@ class Plan:
         passed = share >= cfg.mastery_rate
         scored = dataclasses.replace(scored, passed=passed, rate=round(share, 4),
                                      note=f"retention test {'passed' if passed else 'failed'}: "
-                                          f"good reps {good}/{reps} ({_pct(share)}, pass at "
-                                          f"{_pct(cfg.mastery_rate)})")
+                                          f"{good}/{reps} good reps" +
+                                          ("" if passed else f", pass at {_pct(cfg.mastery_rate)}"))
         if not passed:
             return self._move(state, Stage.FADE, f"retention test failed: {_pct(share)} good reps without cues",
                               s.t, day, "box", s.set_id, [scored])
@@ -276,7 +294,7 @@ class Plan:
         new = dataclasses.replace(state, passed_days=days)
         if len(days) < cfg.mastery_days:
             more = cfg.mastery_days - len(days)
-            note = f"{scored.note}; {more} more passed test{'s' if more > 1 else ''} on another day to master it"
+            note = f"{scored.note}; {more} more day{'s' if more > 1 else ''} to master it"
             return new, [dataclasses.replace(scored, note=note)]
         return self._move(new, Stage.MASTERED, f"retention tests passed on {len(days)} different days "
                           f"({', '.join(days)})", s.t, day, "box", s.set_id, [scored])
@@ -305,6 +323,15 @@ class Plan:
         if not 0.0 < depth_target_deg < 120.0 or not math.isfinite(depth_target_deg):
             raise ValueError(f"depth target must be degrees in (0, 120), not {depth_target_deg!r}")
         return dataclasses.replace(state, depth_target_deg=float(depth_target_deg), window=())
+
+
+def next_target(current: float) -> float:
+    """The depth target after `current` on the box's list, wrapping (one press of the Plan screen).
+
+    >>> next_target(45.0), next_target(70.0), next_target(47.0)
+    (50.0, 30.0, 50.0)
+    """
+    return next((t for t in DEPTH_TARGETS if t > current + 1e-9), DEPTH_TARGETS[0])
 
 
 def replay(plan: Plan, state: PlanState, sets: list[SetSummary]) -> tuple[PlanState, list[Event]]:

@@ -1,22 +1,34 @@
-"""Reps, depth and tempo from the dowel's pitch.
+"""Reps, depth and tempo from the dowel's pitch; each athlete's own target depth.
 
-A rep counts when the dowel tilts at least `depth_min_deg` beyond the standing
-angle (calibrated at `ready`) and comes back within `return_deg` of it. A
-movement starts when the pitch leaves `start_deg` beyond standing; one that
-returns (within `still_deg`) without reaching the depth is a shallow dip and is
-reported as `rep_discarded`, never counted. Pitch goes through a median of three so one bad
-IMU sample neither starts nor ends a rep.
+A rep counts when the dowel tilts at least the target beyond the standing
+angle (calibrated at `ready`) and comes back near it. A movement starts when
+the pitch leaves `start_deg` beyond standing; one that returns (within
+`still_deg`) short of the target is a shallow dip, reported as
+`rep_discarded` and never counted. Pitch goes through a median of three so
+one bad IMU sample neither starts nor ends a rep.
+
+The target is the athlete's own (targets.py): the people this drill is for
+(tight hamstrings, older athletes) may hinge only 20-35 deg, so a fixed 35 deg
+missed every one of their reps. It is learnt from the reps counted, never
+below a floor well above standing noise, and a coach may fix it.
+
+Side bends and twists are no reps however far they tilt the dowel: with a
+roll reading (trace column `roll`), a movement whose tilt leans away from the
+athlete's hinge direction (learnt from the counted reps, so a sensor mounted
+turned about the dowel is fine) is discarded as "sideways".
 
 Tempo: the start is the last moment the dowel was within `still_deg` of
 standing, the bottom spans the time the pitch stayed within `bottom_band_deg`
-of its deepest, and the end is the sample that came back within `return_deg`.
+of its deepest, and the end is the sample that came back near standing.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from enum import StrEnum
 
 from device.core.events import RepCompleted, RepDiscarded, RepStarted
+from device.core.targets import RepTarget, TargetConfig
 
 
 class Phase(StrEnum):
@@ -40,38 +52,49 @@ RepEvent = RepStarted | RepCompleted | RepDiscarded
 
 
 @dataclass(frozen=True)
-class RepConfig:
-    depth_min_deg: float = 35.0
-    return_deg: float = 15.0
+class RepConfig(TargetConfig):
+    """When a movement starts and ends; the target's own settings come from TargetConfig."""
+
+    return_deg: float = 15.0  # back within this of standing ends a rep (at most half the target)
     start_deg: float = 10.0
     still_deg: float = 5.0
     bottom_band_deg: float = 2.0
-    standing_tau_s: float = 20.0  # slow re-levelling of standing while still
+    standing_tau_s: float = 4.0  # re-levelling of standing while still: follows a wandering mount
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         if not self.return_deg < self.depth_min_deg:
             raise ValueError("return_deg must be smaller than depth_min_deg")
+        if not self.still_deg < self.start_deg < self.floor_deg:
+            raise ValueError("still_deg < start_deg < floor_deg, please")
 
 
 class RepTracker:
-    """Feeds on (t, pitch); returns rep events, or None."""
+    """Feeds on (t, pitch[, roll]); returns rep events, or None."""
 
-    __slots__ = ("cfg", "standing", "state", "completed", "_p1", "_p2", "_t_still", "_start",
-                 "_max", "_max_at_reach", "_t_reach", "_t_leave", "faults", "phase", "_armed")
+    __slots__ = ("cfg", "target", "standing", "roll0", "state", "completed", "beyond", "_p1", "_p2", "_t_still",
+                 "_start", "_max", "_max_at_reach", "_t_reach", "_t_leave", "faults", "phase", "_armed",
+                 "_roll", "_back")
 
     def __init__(self, cfg: RepConfig | None = None) -> None:
         self.cfg = cfg or RepConfig()
+        self.target = RepTarget(self.cfg)
         self.standing: float | None = None
+        self.roll0: float | None = None
         self.state = STANDING
         self.completed = 0
+        self.beyond = 0.0  # the last (median of three) pitch past standing, degrees
         self.phase = Phase.STANDING
         self.faults: list[str] = []
         self._p1 = self._p2 = 0.0
         self._armed = False
+        self._roll: float | None = None
+        self._back = self.cfg.return_deg
 
-    def calibrate(self, t: float, standing_deg: float) -> None:
-        """A new set: adopt the standing angle measured while calibrating; count from 1."""
+    def calibrate(self, t: float, standing_deg: float, roll_deg: float | None = None) -> None:
+        """A new set: adopt the standing angle (and roll) measured while calibrating; count from 1."""
         self.standing = standing_deg
+        self.roll0 = roll_deg
         self.completed = 0
         self.state = STANDING
         self.phase = Phase.STANDING
@@ -89,7 +112,7 @@ class RepTracker:
         if self.state is MOVING and contact not in self.faults:
             self.faults.append(contact)
 
-    def step(self, t: float, pitch: float, dt: float) -> RepEvent | None:
+    def step(self, t: float, pitch: float, dt: float, roll: float | None = None) -> RepEvent | None:
         p1, p2 = self._p1, self._p2
         lo, hi = (p1, p2) if p1 < p2 else (p2, p1)
         p = hi if pitch > hi else (lo if pitch < lo else pitch)
@@ -97,6 +120,7 @@ class RepTracker:
         self._p1 = pitch
         cfg = self.cfg
         beyond = p - self.standing
+        self.beyond = beyond
         if self.state is STANDING:
             if beyond <= cfg.still_deg:
                 self._t_still = t
@@ -104,27 +128,35 @@ class RepTracker:
                 if -cfg.still_deg <= beyond:
                     a = dt / cfg.standing_tau_s
                     self.standing += (a if a < 1.0 else 1.0) * beyond
+                    if roll is not None and self.roll0 is not None:
+                        self.roll0 += (a if a < 1.0 else 1.0) * (roll - self.roll0)
                 return None
             if beyond < cfg.start_deg or not self._armed:
                 return None  # a new movement starts from standing, not from a rep's tail
-            return self._start_rep(t, beyond)
-        return self._follow(t, beyond)
+            return self._start_rep(t, beyond, roll)
+        return self._follow(t, beyond, roll)
 
-    def _start_rep(self, t: float, beyond: float) -> RepStarted:
+    def _start_rep(self, t: float, beyond: float, roll: float | None) -> RepStarted:
         self.state = MOVING
         self.phase = Phase.DESCENT
         self._start = self._t_still
         self._max = beyond
         self._max_at_reach = beyond
         self._t_reach = self._t_leave = t
+        self._roll = self._sideways(roll)
+        self._back = min(self.cfg.return_deg, 0.5 * self.target.deg)
         self.faults = []
         return RepStarted(round(t, 4), rep=self.completed + 1)
 
-    def _follow(self, t: float, beyond: float) -> RepCompleted | RepDiscarded | None:
+    def _sideways(self, roll: float | None) -> float | None:
+        return None if roll is None or self.roll0 is None else roll - self.roll0
+
+    def _follow(self, t: float, beyond: float, roll: float | None) -> RepCompleted | RepDiscarded | None:
         cfg = self.cfg
         if beyond > self._max:
             self._max = beyond
             self._t_leave = t
+            self._roll = self._sideways(roll)
             self.phase = Phase.DESCENT
             if beyond - self._max_at_reach > cfg.bottom_band_deg:
                 self._max_at_reach = beyond
@@ -135,8 +167,8 @@ class RepTracker:
                 self.phase = Phase.BOTTOM
         else:
             self.phase = Phase.ASCENT
-        deep = self._max >= cfg.depth_min_deg
-        if beyond > (cfg.return_deg if deep else cfg.still_deg):
+        deep = self._max >= self.target.deg
+        if beyond > (self._back if deep else cfg.still_deg):
             return None
         return self._finish(t)
 
@@ -146,9 +178,13 @@ class RepTracker:
         self.phase = Phase.STANDING
         self._t_still = t
         depth = round(self._max, 1)
-        if self._max < self.cfg.depth_min_deg:
+        if self._max < self.target.deg:
             return RepDiscarded(round(t, 4), rep=self.completed + 1, depth_deg=depth, reason="shallow")
+        direction = None if self._roll is None else math.degrees(math.atan2(self._roll, self._max))
+        if direction is not None and not self.target.hinge_like(direction):
+            return RepDiscarded(round(t, 4), rep=self.completed + 1, depth_deg=depth, reason="sideways")
         self.completed += 1
+        self.target.learn(self._max, direction)
         return RepCompleted(
             round(t, 4), rep=self.completed, depth_deg=depth,
             duration_s=round(t - self._start, 3),

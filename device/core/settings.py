@@ -6,7 +6,12 @@ shows them; the view model only displays a copy.
 
     >>> s = LiveSettings()
     >>> s.schedule, s.sensitivity, next_in(VOLUMES, 1.0), s.dip_note
-    ('every', 'normal', 0.25, True)
+    ('plan', 'normal', 0.25, True)
+
+Feedback ("schedule") is either "plan", the athlete's learning plan choosing
+each set's schedule (device/app/coach.py), or one of the cue policy's
+schedules set by hand, which then holds for every set and every athlete
+until changed back (docs/adr: the plan and the Settings menu).
 """
 from __future__ import annotations
 
@@ -16,6 +21,8 @@ from typing import Any, Sequence
 from device.core.contact import SENSITIVITY_SCALE
 from device.core.cues import SCHEDULES
 
+PLAN = "plan"  # Feedback as the athlete's learning plan sets it, set by set
+FEEDBACK: tuple[str, ...] = (PLAN, *SCHEDULES)
 VOLUMES: tuple[float, ...] = (0.25, 0.5, 0.75, 1.0)
 SENSITIVITIES: tuple[str, ...] = tuple(SENSITIVITY_SCALE)
 
@@ -28,15 +35,15 @@ class LiveSettings:
     coaches do not want a word on dips at all).
     """
 
-    schedule: str = "every"
+    schedule: str = PLAN
     mute: bool = False
     volume: float = 1.0
     sensitivity: str = "normal"
     dip_note: bool = True
 
     def __post_init__(self) -> None:
-        if self.schedule not in SCHEDULES:
-            raise ValueError(f"schedule must be one of {', '.join(SCHEDULES)}, not {self.schedule!r}")
+        if self.schedule not in FEEDBACK:
+            raise ValueError(f"schedule must be one of {', '.join(FEEDBACK)}, not {self.schedule!r}")
         if self.sensitivity not in SENSITIVITIES:
             raise ValueError(f"sensitivity must be one of {', '.join(SENSITIVITIES)}, "
                              f"not {self.sensitivity!r}")
@@ -55,7 +62,7 @@ def cycled(settings: LiveSettings, key: str) -> LiveSettings:
     """
     if key in ("mute", "dip_note"):
         return replace(settings, **{key: not getattr(settings, key)})
-    options = {"schedule": SCHEDULES, "volume": VOLUMES, "sensitivity": SENSITIVITIES}.get(key)
+    options = {"schedule": FEEDBACK, "volume": VOLUMES, "sensitivity": SENSITIVITIES}.get(key)
     if options is None:
         raise ValueError(f"unknown setting {key!r} (known: {', '.join(SETTING_KEYS)})")
     return replace(settings, **{key: next_in(options, getattr(settings, key))})
@@ -64,8 +71,8 @@ def cycled(settings: LiveSettings, key: str) -> LiveSettings:
 def next_in(options: Sequence[Any], current: Any) -> Any:
     """The option after `current`, wrapping (the settings cycle through their values).
 
-    >>> next_in(SCHEDULES, "retention")
-    'every'
+    >>> next_in(FEEDBACK, "retention")
+    'plan'
     """
     try:
         return options[(list(options).index(current) + 1) % len(options)]

@@ -19,13 +19,18 @@ SHORTED_FRACTION_OF_VCC = 0.98
 
 
 class Sample(NamedTuple):
-    """One reading of the three contacts (raw signed counts) and the dowel's pitch."""
+    """One reading of the three contacts (raw signed counts) and the dowel's pitch and roll.
+
+    `roll` (the dowel's sideways tilt, degrees) is optional: it tells a side
+    bend from a hinge; traces and IMUs without it leave it None.
+    """
 
     t: float
     head: int
     upper_back: int
     sacrum: int
     pitch: float | None = None
+    roll: float | None = None
 
 
 @dataclass(frozen=True)

@@ -109,6 +109,14 @@ class ComplementaryFilter:
             return self._sign * math.degrees(math.atan2(reading.ay, reading.az))
         return self._sign * math.degrees(math.atan2(-reading.ax, reading.az))
 
+    def accel_roll(self, reading: Reading) -> float:
+        """The dowel's sideways tilt gravity implies: its angle out of the pitch plane, degrees.
+
+        A side bend shows here and hardly in pitch; the rep tracker uses it to
+        tell one from a hinge (device/core/reps.py)."""
+        side, along = (reading.ax, reading.ay) if self._x else (reading.ay, reading.ax)
+        return math.degrees(math.atan2(side, math.sqrt(along * along + reading.az * reading.az)))
+
     def update(self, t: float, reading: Reading) -> float:
         """Fold in one reading taken at time `t` (seconds); return the pitch in degrees.
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 
 from device.export.layout import MANIFEST, PARTIAL
+from device.export.plan_columns import PLAN_COLUMNS, PLAN_FILE, SESSION_COLUMNS_ADDED, SET_COLUMNS_ADDED
 from device.export.result import ExportResult, plural
 from device.store.queries import iso
 
@@ -23,6 +24,7 @@ SESSIONS_COLUMNS: tuple[tuple[str, str], ...] = (
     ("reps", "counted reps in those sets"),
     ("clean_reps", "reps without any contact lost"),
     ("contact_losses", "contact losses in those sets"),
+    *SESSION_COLUMNS_ADDED,
 )
 SETS_COLUMNS: tuple[tuple[str, str], ...] = (
     ("set_id", "number of the set on this box (charts/set-<set_id>.png, traces/set-<set_id>.csv.gz)"),
@@ -60,6 +62,7 @@ SETS_COLUMNS: tuple[tuple[str, str], ...] = (
                  "it was recorded"),
     ("sensitivity", "contact-loss sensitivity the set ran with: low, normal or high ('a>b' if changed)"),
     ("mute", "1 if the buzzer was muted, 0 if not ('0>1' if changed during the set)"),
+    *SET_COLUMNS_ADDED,
 )
 REPS_COLUMNS: tuple[tuple[str, str], ...] = (
     ("set_id", "the set (sets.csv)"),
@@ -97,6 +100,8 @@ CSV_FILES: tuple[tuple[str, tuple[tuple[str, str], ...], str], ...] = (
     ("sets.csv", SETS_COLUMNS, "one row per set"),
     ("reps.csv", REPS_COLUMNS, "one row per counted rep"),
     ("contact_losses.csv", LOSSES_COLUMNS, "one row per contact loss"),
+    (PLAN_FILE, PLAN_COLUMNS, "one row per change of an athlete's learning-plan stage (all so far, for the "
+                              "athletes in this export)"),
 )
 
 
@@ -127,9 +132,17 @@ def _intro(result: ExportResult, when: float, all_sets: bool) -> list[str]:
 
 
 _FILES_BEFORE_CHARTS = (
-    "sessions.csv, sets.csv, reps.csv, contact_losses.csv",
+    "report.html",
+    "    the coach's report: open it in any browser (nothing is fetched). Per athlete: the learning",
+    "    plan's stage and history, progress over weeks, the latest sessions, which contacts come off",
+    "    and when, and charts of the newest sets. Made from this export and the earlier ones on this",
+    "    stick (`smartdowel report` makes it from any exports, of any boxes).",
+    "<athlete>-sets.csv, <athlete>-sets-engineering.csv",
+    "    every set of that athlete so far (this export and the earlier ones on this stick): the",
+    "    coach's columns, and every exported column (joined on set_ref).",
+    "sessions.csv, sets.csv, reps.csv, contact_losses.csv, plan.csv",
     "    tables for a spreadsheet: UTF-8 with a byte-order mark, comma-separated, one header row.",
-    "    They join on set_id and session_id.",
+    "    They join on set_id and session_id; box_id tells this box's sets from another box's.",
     "sessions/session-<session_id>.json",
     "    one session: the athlete and its sets of this export, each with the fields of sets.csv",
     "    plus rep_list and contact_loss_list (the rows of reps.csv and contact_losses.csv).",

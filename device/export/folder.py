@@ -97,6 +97,9 @@ class _Closer(threading.Thread):
                 if self.error is None:
                     self.error, self.failed_on = exc, out.where
                 out.close_quietly()
+            finally:
+                self.jobs.task_done()
+        self.jobs.task_done()
 
 
 class Folder:
@@ -158,6 +161,17 @@ class Folder:
         self.bytes += out.size
         self.open_files.discard(out)
         self.closer.jobs.put(out)
+        self.check()
+
+    @property
+    def path(self) -> str:
+        """Where the folder is now (still named *.partial): for reading back what is settled."""
+        return os.path.join(self.dest, self.partial)
+
+    def settle(self) -> None:
+        """Wait until every file committed so far is synced and under its own name (the report reads
+        the folder back before the manifest is written)."""
+        self.closer.jobs.join()
         self.check()
 
     def write_bytes(self, rel: str, data: bytes) -> None:

@@ -6,13 +6,16 @@ writes these next to the v1 columns once the app records them; the report
 exports. One list, so the writer, the reader and the README cannot disagree.
 
 - sets.csv and sessions.csv gain `box_id` (device/store/box.py): a set is then
-  named by (box_id, set_id) wherever its export is read.
-- sets.csv gains the plan's view of the set: the stage it was in, the cue
-  schedule it ran with, the athlete's depth target and, for a retention test,
-  whether it passed.
-- plan.csv (new file): one row per change of stage (a `plan_stage` event).
+  named by (box_id, set_id) wherever its export is read; each session's JSON
+  carries it too.
+- sets.csv gains the plan's view of the set: the stage it was in, the
+  athlete's depth target and, for a retention test, whether it passed. The
+  cue schedule it ran with is sets.csv's `schedule` column (since v3 of the
+  store), one column for one meaning.
+- plan.csv (new file): one row per change of stage (a `plan_stage` event)
+  of the athletes whose sets are in the export, all of them so far.
 
-    >>> row = set_values("0a1b2c3d4e5f", "test", "retention", 40.0, True)
+    >>> row = set_values("0a1b2c3d4e5f", "test", 40.0, "passed")
     >>> row["box_id"], row["plan_result"]
     ('0a1b2c3d4e5f', 'passed')
 """
@@ -27,8 +30,8 @@ Columns = tuple[tuple[str, str], ...]
 BOX_COLUMN: tuple[str, str] = ("box_id", "the box the set was recorded on (12 hex digits, stable per box)")
 SET_COLUMNS_ADDED: Columns = (
     BOX_COLUMN,
-    ("plan_stage", "the athlete's plan stage during the set: learn, fade, test or mastered"),
-    ("schedule", "cue schedule the set ran with: every, faded, bandwidth or retention (no cues)"),
+    ("plan_stage", "the athlete's learning-plan stage during the set: learn, fade, test or mastered (empty: "
+                   "the guest, who has no plan, or a set from before the plan)"),
     ("depth_target_deg", "the athlete's depth target, degrees of dowel tilt from standing"),
     ("plan_result", "a retention test: passed or failed (empty for any other set)"),
 )
@@ -47,12 +50,11 @@ PLAN_COLUMNS: Columns = (
 )
 
 
-def set_values(box_id: str, stage: str | None, schedule: str | None, depth_target_deg: float | None,
-               passed: bool | None) -> dict[str, Any]:
-    """A set's added cells (None -> empty cell)."""
-    result = "" if passed is None else ("passed" if passed else "failed")
-    return {"box_id": box_id, "plan_stage": stage, "schedule": schedule,
-            "depth_target_deg": depth_target_deg, "plan_result": result}
+def set_values(box_id: str, stage: str | None, depth_target_deg: float | None,
+               result: str | None) -> dict[str, Any]:
+    """A set's added cells (None -> empty cell); `result` is a test's "passed" or "failed"."""
+    return {"box_id": box_id, "plan_stage": stage, "depth_target_deg": depth_target_deg,
+            "plan_result": result or ""}
 
 
 def plan_row(box_id: str, athlete_id: int, at_iso: str, event: PlanStageChanged) -> dict[str, Any]:

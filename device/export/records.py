@@ -16,6 +16,7 @@ from device.core.jsonlist import JsonList
 from device.core.contacts import CONTACTS
 from device.export.folder import Folder, OutFile
 from device.export.layout import FORMAT, session_file
+from device.export.plan_columns import set_values
 from device.store.exports import Row
 from device.store.queries import iso
 
@@ -37,8 +38,9 @@ def _mean(values: Sequence[float]) -> float | None:
     return round(sum(values) / len(values), 2) if values else None
 
 
-def set_record(row: Row, reps: list[Row], losses: list[Row], trace_file: str, chart_file: str) -> Record:
-    """The set's numbers as sets.csv and the session JSON have them."""
+def set_record(row: Row, reps: list[Row], losses: list[Row], trace_file: str, chart_file: str,
+               box_id: str = "") -> Record:
+    """The set's numbers as sets.csv and the session JSON have them (and the box and plan's columns)."""
     depths = [r["depth_deg"] for r in reps if r["depth_deg"] is not None]
     durations = [r["duration_s"] for r in reps if r["duration_s"] is not None]
     per_contact = {c: sum(1 for x in losses if x["contact"] == c) for c in CONTACTS}
@@ -57,6 +59,7 @@ def set_record(row: Row, reps: list[Row], losses: list[Row], trace_file: str, ch
         "trace_file": trace_file, "trace_ready_s": row["trace_ready_s"] if trace_file else None,
         "chart_file": chart_file, "athlete_set_number": row["athlete_set_number"],
         "schedule": row["schedule"], "sensitivity": row["sensitivity"], "mute": row["mute"],
+        **set_values(box_id, row["plan_stage"], row["depth_target_deg"], row["plan_result"]),
     }
 
 
@@ -119,12 +122,13 @@ class SessionJson:
     """One session's JSON, written set by set as the sets stream by (device/core/jsonlist.py):
     the export holds one set of a session, never the session whole."""
 
-    def __init__(self, folder: Folder, row: Row) -> None:
+    def __init__(self, folder: Folder, row: Row, box_id: str = "") -> None:
         self.id, self.athlete_id, self.athlete = row["session_id"], row["athlete_id"], row["athlete"]
         self.started_at, self.ended_at = iso(row["session_started"]), iso(row["session_ended"])
+        self.box_id = box_id
         self.out = folder.new_file(session_file(self.id))
         head = {"format": FORMAT, "session_id": self.id, "athlete": {"id": self.athlete_id, "name": self.athlete},
-                "started_at": self.started_at, "ended_at": self.ended_at}
+                "started_at": self.started_at, "ended_at": self.ended_at, "box_id": box_id}
         self.doc = JsonList(_Utf8(self.out).write, head, "sets", ensure_ascii=False)
         self.totals = {"sets": 0, "reps": 0, "clean_reps": 0, "contact_losses": 0}
 
@@ -139,4 +143,4 @@ class SessionJson:
         self.doc.close({"totals": self.totals})
         folder.commit(self.out)
         return {"session_id": self.id, "athlete_id": self.athlete_id, "athlete": self.athlete,
-                "started_at": self.started_at, "ended_at": self.ended_at, **self.totals}
+                "started_at": self.started_at, "ended_at": self.ended_at, **self.totals, "box_id": self.box_id}

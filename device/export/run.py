@@ -7,8 +7,10 @@ The steps, and why in this order:
 2. The stick is checked (a real, writable folder) and refused if the export
    surely will not fit, before anything is written.
 3. A new `*.partial` folder; the sets are streamed into it
-   (device/export/writer.py); README.txt; the manifest last; the rename
-   that makes it real; the stick synced. Only now is it "safe to remove".
+   (device/export/writer.py), with this box's id; the coach's report over it
+   and the stick's earlier exports (device/export/stick_report.py);
+   README.txt; the manifest last; the rename that makes it real; the stick
+   synced. Only now is it "safe to remove".
 4. Only then are the sets marked as exported. A failed export leaves the
    store as it was, and a retry exports the same sets; a failure to mark
    costs a duplicate next time, never a lost set.
@@ -30,7 +32,9 @@ from device.export.folder import Folder
 from device.export.layout import CHARTS_DIR, README, SESSIONS_DIR, TRACES_DIR
 from device.export.media import Media, mb, open_dest, require_space
 from device.export.result import ExportResult
+from device.export.stick_report import add_report
 from device.export.writer import Progress, SetWriter
+from device.store.box import box_id_or_why
 from device.store.errors import StoreError
 from device.store.exports import ExportSnapshot
 from device.store.store import Store
@@ -89,7 +93,10 @@ def _write(snapshot: ExportSnapshot, media: Media, dest: str, all_sets: bool, pr
         subdirs = (SESSIONS_DIR, CHARTS_DIR, TRACES_DIR) if chart else (SESSIONS_DIR, TRACES_DIR)
         folder = Folder.create(media, dest, dest_fd, when, subdirs)
         n = auto_workers(snapshot.sets) if workers is None else workers
-        result = SetWriter(snapshot, folder, chart, n, progress).run()
+        box, problem = box_id_or_why(snapshot.data_dir)
+        result = SetWriter(snapshot, folder, chart, n, progress, box).run()
+        result.warnings += [f"box_id is empty: {problem}"] if problem else []
+        add_report(folder, when, result)
         folder.write_bytes(README, readme_text(result, when, all_sets, charts=chart is not None).encode("utf-8"))
         result.folder = folder.finish()
         result.files, result.bytes = folder.files + 1, folder.bytes  # + the manifest

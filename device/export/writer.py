@@ -14,9 +14,7 @@ would be read without end) is refused without being opened for reading.
 """
 from __future__ import annotations
 
-import errno
 import os
-import stat
 import zlib
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -26,10 +24,14 @@ from device.export.columns import CSV_FILES
 from device.export.errors import ExportError
 from device.export.folder import Folder
 from device.export.layout import chart_file, trace_file
+from device.export.plan_columns import PLAN_FILE, plan_row
 from device.export.records import CsvOut, SessionJson, loss_record, rep_record, set_record
 from device.export.result import ExportResult
 from device.export.series import chart_job
 from device.store.exports import ExportSnapshot, Row
+from device.store.files import open_regular
+from device.store.plans import as_event
+from device.store.queries import iso
 from device.view.chart import ChartRenderer
 
 Progress = Callable[[int, int], None]  # (sets done, sets in the export)
@@ -50,8 +52,8 @@ class SetWriter:
     """Writes the snapshot's sets into the folder: CSV rows, session JSONs, traces, charts."""
 
     def __init__(self, snapshot: ExportSnapshot, folder: Folder, chart: ChartRenderer | None, workers: int,
-                 progress: Progress | None) -> None:
-        self.snapshot, self.folder, self.progress = snapshot, folder, progress
+                 progress: Progress | None, box_id: str = "") -> None:
+        self.snapshot, self.folder, self.progress, self.box_id = snapshot, folder, progress, box_id
         self.csv = {name: CsvOut(folder, name, cols) for name, cols, _ in CSV_FILES}
         self.draws = chart is not None
         self.charts: ChartPool[_Pending] = ChartPool(workers if self.draws else 0, chart)
@@ -64,11 +66,12 @@ class SetWriter:
         try:
             for row in self.snapshot.iter_sets():
                 self._one_set(row)
-            self._end_session()
-            for key, png in self.charts.drain():
+            for key, png in self.charts.drain():  # the last sets' rows, then their session ends
                 self._chart_done(key, png)
+            self._end_session()
         finally:
             self.charts.close()
+        self._plan_rows()
         for out in self.csv.values():
             self.folder.commit(out.out)
         return self.result
@@ -93,17 +96,22 @@ class SetWriter:
         set_id, sid, athlete = row["id"], row["session_id"], row["athlete"]
         if self.session is None or self.session.id != sid:
             self._end_session()
-            self.session = SessionJson(self.folder, row)
+            self.session = SessionJson(self.folder, row, self.box_id)
             self.result.sessions += 1
         reps = [rep_record(r, set_id, sid, athlete) for r in p.rep_rows]
         losses = [loss_record(x, sid, athlete) for x in p.loss_rows]
-        record = set_record(row, p.rep_rows, p.loss_rows, p.trace, p.chart)
+        record = set_record(row, p.rep_rows, p.loss_rows, p.trace, p.chart, self.box_id)
         self.csv["sets.csv"].row(record)
         self.csv["reps.csv"].rows(reps)
         self.csv["contact_losses.csv"].rows(losses)
         self.session.add(record, reps, losses)
         self.result.sets += 1
         self.result.reps += len(reps)
+
+    def _plan_rows(self) -> None:
+        """plan.csv: every change of stage of the athletes in this export, oldest first."""
+        rows = [plan_row(self.box_id, r["athlete_id"], iso(r["at"]), as_event(r)) for r in self.snapshot.plan_changes()]
+        self.csv[PLAN_FILE].rows(rows)
 
     def _end_session(self) -> None:
         """The session's JSON file and its row of sessions.csv, once its last set is written."""
@@ -128,7 +136,7 @@ class SetWriter:
             self.result.warnings.append(f"set {set_id}: no trace was recorded")
             return ""
         try:
-            fd = _open_regular(source)
+            fd = open_regular(source)
         except OSError as exc:
             self.result.warnings.append(f"set {set_id}: trace not kept ({exc.strerror}: {source})")
             self.unmarked.append(set_id)
@@ -147,17 +155,6 @@ class SetWriter:
                                         f"exported as it is, and the set stays new for the next export")
             self.unmarked.append(set_id)
         return rel
-
-
-def _open_regular(path: str) -> int:
-    """A descriptor of a regular file, opened without blocking and without following a link;
-    OSError for anything else (a FIFO would block a plain open for ever)."""
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC)
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
-        os.close(fd)
-        raise OSError(errno.EINVAL, "not a regular file", path)
-    os.set_blocking(fd, True)
-    return fd
 
 
 def _inflate(check: Any, chunk: bytes) -> bool:

@@ -48,6 +48,14 @@ def box_id(data_dir: str) -> str:
     return found
 
 
+def box_id_or_why(data_dir: str) -> tuple[str, str]:
+    """(id, "") or ("", why not): for callers that carry on without one (the box cues regardless)."""
+    try:
+        return box_id(data_dir), ""
+    except StoreError as exc:
+        return "", str(exc)
+
+
 def _read(path: str) -> str | None:
     try:
         with open(path, encoding="ascii", errors="replace") as fh:

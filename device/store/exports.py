@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from typing import Iterator, Self
 
 from device.store.errors import StoreError
+from device.store.plans import PLAN_EVENTS_SQL
 from device.store.store import Store
 
 Row = sqlite3.Row  # a row as the export reads it: row["column"]
@@ -81,6 +82,14 @@ class ExportSnapshot:
         """One set's reps (by number) and contact losses (by time)."""
         with self._reading():
             return self.db.reps_of(set_id), self.db.losses_of(set_id)
+
+    def plan_changes(self) -> Iterator[Row]:
+        """Every change of stage of the athletes whose sets are in the snapshot, oldest first:
+        all of them, not only those since the last export (a report reads any export alone)."""
+        with self._reading():
+            yield from self.db.conn.execute(
+                f"{PLAN_EVENTS_SQL} WHERE p.athlete_id IN (SELECT se.athlete_id FROM temp.export_sets x "
+                "JOIN sets st ON st.id = x.set_id JOIN sessions se ON se.id = st.session_id) ORDER BY p.at, p.id")
 
     def trace_path(self, row: Row) -> str:
         """Where the set's trace file is on this box ('' if none was recorded)."""

@@ -13,7 +13,9 @@ follows links and never overwrites.
 """
 from __future__ import annotations
 
+import errno
 import os
+import stat
 
 
 def fsync_dir(folder: str) -> None:
@@ -52,3 +54,17 @@ def atomic_write_bytes(path: str, data: bytes) -> None:
 def atomic_write_text(path: str, text: str) -> None:
     """`atomic_write_bytes` of UTF-8 text."""
     atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def open_regular(path: str, max_bytes: int | None = None) -> int:
+    """A descriptor of a regular file, opened without blocking and without following a link; OSError
+    for anything else, or for a file over `max_bytes` (a FIFO would block a plain open for ever, a
+    device would be read without end: files on a stick are whatever someone put there)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC)
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode) or (max_bytes is not None and info.st_size > max_bytes):
+        os.close(fd)
+        why = "not a regular file" if not stat.S_ISREG(info.st_mode) else f"larger than {max_bytes} bytes"
+        raise OSError(errno.EINVAL, why, path)
+    os.set_blocking(fd, True)
+    return fd

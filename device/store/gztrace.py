@@ -11,8 +11,9 @@ or cut short. A gzip stream cut short (power cut mid-set) has no trailer:
 then warns "unexpected end of file". Because the writer makes a zlib sync flush
 at every rep, all data up to the last rep is whole deflate blocks; open_trace
 decompresses with a raw `zlib.decompressobj` and stops quietly at the cut,
-dropping a last line that was cut in half. `gunzip -c set.csv.gz > set.csv`
-then `smartdowel replay set.csv` replays a finished one.
+dropping a last line that was cut in half. `read_trace(path)` opens either
+kind, plain or gzip (told by its first bytes, not its name): `smartdowel
+replay set.csv.gz` replays a set as the box stores it and the export ships it.
 """
 from __future__ import annotations
 
@@ -53,13 +54,13 @@ class TraceFile:
     memory, later samples are counted in `dropped` and not kept.
     """
 
-    def __init__(self, path: str | None, chain: SignalChain, has_pitch: bool, t0: float, *,
-                 max_held: int = MAX_HELD_BYTES) -> None:
+    def __init__(self, path: str | None, chain: SignalChain, has_pitch: bool, t0: float,
+                 has_roll: bool = False, *, max_held: int = MAX_HELD_BYTES) -> None:
         self.t0, self.max_held = t0, max_held
         self.path: str | None = None
         self.partial: str | None = None
         self._lines: list[str] = []
-        self._writer = TraceWriter(cast(IO[str], _Lines(self._lines)), chain, has_pitch)
+        self._writer = TraceWriter(cast(IO[str], _Lines(self._lines)), chain, has_pitch, has_roll)
         self._z = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS, 8)
         self._crc = self._size = 0
         self._buf = bytearray(GZIP_HEADER)  # the stream from file offset `_durable` on
@@ -96,7 +97,7 @@ class TraceFile:
         if self.held_bytes > self.max_held:
             self.dropped += 1
             return
-        self._writer.write(Sample(s.t - self.t0, s.head, s.upper_back, s.sacrum, s.pitch))
+        self._writer.write(s._replace(t=s.t - self.t0))
         self.samples += 1
         self.last_t = s.t
         if len(self._lines) >= COMPRESS_LINES:
@@ -248,6 +249,26 @@ def open_trace(path: str) -> IO[str]:
     return io.TextIOWrapper(io.BufferedReader(TolerantGunzip(fh)), encoding="utf-8", newline="")
 
 
+GZIP_MAGIC = b"\x1f\x8b"
+
+
+def read_trace(path: str) -> TraceReader:
+    """A trace file, plain text or gzip (finished or cut short), as a TraceReader (TraceError if it is none)."""
+    try:
+        with open(path, "rb") as fh:
+            gz = fh.read(2) == GZIP_MAGIC
+    except OSError as exc:
+        raise TraceError(path, 0, f"cannot open: {exc.strerror or exc}") from None
+    if not gz:
+        return TraceReader(path)
+    text = open_trace(path)
+    try:
+        return TraceReader(text, name=path, owns=True)
+    except BaseException:
+        text.close()
+        raise
+
+
 def finalize_partial(partial: str, final: str) -> tuple[int, float | None]:
     """Turn a cut-short `.partial` trace into a complete gzip file; (samples, last t) kept.
 
@@ -270,7 +291,7 @@ def finalize_partial(partial: str, final: str) -> tuple[int, float | None]:
         raw = os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644), "wb")
         with raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as gz:
             out = io.TextIOWrapper(gz, encoding="utf-8", newline="")
-            writer = TraceWriter(out, reader.chain, reader.has_pitch)
+            writer = TraceWriter(out, reader.chain, reader.has_pitch, reader.has_roll)
             try:
                 for s in reader:
                     writer.write(s)

@@ -17,6 +17,7 @@ A set begins at `ready` and ends at `dowel_removed`, `set_ended` or `close()`
   so a rep in the store always has its samples;
 - contact losses (and sensor faults) are committed in batches: everything
   that arrived together, at the latest with the next rep (device/store/pending.py);
+  a loss withdrawn (`loss_withdrawn`: it was the dowel being taken off) is deleted again;
 - at the end of the set the trace is finished (gzip trailer, fsync, renamed
   from `*.partial` to its final name) and the set row closed.
 
@@ -50,7 +51,8 @@ from typing import Callable
 
 from device.core.contacts import CONTACTS
 from device.core.events import (ContactLost, ContactRestored, DowelRemoved, Event, EventHandler,
-                                Ready, RepCompleted, RepDiscarded, RepStarted, SensorFault, SetEnded)
+                                LossWithdrawn, Ready, RepCompleted, RepDiscarded, RepStarted, SensorFault,
+                                SetEnded)
 from device.core.settings import LiveSettings
 from device.core.signal import Sample, SignalChain
 from device.store.gztrace import TraceFile
@@ -59,7 +61,7 @@ from device.store.inbox import Inbox
 from device.store.keeper import Barrier, CardKeeper
 from device.store.liveset import EndStep, LiveSet, RepStep
 from device.store.pending import PendingWrites
-from device.store.setmeta import note_settings, save_series
+from device.store.setmeta import note_settings
 from device.store.store import Store
 
 log = logging.getLogger("smartdowel.recorder")
@@ -148,9 +150,9 @@ class SetRecorder:
         """The settings from now on: the next set records them, a set in progress notes a change."""
         self._inbox.put(lambda: self._switch_settings(settings))
 
-    def attach_series(self, series_json: str) -> None:
-        """The summary chart's series for the set in progress (post it before the set's end event)."""
-        self._inbox.put(lambda: self._save_series(series_json))
+    def attach(self, write: Callable[[Store, int], None]) -> None:
+        """`write(store, set_id)` for the set in progress, in its next commit (post it before its end event)."""
+        self._inbox.put(lambda: self._attach(write))
 
     def sync(self, timeout: float = 10.0) -> bool:
         """Wait until everything posted before this call is handled: written, or held for a card
@@ -296,15 +298,15 @@ class SetRecorder:
         new_session = athlete != self._session_athlete or started - self._last_end_wall > self.session_gap_s
         self._session_athlete = athlete
         t0 = t_r - self.preroll_s  # fixed, whatever order samples and events arrive in
-        trace = TraceFile(None, self.chain, e.standing_deg is not None, t0,
+        pre = [s for s in self._recent if s.t >= t0]
+        trace = TraceFile(None, self.chain, e.standing_deg is not None, t0, any(s.roll is not None for s in pre),
                           max_held=max(0, HELD_BUDGET - self._card.held_bytes))
         cur = LiveSet(t_r, started, e.standing_deg, {k: float(v) for k, v in e.baseline_us.items()},
                       round(t_r - t0, 4), self._settings, athlete, new_session, trace,
                       PendingWrites(t_r, self._card.db))
-        for s in self._recent:
-            if s.t >= t0:
-                cur.last_sample_t = s.t
-                trace.write(s)
+        for s in pre:
+            cur.last_sample_t = s.t
+            trace.write(s)
         self._card.sets.append(cur)
         self._set = self._card.live = cur
         self.sets_recorded += 1
@@ -341,9 +343,9 @@ class SetRecorder:
         if (cur := self._current()) is not None:
             cur.writes.later(lambda: note_settings(self._card.db(), cur.id or 0, settings))
 
-    def _save_series(self, series_json: str) -> None:
+    def _attach(self, write: Callable[[Store, int], None]) -> None:
         if (cur := self._current()) is not None:
-            cur.writes.later(lambda: save_series(self._card.db(), cur.id or 0, series_json))
+            cur.writes.later(lambda: write(self._card.db(), cur.id or 0))
 
     def _rep(self, cur: LiveSet, e: RepCompleted) -> None:
         """A completed rep: released to the card now if its samples are in, else when they come."""
@@ -406,6 +408,10 @@ class _Events(EventHandler[None]):
     def on_sensor_fault(self, e: SensorFault) -> None:
         if (cur := self.rec._current()) is not None:
             cur.writes.sensor_fault(e)
+
+    def on_loss_withdrawn(self, e: LossWithdrawn) -> None:
+        if (cur := self.rec._current()) is not None:
+            cur.writes.withdrawn(e)
 
     def on_dowel_removed(self, e: DowelRemoved) -> None:
         if (cur := self.rec._current()) is not None:

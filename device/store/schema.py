@@ -113,7 +113,41 @@ _V3: tuple[str, ...] = (
         WHERE e2.athlete_id = (SELECT athlete_id FROM sessions WHERE id = sets.session_id)
           AND s2.id <= sets.id)""",
 )
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3)
+# Schema version 4: the learning plan (device/core/plan.py, docs/adr/0013) kept per athlete.
+#
+# - `plan_state`: each athlete's place in the plan, one row (device/store/plans.py);
+#   `window` and `passed_days` are JSON lists.
+# - `plan_events`: every change of stage, by the box after a set (`set_id`) or by
+#   the coach (`set_id` NULL); the export's plan.csv is made from it.
+# - `sets.plan_stage`, `depth_target_deg`, `plan_result`: the stage the set ran in,
+#   the athlete's depth target then, and for a retention test 'passed' or 'failed'
+#   (NULL for sets from before, and for the guest, who has no plan). The schedule
+#   the set ran with is v3's `sets.schedule`.
+# - an index for "this athlete's latest sessions" (the progress screen).
+_V4: tuple[str, ...] = (
+    "ALTER TABLE sets ADD COLUMN plan_stage TEXT",
+    "ALTER TABLE sets ADD COLUMN depth_target_deg REAL",
+    "ALTER TABLE sets ADD COLUMN plan_result TEXT",
+    """CREATE TABLE plan_state (
+        athlete_id INTEGER PRIMARY KEY REFERENCES athletes(id),
+        stage TEXT NOT NULL,
+        depth_target_deg REAL NOT NULL,
+        window TEXT NOT NULL DEFAULT '[]',
+        passed_days TEXT NOT NULL DEFAULT '[]',
+        since TEXT NOT NULL DEFAULT '')""",
+    """CREATE TABLE plan_events (
+        id INTEGER PRIMARY KEY,
+        athlete_id INTEGER NOT NULL REFERENCES athletes(id),
+        at REAL NOT NULL,
+        set_id INTEGER REFERENCES sets(id),
+        from_stage TEXT NOT NULL,
+        to_stage TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        by TEXT NOT NULL)""",
+    "CREATE INDEX plan_events_athlete ON plan_events(athlete_id, at)",
+    "CREATE INDEX sessions_athlete_started ON sessions(athlete_id, started_at)",
+)
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

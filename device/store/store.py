@@ -25,7 +25,7 @@ Why it opens this way:
     >>> import tempfile
     >>> with Store.open(tempfile.mkdtemp()) as store:
     ...     [a.name for a in store.athletes()], store.version
-    (['Guest'], 3)
+    (['Guest'], 4)
 """
 from __future__ import annotations
 

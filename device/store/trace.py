@@ -5,6 +5,8 @@
     t,head,upper_back,sacrum,pitch
     0.0000,14,13,14,0.95
 
+An optional `roll` column (the dowel's sideways tilt, degrees) may follow
+`pitch`; readers that do not know it ignore it, as they ignore any column.
 Reading is lazy (one sample at a time) so an hour-long trace costs no memory.
 Every problem raises TraceError naming the file and line, so the CLI can print
 one line and exit 2 instead of a traceback. Writing goes to a temporary name,
@@ -40,10 +42,10 @@ class TraceReader:
     >>> import io
     >>> r = TraceReader(io.StringIO("# smartdowel-trace v1\\nt,head,upper_back,sacrum\\n0.0,1,2,3\\n"))
     >>> r.has_pitch, next(iter(r))
-    (False, Sample(t=0.0, head=1, upper_back=2, sacrum=3, pitch=None))
+    (False, Sample(t=0.0, head=1, upper_back=2, sacrum=3, pitch=None, roll=None))
     """
 
-    def __init__(self, source: str | IO[str], name: str | None = None) -> None:
+    def __init__(self, source: str | IO[str], name: str | None = None, owns: bool = False) -> None:
         if isinstance(source, str):
             self.path = name or source
             try:
@@ -53,7 +55,7 @@ class TraceReader:
             self._owns = True
         else:
             self.path = name or getattr(source, "name", "<trace>")
-            self._fh, self._owns = source, False
+            self._fh, self._owns = source, owns  # owns: close it with the reader
         self.lineno = 0
         self.header: dict[str, str] = {}
         self._header_lines: dict[str, int] = {}
@@ -133,11 +135,13 @@ class TraceReader:
         self._index = [names.index(c) for c in ("t",) + CONTACTS]
         self.has_pitch = "pitch" in names
         self._pitch_index = names.index("pitch") if self.has_pitch else -1
+        self.has_roll = self.has_pitch and "roll" in names
+        self._roll_index = names.index("roll") if self.has_roll else -1
 
     # -- samples --------------------------------------------------------------
     def __iter__(self) -> Iterator[Sample]:
         it, ih, iu, isac = self._index
-        ip = self._pitch_index
+        ip, ir = self._pitch_index, self._roll_index
         ncols = len(self.columns)
         lo, hi = self.chain.count_range
         last_t = -math.inf
@@ -158,6 +162,7 @@ class TraceReader:
                 upper = int(cells[iu])
                 sacrum = int(cells[isac])
                 pitch = float(cells[ip]) if ip >= 0 and cells[ip].strip() else None
+                roll = float(cells[ir]) if ir >= 0 and cells[ir].strip() else None
             except ValueError:
                 raise self._error(self._explain(cells)) from None
             if not (t >= last_t):
@@ -167,24 +172,27 @@ class TraceReader:
                 raise self._error(f"count outside the {self.chain.adc} range {lo}..{hi}")
             if pitch is not None and not math.isfinite(pitch):
                 pitch = None  # an IMU dropout: no reading, not a made-up one
+            if roll is not None and (pitch is None or not math.isfinite(roll)):
+                roll = None
             last_t = t
             count += 1
-            yield Sample(t, head, upper, sacrum, pitch)
+            yield Sample(t, head, upper, sacrum, pitch, roll)
         if count == 0:
             raise self._error("no samples after the column line")
 
     def _explain(self, cells: list[str]) -> str:
         """Name the first cell that does not parse."""
-        for name, idx in zip(("t",) + CONTACTS + ("pitch",), self._index + [self._pitch_index]):
+        for name, idx in zip(("t",) + CONTACTS + ("pitch", "roll"),
+                             self._index + [self._pitch_index, self._roll_index]):
             if idx < 0:
                 continue
             text = cells[idx].strip()
             try:
-                float(text) if name in ("t", "pitch") else int(text)
+                int(text) if name in CONTACTS else float(text)
             except ValueError:
-                if name == "pitch" and not text:
+                if name in ("pitch", "roll") and not text:
                     continue
-                kind = "a number" if name in ("t", "pitch") else "an integer ADC count"
+                kind = "an integer ADC count" if name in CONTACTS else "a number"
                 return f"column {name}: {text!r} is not {kind}"
         return "malformed row"
 
@@ -208,6 +216,8 @@ def header_line(chain: SignalChain) -> str:
 class TraceWriter:
     """Writes a v1 trace; to a file atomically (temp name, fsync, rename) or to stdout ('-').
 
+    `has_roll` adds the optional roll column after pitch (only with pitch).
+
     >>> import io
     >>> out = io.StringIO()
     >>> with TraceWriter(out, SignalChain(), has_pitch=False) as w:
@@ -216,8 +226,10 @@ class TraceWriter:
     '0.0000,14,13,14'
     """
 
-    def __init__(self, dest: str | IO[str], chain: SignalChain, has_pitch: bool = True) -> None:
+    def __init__(self, dest: str | IO[str], chain: SignalChain, has_pitch: bool = True,
+                 has_roll: bool = False) -> None:
         self.has_pitch = has_pitch
+        self.has_roll = has_pitch and has_roll
         self._final: str | None = None
         if isinstance(dest, str) and dest != "-":
             self._final = dest
@@ -225,11 +237,15 @@ class TraceWriter:
             self._fh: IO[str] = open(self._tmp, "w", encoding="utf-8", newline="")
         else:
             self._fh = sys.stdout if dest == "-" else dest  # type: ignore[assignment]
-        cols = "t," + ",".join(CONTACTS) + (",pitch" if has_pitch else "")
+        cols = "t," + ",".join(CONTACTS) + (",pitch" if has_pitch else "") + (",roll" if self.has_roll else "")
         self._fh.write(f"{MAGIC}{VERSION}\n{header_line(chain)}\n{cols}\n")
 
     def write(self, s: Sample) -> None:
-        if self.has_pitch:
+        if self.has_roll:
+            pitch = "" if s.pitch is None else f"{s.pitch:.2f}"
+            roll = "" if s.roll is None else f"{s.roll:.2f}"
+            self._fh.write(f"{s.t:.4f},{s.head},{s.upper_back},{s.sacrum},{pitch},{roll}\n")
+        elif self.has_pitch:
             pitch = "" if s.pitch is None else f"{s.pitch:.2f}"
             self._fh.write(f"{s.t:.4f},{s.head},{s.upper_back},{s.sacrum},{pitch}\n")
         else:

@@ -76,6 +76,11 @@ class SetWrites(Connected):
             conn.execute("UPDATE contact_losses SET duration_s = ?, restored = 1 WHERE id = ?",
                          (duration_s, loss_id))
 
+    def withdraw_loss(self, loss_id: int) -> None:
+        """A loss that turned out to be the dowel being taken off (loss_withdrawn): never a fault."""
+        with self.transaction() as conn:
+            conn.execute("DELETE FROM contact_losses WHERE id = ?", (loss_id,))
+
     def note_sensor_fault(self, set_id: int, fault: str) -> None:
         """Append `contact:reason` to the set's sensor faults."""
         with self.transaction() as conn:

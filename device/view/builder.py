@@ -25,27 +25,29 @@ news reach it as `Input`s here, presses through `press()`.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from typing import Any, Iterable, Mapping
 
 from device.core.contact import FAULT
 from device.core.contacts import CONTACTS, LABELS
 from device.core.detector import CALIBRATING, NO_DOWEL, READY, Detector
 from device.core.events import (Calibrating, ContactLost, ContactRestored, DowelRemoved, Event,
-                                EventHandler, Ready, RepCompleted, RepDiscarded, RepStarted,
+                                EventHandler, LossWithdrawn, Ready, RepCompleted, RepDiscarded, RepStarted,
                                 SensorFault, SensorOk, SetEnded)
+from device.core.plan import PlanSet, PlanStageChanged
 from device.core.settings import LiveSettings
 from device.core.signal import Sample
 from device.view.commands import Command
 from device.view.faults import fault_view
 from device.view.model import (EXPORT_STATES, IN_CONTACT, WAITING, ContactView, ExportView,
-                               FaultView, MenuState, RepView, Screen, StorageView, SummaryView, ViewModel)
+                               FaultView, MenuState, PlanView, ProgressView, RepView, Screen, StorageView,
+                               SummaryView, ViewModel, schedule_in_force)
 from device.view.navigation import MENU_IDLE_S, Input, step
 from device.view.storage import storage_view
 from device.view.setlog import PRESSURE_MAX, SetLog, clamp, baseline_bar, presence_bar
 
 BACK_NOTE_S = 1.0  # "back in contact" shows this long once every cued contact is back
 SHALLOW_NOTE_S = 2.5  # "too shallow, not counted" after a dip
-LOSS_WITHDRAWN = "loss_withdrawn"  # the detector takes a reported loss back (removal, shorted pad)
 
 
 class ViewModelBuilder(EventHandler[None]):
@@ -70,6 +72,8 @@ class ViewModelBuilder(EventHandler[None]):
         self._storage: StorageView | None = None
         self._past: SummaryView | None = None
         self._export = ExportView()
+        self._plan = PlanView(target_deg=target_deg)
+        self._progress: ProgressView | None = None
         self._notice = ""
         self._menu = MenuState()
         self._last_press = 0.0
@@ -129,7 +133,7 @@ class ViewModelBuilder(EventHandler[None]):
         if self._set is None:
             return
         self._set.lost(e.contact, self._now)
-        if e.contact in CONTACTS and self._settings.schedule != "retention" and e.contact not in self._cues:
+        if e.contact in CONTACTS and self.schedule != "retention" and e.contact not in self._cues:
             self._cues += (e.contact,)
             self._note = ""
 
@@ -142,18 +146,26 @@ class ViewModelBuilder(EventHandler[None]):
                 self._note, self._note_until = "back", self._now + BACK_NOTE_S
 
     def on_other(self, e: Event) -> None:
-        """The seam for `loss_withdrawn` until the detector's event class has its own method."""
-        if e.TYPE == LOSS_WITHDRAWN:
-            self.on_loss_withdrawn(e)
+        """The plan's events (device/core/plan.py): what a set did to the plan, on its summary."""
+        if isinstance(e, (PlanSet, PlanStageChanged)):
+            self.on_plan_event(e)
 
-    def on_loss_withdrawn(self, e: Event) -> None:
-        """A loss the detector takes back is neither counted nor cued any more."""
-        contact = getattr(e, "contact", None)
-        if contact is None:
+    def on_plan_event(self, e: PlanSet | PlanStageChanged) -> None:
+        """The set just ended, as the plan saw it: its note, and the stage it moved to."""
+        s = self._summary
+        if s is None or s.athlete != e.athlete:
             return
+        if isinstance(e, PlanSet):
+            self._summary = replace(s, plan_note=e.note)
+        elif e.by == "box":
+            self._summary = replace(s, plan_moved=f"{e.from_stage} -> {e.to_stage}")
+
+    def on_loss_withdrawn(self, e: LossWithdrawn) -> None:
+        """A loss the detector takes back (the pads left together: the dowel came off) is neither
+        counted nor cued any more."""
         if self._set is not None:
-            self._set.withdrawn(contact)
-        self._cues = tuple(c for c in self._cues if c != contact)
+            self._set.withdrawn(e.contact)
+        self._cues = tuple(c for c in self._cues if c != e.contact)
 
     def on_set_ended(self, e: SetEnded) -> None:
         self._set_over()
@@ -229,9 +241,9 @@ class ViewModelBuilder(EventHandler[None]):
         live["current_rep"] = reps.current_rep if detector.state == READY else None
         live["phase"] = reps.phase
         live["pitch"] = self._pitch(detector, last_sample)
+        self.target_deg = float(round(detector.rep_target_deg))  # the athlete's own, as it is learnt
         if self._set is not None and detector.state == READY and last_sample is not None:
-            ratios = [k.m3 / k.baseline if k.baseline > 0 else 0.0 for k in detector.contacts]
-            self._set.record(float(last_sample.t), ratios, live["pitch"])
+            self._set.record(float(last_sample.t), detector.pressure_ratios(), live["pitch"])
         if self._note and self._now >= self._note_until:
             self._note = ""
         if self._menu.screen is not None and self._now - self._last_press >= MENU_IDLE_S:
@@ -241,11 +253,11 @@ class ViewModelBuilder(EventHandler[None]):
         ready = detector.state == READY
         present = detector.cfg.present_siemens
         views = []
-        for k in detector.contacts:
+        for k, ratio in zip(detector.contacts, detector.pressure_ratios()):
             if k.state == FAULT:
                 views.append(ContactView(k.name, LABELS[k.name], FAULT))
             elif ready and k.baseline > 0:
-                r = clamp(k.m3 / k.baseline, 0.0, PRESSURE_MAX)
+                r = clamp(ratio, 0.0, PRESSURE_MAX)
                 views.append(ContactView(k.name, LABELS[k.name], k.state, round(r, 2),
                                          baseline_bar(r)))
             else:
@@ -277,6 +289,20 @@ class ViewModelBuilder(EventHandler[None]):
 
     def set_settings(self, settings: LiveSettings) -> None:
         self._settings = settings
+
+    @property
+    def schedule(self) -> str:
+        """The cue schedule in force: the plan's (Feedback "plan") or the one set by hand."""
+        return schedule_in_force(self._settings, self._plan)
+
+    def set_plan(self, plan: PlanView) -> None:
+        """The chosen athlete's plan (its depth target is the coach's goal; the tilt gauge shows the
+        detector's rep target, what a rep must reach to count)."""
+        self._plan = plan
+
+    def set_progress(self, progress: ProgressView | None) -> None:
+        """The progress screen's numbers (the store's, for the chosen athlete)."""
+        self._progress = progress
 
     def set_athletes(self, names: Iterable[str], selected: str = "", sets_done: int | None = None) -> None:
         """The picker's names and the chosen athlete; `sets_done` their kept sets so far (store)."""
@@ -328,7 +354,8 @@ class ViewModelBuilder(EventHandler[None]):
             settings=self._settings, menu=self._menu, athletes=self._athletes,
             athlete=self._athlete, history=self._history, history_more=self._history_more,
             history_loading=self._history_loading, export=self._export,
-            notice=self._notice, storage=self._storage, simulator=self.simulator)
+            notice=self._notice, storage=self._storage, simulator=self.simulator, plan=self._plan,
+            progress=self._progress)
         if vm != self._vm:
             self._vm = vm
         return self._vm  # type: ignore[return-value]

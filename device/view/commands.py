@@ -100,3 +100,32 @@ class StartExport(Command):
 @dataclass(frozen=True)
 class PowerOff(Command):
     DO = "power_off"
+
+
+@dataclass(frozen=True)
+class PlanCommand(Command):
+    """A command about the chosen athlete's learning plan (device/app/coach.py carries these out)."""
+
+    DO = "plan"
+
+
+@dataclass(frozen=True)
+class SetStage(PlanCommand):
+    """The coach puts the chosen athlete in this stage (nothing if already there)."""
+
+    DO = "plan_stage"
+    stage: str
+
+
+@dataclass(frozen=True)
+class NextTarget(PlanCommand):
+    """The chosen athlete's depth target to its next value (device/core/plan.py `DEPTH_TARGETS`)."""
+
+    DO = "depth_target"
+
+
+@dataclass(frozen=True)
+class LoadProgress(PlanCommand):
+    """Fill the progress screen with the chosen athlete's sessions and plan history."""
+
+    DO = "load_progress"

@@ -44,6 +44,8 @@ class Screen(StrEnum):
     NAME = "name"
     SETTINGS = "settings"
     EXPORT = "export"
+    PROGRESS = "progress"
+    PLAN = "plan"
 
 
 SCREENS: tuple[Screen, ...] = tuple(Screen)
@@ -124,6 +126,54 @@ class SummaryView:
     has_imu: bool = True
     dips: int = 0
     when: str = ""  # a past set's start, as History lists it
+    plan_note: str = ""  # what the set did to the athlete's learning plan (the plan_set's note)
+    plan_moved: str = ""  # "fade -> test" when the set moved the athlete's stage
+
+
+@dataclass(frozen=True)
+class PlanView:
+    """The chosen athlete's place in the learning plan, as the screens say it.
+
+    `stage` "" means no plan: the guest is anyone, so the box keeps none for it.
+    `schedule` is what the plan gives the next set; `by_hand` that the coach set
+    Feedback by hand in Settings, which wins (the plan then waits)."""
+
+    stage: str = ""
+    target_deg: float = 35.0
+    schedule: str = "every"
+    advice: str = ""
+    since: str = ""
+    by_hand: bool = False
+
+
+def schedule_in_force(settings: LiveSettings, plan: PlanView) -> str:
+    """The cue schedule the box runs with: the plan's (Feedback "plan") or the one set by hand."""
+    return plan.schedule if settings.schedule == "plan" else settings.schedule
+
+
+@dataclass(frozen=True)
+class SessionPoint:
+    """One session on the progress screen: clean reps, depth against the target, tempo, stage."""
+
+    label: str  # its date, short ("3 Mar")
+    reps: int
+    clean_pct: float | None
+    depth_deg: float | None
+    target_deg: float | None
+    tempo_s: tuple[float, float, float] | None  # mean descent, bottom, ascent
+    stage: str = ""  # the plan's stage at the session's last set ("" before the plan)
+    tests: tuple[str, ...] = ()  # its retention tests' results: "passed" / "failed"
+
+
+@dataclass(frozen=True)
+class ProgressView:
+    """An athlete's progress over their latest sessions, oldest first, and the plan's history."""
+
+    athlete: str = ""
+    sessions: tuple[SessionPoint, ...] = ()
+    breaks: tuple[tuple[str, str, int], ...] = ()  # (contact, phase, losses), most first
+    history: tuple[tuple[str, str, str, str], ...] = ()  # (date, from, to, by), newest first
+    sets: int = 0  # sets on the box for this athlete, all time
 
 
 @dataclass(frozen=True)
@@ -214,6 +264,13 @@ class ViewModel:
     notice: str = ""  # news for the coach (athletes imported, a database moved aside)
     storage: StorageView | None = None  # None: sets are being saved
     simulator: bool = False
+    plan: PlanView = PlanView()
+    progress: ProgressView | None = None
+
+    @property
+    def schedule(self) -> str:
+        """The cue schedule in force (a retention set: no cue on the screen either)."""
+        return schedule_in_force(self.settings, self.plan)
 
     @property
     def set_running(self) -> bool:
@@ -235,4 +292,5 @@ class ViewModel:
 
 __all__ = ["plural", "CONTACTS", "CUES", "LABELS", "Screen", "SCREENS", "AUTO_SCREENS", "MENU_SCREENS", "IN_CONTACT",
            "LOST", "FAULT", "WAITING", "EXPORT_STATES", "ContactView", "RepView", "SeriesView",
-           "SummaryView", "FaultView", "MenuState", "ExportView", "StorageView", "ViewModel"]
+           "SummaryView", "FaultView", "MenuState", "ExportView", "StorageView", "ViewModel", "PlanView",
+           "SessionPoint", "ProgressView"]

@@ -35,9 +35,11 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Callable
 
+from device.core.plan import STAGES
 from device.core.settings import SETTING_KEYS
-from device.view.commands import (AddAthlete, ChangeSetting, Command, EndSet, LoadHistory, MoreHistory,
-                                  OpenSet, PickAthlete, PowerOff, RenameAthlete, StartExport, StartSet)
+from device.view.commands import (AddAthlete, ChangeSetting, Command, EndSet, LoadHistory, LoadProgress,
+                                  MoreHistory, NextTarget, OpenSet, PickAthlete, PowerOff, RenameAthlete,
+                                  SetStage, StartExport, StartSet)
 from device.view.model import AUTO_SCREENS, MenuState, Screen, ViewModel
 from device.view.naming import take, wheel_item
 
@@ -45,7 +47,7 @@ MENU_IDLE_S = 60.0  # a menu left alone this long gives the screen back to the a
 
 MENU_ITEMS: tuple[tuple[str, str], ...] = (
     ("resume", "Back"), ("history", "History"), ("athletes", "Athlete"),
-    ("settings", "Settings"), ("export", "Export to USB"))
+    ("settings", "Settings"), ("progress", "Progress"), ("plan", "Plan"), ("export", "Export to USB"))
 SETTINGS_ITEMS: tuple[str, ...] = (*SETTING_KEYS, "back")
 
 
@@ -135,7 +137,8 @@ def _menu_a(menu: MenuState, vm: ViewModel) -> Result:
     if item == "athletes":
         at = vm.athletes.index(vm.athlete) if vm.athlete in vm.athletes else 0
         return replace(menu, screen=Screen.ATHLETES, cursor=at), []
-    commands: list[Command] = {"history": [LoadHistory()], "export": [StartExport()]}.get(item, [])
+    commands: list[Command] = {"history": [LoadHistory()], "export": [StartExport()],
+                               "progress": [LoadProgress()]}.get(item, [])
     return replace(menu, screen=Screen(item), cursor=0), commands
 
 
@@ -197,6 +200,24 @@ def _name_a(menu: MenuState, vm: ViewModel) -> Result:
     return replace(menu, text=text), []
 
 
+def plan_rows(vm: ViewModel) -> list[tuple[str, str]]:
+    """The Plan screen's rows as (kind, value): each stage, the depth target, back.
+
+    The guest has no plan (anyone may be the guest): Back only."""
+    if not vm.plan.stage:
+        return [("back", "")]
+    return [*(("stage", str(s)) for s in STAGES), ("target", f"{vm.plan.target_deg:.0f}"), ("back", "")]
+
+
+def _plan_a(menu: MenuState, vm: ViewModel) -> Result:
+    kind, value = plan_rows(vm)[menu.cursor % len(plan_rows(vm))]
+    if kind == "stage":
+        return menu, [SetStage(value)]
+    if kind == "target":
+        return menu, [NextTarget()]
+    return _back_to_menu("plan")(menu, vm)
+
+
 def _settings_a(menu: MenuState, vm: ViewModel) -> Result:
     item = SETTINGS_ITEMS[menu.cursor % len(SETTINGS_ITEMS)]
     if item == "back":
@@ -226,6 +247,11 @@ _PRESSES: dict[Screen, A_B] = {
     Screen.SETTINGS: (Rule("change the highlighted setting (Back: the menu)", _settings_a),
                       Rule("next row", _next_row(lambda vm: len(SETTINGS_ITEMS)))),
     Screen.EXPORT: (Rule("leave (the export goes on)", _follow), Rule("nothing", _stay)),
+    Screen.PROGRESS: (Rule("back to the menu", _back_to_menu("progress")),
+                      Rule("next page: the chart, tempo and contacts, the plan's history",
+                           _next_row(lambda vm: 3))),
+    Screen.PLAN: (Rule("set the highlighted stage, or the next depth target (Back: the menu)", _plan_a),
+                  Rule("next row", _next_row(lambda vm: len(plan_rows(vm))))),
 }
 
 # An automatic screen is derived from the appliance (builder.py `_screen`): these say which.

@@ -61,15 +61,15 @@ def test_replay_reads_an_exported_gzip_trace(tmp_path):
     assert zipped.stdout == plain.stdout and '"rep_completed"' in zipped.stdout
 
 
-def test_no_display_runs_headless_and_says_so():
-    got = smartdowel("run", "--hardware", "sim", "--duration", "1", "--data", "/tmp/sd-front-door",
+def test_no_display_runs_headless_and_says_so(tmp_path):
+    got = smartdowel("run", "--hardware", "sim", "--duration", "1", "--data", str(tmp_path),
                      env={"XDG_RUNTIME_DIR": ""})
     assert got.returncode == 0, got.stderr
     assert "running headless" in got.stderr and "XDG_RUNTIME_DIR" not in got.stderr
 
 
 def test_export_makes_its_destination_folder(tmp_path):
-    from tests.support.stores import build_store
+    from support.stores import build_store
     build_store(str(tmp_path / "data"), sets=1).close()
     dest = tmp_path / "new"
     got = smartdowel("export", str(dest), "--data", str(tmp_path / "data"))

@@ -20,7 +20,9 @@ from device.export.columns import CSV_FILES, columns_markdown
 from device.export.errors import ExportError
 from device.export.layout import FOLDER_PREFIX, MANIFEST, PARTIAL, fat_safe
 from device.export.media import Media
+from device.export.report.tables import file_stem
 from device.export.run import export
+from device.store.box import box_id
 from device.store.store import Store
 from ui.chart_png import render_png
 from support.stores import ATHLETE, STARTED, add_set, build_store, dump
@@ -68,11 +70,15 @@ def test_everything_lands_on_the_stick_and_reads_back_to_the_store(store, stick)
     assert os.listdir(stick) == [FOLDER] and fat_safe(FOLDER)
     names = files_in(folder)
     assert all(fat_safe(part) for name in names for part in name.split("/"))
+    stem = file_stem(ATHLETE, set())
     assert names == sorted([MANIFEST, "README.txt", "sessions.csv", "sets.csv", "reps.csv",
-                            "contact_losses.csv", "sessions/session-000001.json"]
+                            "contact_losses.csv", "plan.csv", "sessions/session-000001.json", "report.html",
+                            f"{stem}-sets.csv", f"{stem}-sets-engineering.csv"]
                            + [f"charts/set-{i:06d}.png" for i in (1, 2, 3)]
                            + [f"traces/set-{i:06d}.csv.gz" for i in (1, 2, 3)])
     assert result.files == len(names) and result.warnings == []
+    box = box_id(store.data_dir)
+    assert {r["box_id"] for r in read_csv(folder, "sets.csv") + read_csv(folder, "sessions.csv")} == {box}
 
     lines = open(os.path.join(folder, MANIFEST)).read().splitlines()
     manifest = dict(reversed(line.split("  ", 1)) for line in lines)  # sha256sum's format
@@ -206,6 +212,18 @@ def test_chart_workers_draw_the_same_charts(tmp_path, store):
         name = f"charts/set-{i:06d}.png"
         a, b = (open(os.path.join(r.folder, name), "rb").read() for r in (inline, pooled))
         assert a == b
+
+
+def test_with_chart_workers_each_session_is_one_file_however_its_charts_come_back(tmp_path, store):
+    """The last sets' charts are still in flight when the sets run out: their rows (and their
+    session's file) were closed too early, and the session's file was then made again."""
+    second = store.begin_session(store.add_athlete("Ben"), STARTED + 5_000)
+    for i in range(3, 12):
+        add_set(store, second, i)
+    result = export(store, str(tmp_path), chart=render_png, workers=1, now=NOW)
+    doc = json.load(open(os.path.join(result.folder, "sessions/session-000002.json"), encoding="utf-8"))
+    assert result.sets == 12 and len(doc["sets"]) == 9
+    assert [r["sets"] for r in read_csv(result.folder, "sessions.csv")] == ["3", "9"]
 
 
 def test_a_broken_chart_pool_falls_back_to_drawing_here(store):

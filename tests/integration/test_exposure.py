@@ -1,5 +1,7 @@
 """Exposure: the running appliance opens no network socket, listens on no port, and reads
-nothing from a USB stick but athletes.csv (with its size limit)."""
+nothing from a USB stick but athletes.csv (with its size limit) and the CSVs of the smartdowel
+export folders on it (for the report each export carries: regular files only, never through a
+link, never a FIFO, never an unfinished folder)."""
 from __future__ import annotations
 
 import builtins
@@ -141,13 +143,15 @@ class OpenSpy:
     def install(self, monkeypatch) -> None:
         real_open, real_os_open = builtins.open, os.open
 
-        def spy_open(file, mode="r", *a, **kw):
+        def spy_open(file, mode="r", *a, **kw):  # noted once opened: a refused open reads nothing
+            fh = real_open(file, mode, *a, **kw)
             self._note(file, f"open:{mode}")
-            return real_open(file, mode, *a, **kw)
+            return fh
 
         def spy_os_open(path, flags, mode=0o777, *, dir_fd=None):
+            fd = real_os_open(path, flags, mode, dir_fd=dir_fd)
             self._note(path, f"os.open:{flags}", dir_fd)
-            return real_os_open(path, flags, mode, dir_fd=dir_fd)
+            return fd
         monkeypatch.setattr(builtins, "open", spy_open)
         monkeypatch.setattr("io.open", spy_open)
         monkeypatch.setattr(os, "open", spy_os_open)
@@ -176,7 +180,7 @@ def _record_one_set(app_data: str) -> None:
     from device.store.recorder import SetRecorder
     from device.core.signal import Sample, SignalChain
     from device.store.store import Store
-    from drivers.simulated_dowel import PRESETS, simulate
+    from drivers.sim import PRESETS, simulate
     chain = SignalChain()
     with Store.open(app_data) as store:
         rec = SetRecorder(store, chain)
@@ -203,6 +207,13 @@ def stick(tmp_path):
     old = stick / "smartdowel-export-2020-01-01T00-00-00.partial"
     old.mkdir()
     (old / "sets.csv").write_text("old, untrusted\n")
+    linked = stick / "smartdowel-export-2021-01-01T00-00-00"  # an export whose sets.csv is a link
+    linked.mkdir()
+    (linked / "sessions.csv").write_text("session_id,athlete,started_at\n")
+    os.symlink("/etc/passwd", linked / "sets.csv")
+    piped = stick / "smartdowel-export-2022-02-02T00-00-00"  # and one whose sessions.csv is a FIFO
+    piped.mkdir()
+    os.mkfifo(piped / "sessions.csv")
     mounts = tmp_path / "mounts"
     mounts.write_text(f"/dev/sda1 {stick} vfat rw,nosuid,nodev,noexec 0 0\n")
     return media, stick, mounts
@@ -254,12 +265,19 @@ def test_a_stick_is_read_for_athletes_csv_only(tmp_path, stick, monkeypatch):
     finally:
         app.shutdown()
     reads = spy.reads()
-    assert reads and {os.path.basename(p) for p, _ in reads} == {"athletes.csv"}, reads
+    assert reads and {os.path.basename(p) for p, _ in reads if "smartdowel-export-" not in p} == \
+        {"athletes.csv"}, reads
+    assert not [p for p, _ in reads if "2020-01-01" in p or "passwd" in p], reads  # no unfinished folder, no link
+    csvs = {os.path.basename(p) for p, _ in reads if "2021-01-01" in p or "2022-02-02" in p}
+    assert csvs <= {"sessions.csv", "sets.csv", "reps.csv", "contact_losses.csv", "plan.csv"}, csvs
     assert "athletes_imported" in " ".join(out.lines)
     assert [json.loads(x)["ok"] for x in out.lines if '"type": "export"' in x] == [True]
     exported = [p for p in stick_dir.iterdir() if p.name.startswith("smartdowel-export-")
                 and not p.name.endswith(".partial")]
-    assert len(exported) == 1 and (exported[0] / "MANIFEST.sha256").exists()
+    (made,) = [p for p in exported if not p.name.startswith(("smartdowel-export-2021", "smartdowel-export-2022"))]
+    assert (made / "MANIFEST.sha256").exists() and (made / "report.html").exists()
+    readme = (made / "README.txt").read_text()  # the link and the FIFO (opened, never read): both left out
+    assert "2021-01-01T00-00-00/sets.csv: cannot read" in readme and "2022-02-02T00-00-00/sessions.csv" in readme
     assert (stick_dir / "smartdowel-export-2020-01-01T00-00-00.partial" / "sets.csv").read_text() \
         == "old, untrusted\n"  # an old partial folder is neither read nor touched
 

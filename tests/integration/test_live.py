@@ -184,7 +184,7 @@ def test_appliance_with_a_screen_draws_frames_and_applies_menu_settings():
     threading.Timer(0.6, app.submit, [ChangeSetting("sensitivity")]).start()
     app.run(duration=3.0)  # the screen belongs to the thread that made it: this one
     assert app.policy.mute is True
-    assert {k.cfg.lost_ratio for k in app.detector.contacts} == {0.16}
+    assert {k.cfg.lost_ratio for k in app.detector.contacts} == {cfg.detector.contact.with_sensitivity("high").lost_ratio}
     assert app.view.build().settings.mute is True
     assert app.display.frames > 10
     assert app.view.build().screen in ("calibrating", "live", "place")

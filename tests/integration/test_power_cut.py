@@ -40,7 +40,7 @@ def _record_sets(data: str, n: int) -> None:
     from device.store.recorder import SetRecorder
     from device.core.signal import Sample, SignalChain
     from device.store.store import Store
-    from drivers.simulated_dowel import PRESETS, simulate
+    from drivers.sim import PRESETS, simulate
     chain = SignalChain()
     with Store.open(data) as store:
         rec = SetRecorder(store, chain)

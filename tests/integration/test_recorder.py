@@ -23,7 +23,7 @@ from device.core.signal import Sample, SignalChain
 from device.store.store import Store
 from device.store.trace import TraceReader
 from conftest import REPO, ev
-from drivers.simulated_dowel import PRESETS, simulate
+from drivers.sim import PRESETS, simulate
 
 ROOT = str(REPO)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import queue
+import random
 import threading
 import time
 
@@ -22,7 +23,7 @@ from device.core.signal import SignalChain
 from device.store.prefs import ATHLETE_KEY, save_pref
 from device.store.store import Store
 from device.view.commands import EndSet, LoadHistory
-from support.stores import build_store, many_sets
+from support.stores import build_store, fill_sets
 
 
 class Lines:
@@ -189,8 +190,9 @@ def test_history_of_50000_sets_never_holds_the_main_loop(tmp_path, monkeypatch):
     """Failure 10: opening History on a store of 50,000 sets blocked the main loop for 0.5-1.3 s
     (the sampler's interval reached 139 ms). A page is now read on a worker thread."""
     data = os.environ["SMARTDOWEL_DATA"]
-    athlete = many_sets(data, sets=50_000, athletes=1, reps=8)
     with Store.open(data) as store:
+        fill_sets(store, 50_000, 1, random.Random(1), reps=8)
+        athlete = store.conn.execute("SELECT id FROM athletes WHERE name = 'Athlete 001'").fetchone()[0]
         save_pref(store, ATHLETE_KEY, athlete)
     app, out, _ = _box(tmp_path)
     steps: list[float] = []

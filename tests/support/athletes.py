@@ -4,9 +4,10 @@ Sessions on chosen days, sets of reps whose chance of being clean and deep
 enough rises day by day; under the retention schedule (no cues) it is lower
 at first, as the guidance hypothesis predicts, and catches up. Each set has a
 gzip trace whose pressures dip where its contacts came off. The real Plan
-decides, set by set, which schedule the next set runs with, exactly as the
-app will; what it said is returned (the store has no plan table yet), so a
-test can put it into an export the way the export will (support/exports.py).
+decides, set by set, which schedule the next set runs with, and its state,
+the set's plan columns and the stage changes are kept as the box keeps them
+(device/store/plans.py), so the real export carries them. What the plan said
+is also returned, for tests to compare with.
 """
 from __future__ import annotations
 
@@ -19,8 +20,11 @@ from datetime import datetime, timedelta
 
 from device.core.contacts import CAUSES, CONTACTS
 from device.core.plan import Plan, PlanConfig, PlanStageChanged, SetSummary, Stage
+from device.core.settings import LiveSettings
 from device.core.signal import Sample, SignalChain
 from device.store.gztrace import TraceFile
+from device.store.plans import record_set
+from device.store.setmeta import tag_settings
 from device.store.store import Store
 
 BASE_US = {"head": 250.0, "upper_back": 600.0, "sacrum": 500.0}
@@ -50,8 +54,9 @@ class ImprovingAthlete:
     """An athlete on one box; `train(days)` records the sessions of those days (days from `start`)."""
 
     def __init__(self, store: Store, name: str = "Ana Ruiz", start: datetime = datetime(2026, 3, 2, 17, 0),
-                 seed: int = 7) -> None:
-        self.store, self.start = store, start.astimezone()
+                 seed: int = 7, keep_plan: bool = True) -> None:
+        """`keep_plan` False: a box from before the plan (every fault cued, no plan in the store)."""
+        self.store, self.start, self.keep_plan = store, start.astimezone(), keep_plan
         self.rng = random.Random(seed)
         self.plan = Plan(PlanConfig(), athlete=name)
         self.state = self.plan.start(TARGET, day=start.date().isoformat())
@@ -64,14 +69,19 @@ class ImprovingAthlete:
             session = self.store.begin_session(log.athlete_id, session_start.timestamp())
             for k in range(sets_per_day):
                 when = session_start + timedelta(minutes=4 * k)
-                schedule = plan.schedule_for(self.state)[0]
+                schedule = plan.schedule_for(self.state)[0] if self.keep_plan else "every"
                 retention = schedule == "retention"
                 outcome, set_id = _record_set(self.store, session, when, reps, clean_chance(day, retention), rng)
-                stage_before = self.state.stage
+                tag_settings(self.store, set_id, LiveSettings(schedule=schedule))
+                if not self.keep_plan:
+                    continue
+                before = self.state
                 self.state, events = plan.after_set(self.state, SetSummary(when, tuple(outcome), retention, float(k)))
+                ended = when + timedelta(minutes=3)
+                record_set(self.store, set_id, log.athlete_id, before, self.state, events, ended.timestamp())
                 passed = next((e.passed for e in events if getattr(e, "passed", None) is not None), None)
-                log.per_set[set_id] = (str(stage_before), schedule, TARGET, passed)
-                log.changes += [(when + timedelta(minutes=3), dataclasses.replace(e, set_id=set_id))
+                log.per_set[set_id] = (str(before.stage), schedule, TARGET, passed)
+                log.changes += [(ended, dataclasses.replace(e, set_id=set_id))
                                 for e in events if isinstance(e, PlanStageChanged)]
         log.stage = self.state.stage
         return log
@@ -79,9 +89,9 @@ class ImprovingAthlete:
 
 def improving_athlete(store: Store, name: str = "Ana Ruiz", start: datetime = datetime(2026, 3, 2, 17, 0),
                       days: tuple[int, ...] = DAYS, sets_per_day: int = 4, reps: int = 8,
-                      seed: int = 7) -> PlanLog:
+                      seed: int = 7, keep_plan: bool = True) -> PlanLog:
     """Record the athlete's sessions on `days` into `store`; return what the plan did."""
-    return ImprovingAthlete(store, name, start, seed).train(days, sets_per_day, reps)
+    return ImprovingAthlete(store, name, start, seed, keep_plan).train(days, sets_per_day, reps)
 
 
 def _record_set(store: Store, session: int, when: datetime, reps: int, chance: float,

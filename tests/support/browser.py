@@ -19,6 +19,7 @@ import subprocess
 import tempfile
 import time
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from typing import Any
 
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
@@ -155,3 +156,51 @@ def _load(pipe: _Pipe, url: str, width: int, timeout: float, measure: str) -> Pa
         elif method == "Log.entryAdded" and params["entry"].get("level") == "error":
             page.console_errors.append(params["entry"].get("text", ""))
     return page
+
+
+class Tables(HTMLParser):
+    """Every table with an id: its body rows as lists of cell texts."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tables: dict[str, list[list[str]]] = {}
+        self._id: str | None = None
+        self._in_body = False
+        self._row: list[str] | None = None
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag == "table":
+            self._id = dict(attrs).get("id")
+            if self._id:
+                self.tables[self._id] = []
+        elif tag == "tbody":
+            self._in_body = True
+        elif tag == "tr" and self._in_body:
+            self._row = []
+        elif tag == "td" and self._row is not None:
+            self._cell = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "td" and self._cell is not None and self._row is not None:
+            self._row.append("".join(self._cell))
+            self._cell = None
+        elif tag == "tr" and self._row is not None:
+            if self._id:
+                self.tables[self._id].append(self._row)
+            self._row = None
+        elif tag == "tbody":
+            self._in_body = False
+        elif tag == "table":
+            self._id = None
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def check_self_contained(page: Page, url: str) -> None:
+    """Nothing asked for but the page itself, nothing failed, nothing said on the console."""
+    assert page.requests == [url], f"the page asked for more than itself: {page.requests}"
+    assert page.failed == [], page.failed
+    assert page.console_errors == [], page.console_errors

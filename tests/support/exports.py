@@ -1,21 +1,14 @@
-"""Export folders for the report's tests: the columns the export is to add, and small made-up folders.
+"""Small made-up export folders for the report's tests.
 
-`add_plan_columns` puts into a real export folder what the export will write
-once the app records the plan (device/export/plan_columns.py: box_id, the
-set's stage, schedule, target and test result, plan.csv), then rewrites the
-manifest. `small_export` writes a minimal folder by hand, for unit tests of
-reading, merging and deduplication that need no store.
+`small_export` writes a minimal folder by hand, for unit tests of reading,
+merging and deduplication that need no store (the real export writes the
+box id and the plan's columns itself: tests/support/report_scene.py).
 """
 from __future__ import annotations
 
 import csv
-import hashlib
 import os
 from typing import Any, Sequence
-
-from device.export.plan_columns import PLAN_COLUMNS, PLAN_FILE, SESSION_COLUMNS_ADDED, SET_COLUMNS_ADDED, \
-    plan_row, set_values
-from support.athletes import PlanLog
 
 V1 = {
     "sessions.csv": ("session_id", "athlete_id", "athlete", "started_at", "ended_at", "sets", "reps", "clean_reps",
@@ -29,44 +22,11 @@ V1 = {
 }
 
 
-def _read(path: str) -> tuple[list[str], list[dict[str, str]]]:
-    with open(path, encoding="utf-8-sig", newline="") as fh:
-        reader = csv.DictReader(fh)
-        return list(reader.fieldnames or []), list(reader)
-
-
 def _write(path: str, columns: Sequence[str], rows: Sequence[dict[str, Any]]) -> None:
     with open(path, "w", encoding="utf-8-sig", newline="") as fh:
         writer = csv.DictWriter(fh, list(columns), extrasaction="ignore")
         writer.writeheader()
         writer.writerows(rows)
-
-
-def add_plan_columns(folder: str, box_id: str, log: PlanLog, iso: Any) -> None:
-    """What the export will add: box_id and the plan's columns in sets.csv, box_id in sessions.csv,
-    plan.csv with the stage changes (`iso` formats a datetime as the export does)."""
-    cols, rows = _read(os.path.join(folder, "sets.csv"))
-    for row in rows:
-        stage, schedule, target, passed = log.per_set.get(int(row["set_id"]), (None, None, None, None))
-        row.update(set_values(box_id, stage, schedule, target, passed))
-    _write(os.path.join(folder, "sets.csv"), cols + [c for c, _ in SET_COLUMNS_ADDED], rows)
-    cols, rows = _read(os.path.join(folder, "sessions.csv"))
-    _write(os.path.join(folder, "sessions.csv"), cols + [c for c, _ in SESSION_COLUMNS_ADDED],
-           [{**r, "box_id": box_id} for r in rows])
-    plan = [plan_row(box_id, log.athlete_id, iso(when.timestamp()), e) for when, e in log.changes]
-    _write(os.path.join(folder, PLAN_FILE), [c for c, _ in PLAN_COLUMNS], plan)
-    _manifest(folder)
-
-
-def _manifest(folder: str) -> None:
-    lines = []
-    for base, _, files in os.walk(folder):
-        for name in files:
-            rel = os.path.relpath(os.path.join(base, name), folder)
-            if rel != "MANIFEST.sha256":
-                lines.append(f"{hashlib.sha256(open(os.path.join(base, name), 'rb').read()).hexdigest()}  {rel}")
-    with open(os.path.join(folder, "MANIFEST.sha256"), "w") as fh:
-        fh.write("\n".join(sorted(lines, key=lambda x: x.split("  ", 1)[1])) + "\n")
 
 
 def small_export(folder: str, athlete: str, starts: Sequence[str], box_id: str = "", first_id: int = 1,

@@ -1,12 +1,13 @@
 """Two boxes, one athlete who improves over two weeks, real exports, and the report over them.
 
 Box A records the athlete's sessions (support/athletes.py: the real Plan picks
-each set's schedule) and is exported by the real `smartdowel export`: the
-first week, the same again with --all (every set seen twice), then the second
-week's new sets on another stick. Each export is given the columns the export
-is to add once the app records the plan (support/exports.py). Box
-B is an older box: plain v1 exports, the athlete's name typed in another case,
-and a second athlete. `smartdowel report` reads all three folders.
+each set's schedule and its state and stage changes are kept in the store as
+the box keeps them) and is exported by the real `smartdowel export`, which
+writes the box id and the plan's columns: the first week, the same again with
+--all (every set seen twice), then the second week's new sets on another
+stick. Box B is a box from before the plan (no plan in its store, every fault
+cued): the athlete's name typed in another case, and a second athlete.
+`smartdowel report` reads all three folders.
 
     python tests/support/report_scene.py --docs    # refresh docs/report-example.png
 """
@@ -21,10 +22,8 @@ from datetime import datetime, timedelta
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from device.store.box import box_id  # noqa: E402
-from device.store.queries import iso  # noqa: E402
 from device.store.store import Store  # noqa: E402
 from support.athletes import DAYS, ImprovingAthlete, PlanLog, improving_athlete  # noqa: E402
-from support.exports import add_plan_columns  # noqa: E402
 
 START = datetime(2026, 3, 2, 17, 0)
 ATHLETE, ATHLETE_ON_B = "Ana Ruiz", "ana RUIZ"
@@ -69,11 +68,11 @@ def build(root: str) -> Scene:
         athlete.store = store
         athlete.train(DAYS[6:])
     latest = _export(data_a, stick_2)
-    for folder in (first, again, latest):
-        add_plan_columns(folder, a, log, iso)
-    with Store.open(data_b) as store:  # an older box: no box id, no plan in its exports
-        improving_athlete(store, ATHLETE_ON_B, START + timedelta(hours=3), days=(3,), sets_per_day=2, seed=3)
-        improving_athlete(store, "Ben Okafor", START + timedelta(days=3), days=(0, 2, 7), sets_per_day=3, seed=11)
+    with Store.open(data_b) as store:  # a box from before the plan: every fault cued, no plan kept
+        improving_athlete(store, ATHLETE_ON_B, START + timedelta(hours=3), days=(3,), sets_per_day=2, seed=3,
+                          keep_plan=False)
+        improving_athlete(store, "Ben Okafor", START + timedelta(days=3), days=(0, 2, 7), sets_per_day=3, seed=11,
+                          keep_plan=False)
     older_box = _export(data_b, stick_2)
     out = os.path.join(root, "report")
     done = smartdowel("report", stick_1, stick_2, "-o", out)

@@ -61,28 +61,45 @@ def dump(store: Store) -> dict[str, list[tuple]]:
     return {t: [tuple(r) for r in store.conn.execute(f"SELECT * FROM {t} ORDER BY rowid")] for t in tables}
 
 
-def many_sets(folder: str, sets: int = 50_000, athletes: int = 2, reps: int = 4) -> int:
-    """A store with `sets` finished sets (reps and losses, no traces) shared by `athletes`, quickly.
-
-    For what must not grow with the store (History's pages): rows written in
-    bulk, as years of use would leave them. Returns the first athlete's id."""
-    with Store.open(folder) as store:
-        ids = [store.add_athlete(f"Athlete {a + 1}") for a in range(athletes)]
-        conn = store.conn
-        with store.transaction():
-            session = 0
-            for i in range(sets):
-                athlete = ids[i % athletes]
-                if i % (10 * athletes) < athletes:
-                    session = conn.execute("INSERT INTO sessions (athlete_id, started_at, ended_at) VALUES (?,?,?)",
-                                           (athlete, STARTED + 60 * i, STARTED + 60 * i + 600)).lastrowid
-                conn.execute("INSERT INTO sets (session_id, number, started_at, ended_at, end_reason, duration_s, "
-                             "standing_deg, trace, samples, athlete_set_number) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                             (session, i // athletes + 1, STARTED + 60 * i, STARTED + 60 * i + 20, "dowel_removed",
-                              20.0, 3.0, f"traces/none-{i}.csv.gz", 2000, i // athletes + 1))
-                set_id = conn.execute("SELECT last_insert_rowid()").fetchone()[0]
-                conn.executemany("INSERT INTO reps (set_id, rep, start_s, end_s, depth_deg, duration_s, faults) "
-                                 "VALUES (?,?,?,?,?,?,?)",
-                                 [(set_id, r, 2.5 * r - 2.0, 2.5 * r, 55.0 + r, 2.0, "sacrum" if r == 2 else "")
-                                  for r in range(1, reps + 1)])
-        return ids[0]
+def fill_sets(store: Store, sets: int, athletes: int, rng: random.Random, reps: int = 8) -> None:
+    """`sets` finished sets of `reps` reps, shared by `athletes` athletes, four a training day over a year,
+    with contact losses, the plan's columns and stage changes: bulk rows for size benchmarks (no traces)."""
+    per = sets // athletes
+    contacts = (("sacrum", "spinal_flexion", "bottom"), ("upper_back", "squatting", "descent"),
+                ("head", "cervical_flexion", "ascent"))
+    stages = ("learn", "fade", "test", "mastered")
+    set_id = session = 0
+    with store.transaction() as conn:
+        for a in range(athletes):
+            athlete = store.add_athlete(f"Athlete {a + 1:03d}")
+            set_rows, rep_rows, loss_rows = [], [], []
+            for k in range(per):
+                if k % 4 == 0:
+                    session += 1
+                    day = STARTED + 86_400 * (365 * k // per) + 60 * a
+                    conn.execute("INSERT INTO sessions (id, athlete_id, started_at, ended_at) VALUES (?, ?, ?, ?)",
+                                 (session, athlete, day, day + 1_200))
+                set_id += 1
+                started = day + 240 * (k % 4)
+                stage = stages[min(3, 4 * k // per)]
+                result = ("passed" if rng.random() < 0.7 else "failed") if stage == "test" else None
+                set_rows.append((set_id, session, k % 4 + 1, started, started + 30.0, "dowel_removed", 30.0, k + 1,
+                                 "retention" if stage == "test" else "every", stage, 45.0, result))
+                for r in range(1, reps + 1):
+                    lost = rng.random() < 0.25
+                    rep_rows.append((set_id, r, 3.0 * r, 3.0 * r + 2.4, round(rng.uniform(38, 60), 1), 2.4,
+                                     1.0, 0.4, 1.0, rng.choice(contacts)[0] if lost else ""))
+                    if lost:
+                        contact, cause, phase = rng.choice(contacts)
+                        loss_rows.append((set_id, contact, cause, 3.0 * r + 1.2, 0.4, phase, r, 1))
+            conn.executemany("INSERT INTO sets (id, session_id, number, started_at, ended_at, end_reason, "
+                             "duration_s, athlete_set_number, schedule, plan_stage, depth_target_deg, plan_result) "
+                             "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", set_rows)
+            conn.executemany("INSERT INTO reps (set_id, rep, start_s, end_s, depth_deg, duration_s, descent_s, "
+                             "bottom_s, ascent_s, faults) VALUES (?,?,?,?,?,?,?,?,?,?)", rep_rows)
+            conn.executemany("INSERT INTO contact_losses (set_id, contact, cause, start_s, duration_s, phase, rep, "
+                             "restored) VALUES (?,?,?,?,?,?,?,?)", loss_rows)
+            conn.executemany("INSERT INTO plan_events (athlete_id, at, set_id, from_stage, to_stage, reason, by) "
+                             "VALUES (?, ?, NULL, ?, ?, 'bench', 'box')",
+                             [(athlete, STARTED + 86_400 * 90 * i, a_, b_)
+                              for i, (a_, b_) in enumerate(zip(stages, stages[1:]))])

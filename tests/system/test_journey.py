@@ -139,11 +139,11 @@ def test_a_session_as_a_coach_and_an_athlete_would_play_it(tmp_path):
         app.keys("space", "b", "b", "space")  # back to History, down to Back, to the menu
         app.wait_screen("menu", after=mark)
 
-        # settings: feedback to "fading", sound muted; then quit
+        # settings: feedback by hand to "fading" (from the plan's, through "every rep"), sound muted; then quit
         mark = app.mark()
         app.keys("b", "b", "space")
         app.wait_screen("settings", after=mark)
-        app.keys("space", "b", "space")
+        app.keys("space", "space", "b", "space")
         app.wait_type("command", 5, mark, do="setting", key="mute")
         app.shot("settings")
         assert app.quit() == 0

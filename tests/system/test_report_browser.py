@@ -6,64 +6,15 @@ import csv
 import os
 import sqlite3
 from datetime import datetime
-from html.parser import HTMLParser
 
 import pytest
 
-from support.browser import Page, chromium, open_page
+from support.browser import Page, Tables, check_self_contained, chromium, open_page
 from support.report_scene import ATHLETE, Scene, build
 
 # Skips on a machine without Chromium; in CI (.ci/run installs it) a missing browser fails instead.
 pytestmark = pytest.mark.skipif(chromium() is None and not os.environ.get("CI"),
                                 reason="chromium missing (apt-get install chromium)")
-
-
-class Tables(HTMLParser):
-    """Every table with an id: its body rows as lists of cell texts."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.tables: dict[str, list[list[str]]] = {}
-        self._id: str | None = None
-        self._in_body = False
-        self._row: list[str] | None = None
-        self._cell: list[str] | None = None
-
-    def handle_starttag(self, tag: str, attrs: list) -> None:
-        if tag == "table":
-            self._id = dict(attrs).get("id")
-            if self._id:
-                self.tables[self._id] = []
-        elif tag == "tbody":
-            self._in_body = True
-        elif tag == "tr" and self._in_body:
-            self._row = []
-        elif tag == "td" and self._row is not None:
-            self._cell = []
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "td" and self._cell is not None and self._row is not None:
-            self._row.append("".join(self._cell))
-            self._cell = None
-        elif tag == "tr" and self._row is not None:
-            if self._id:
-                self.tables[self._id].append(self._row)
-            self._row = None
-        elif tag == "tbody":
-            self._in_body = False
-        elif tag == "table":
-            self._id = None
-
-    def handle_data(self, data: str) -> None:
-        if self._cell is not None:
-            self._cell.append(data)
-
-
-def check_self_contained(page: Page, url: str) -> None:
-    """Nothing asked for but the page itself, nothing failed, nothing said on the console."""
-    assert page.requests == [url], f"the page asked for more than itself: {page.requests}"
-    assert page.failed == [], page.failed
-    assert page.console_errors == [], page.console_errors
 
 
 @pytest.fixture(scope="module")

@@ -37,6 +37,8 @@ def test_values_are_read(tmp_path):
     ("[hardware]\nimu = 'yes'\n", "hardware.imu: expected true or false"),
     ("[hardware]\nchannels = [0, 'a', 2]\n", "hardware.channels[1]: expected an integer"),
     ("[detector]\nreturn_deg = 40\n", "return_deg must be smaller"),
+    ("[detector.reps]\ntarget_deg = 10\n", "detector.reps.target_deg: 0 (learn it) or 16..90"),
+    ("[detector.reps]\nfloor_deg = 40\n", "floor_deg <= first_deg <= depth_min_deg"),
     ("sampler = 3\n", "sampler: expected a [sampler] table"),
     ("[sampler\n", "not valid TOML"),
 ])
@@ -46,6 +48,14 @@ def test_errors_name_file_and_key(tmp_path, text, words):
     with pytest.raises(ConfigError) as err:
         load_config(str(p))
     assert str(err.value).startswith(str(p)) and words in str(err.value)
+
+
+def test_the_rep_target_and_removal_are_set_in_detector_tables(tmp_path):
+    p = tmp_path / "c.toml"
+    p.write_text("[detector.reps]\ntarget_deg = 25\nfloor_deg = 15\n[detector.removal]\nwindow_s = 0.3\n")
+    cfg = load_config(str(p))
+    assert (cfg.detector.reps.target_deg, cfg.detector.reps.floor_deg) == (25.0, 15.0)
+    assert cfg.detector.reps.first_deg == 18.5 and cfg.detector.removal.window_s == 0.3
 
 
 def test_binary_junk_is_a_clear_error(tmp_path):
@@ -76,3 +86,15 @@ def test_alert_pin_is_a_gpio_or_not_wired():
             assert "ads1115_alert_pin" in str(exc) and "-1: not wired" in str(exc)
         else:
             raise AssertionError(f"{bad} accepted")
+
+
+def test_older_detector_keys_still_read(tmp_path):
+    """Keys of [detector] from before its tables: moved where they now live, or ignored and said so."""
+    p = tmp_path / "c.toml"
+    p.write_text("[detector]\nlost_ratio = 0.1\nremoval_hold_s = 0.12\nremoval_window_s = 0.3\n"
+                 "removal_ratio = 0.7\n")
+    cfg = load_config(str(p))
+    assert cfg.detector.contact.lost_ratio == 0.1
+    assert (cfg.detector.removal.hold_s, cfg.detector.removal.window_s) == (0.12, 0.3)
+    assert len(cfg.notices) == 1 and "detector.removal_ratio is no longer used" in cfg.notices[0]
+    assert Config().notices == []

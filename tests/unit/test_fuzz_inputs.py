@@ -21,7 +21,7 @@ from device.cli import main as cli
 from device.app.config import Config, ConfigError, load_config
 from device.store.trace import TraceError, TraceReader
 from device.export.usb import MAX_ATHLETES, MAX_ATHLETES_BYTES, AthleteList, read_athletes
-from drivers.simulated_dowel import PRESETS, simulate
+from drivers.sim import PRESETS, simulate
 
 FAST = settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
 SLOW = settings(max_examples=80, deadline=None, suppress_health_check=list(HealthCheck))

@@ -124,7 +124,7 @@ def test_mastery_needs_two_different_days(plan):
     test = in_stage(plan, Stage.TEST)
     state, events = run(plan, test, a_set(10, retention=True), a_set(9, 1, retention=True, minute=30))
     assert state.stage is Stage.TEST and state.passed_days == ("2026-03-02",)
-    assert [e.passed for e in events] == [True, True] and "another day" in events[-1].note
+    assert [e.passed for e in events] == [True, True] and "1 more day to master" in events[-1].note
     state, events = plan.after_set(state, a_set(10, retention=True, day=1))
     assert state.stage is Stage.MASTERED and stage_changes(events) == [("test", "mastered")]
     assert state.passed_days == ("2026-03-02", "2026-03-03")

@@ -57,3 +57,21 @@ def test_same_seed_same_trace(tmp_path):
     main(["simulate", "--seed", "3", "-o", a])
     main(["simulate", "--seed", "3", "-o", b])
     assert open(a).read() == open(b).read()
+
+
+def test_replay_reads_gzip_traces_as_the_box_keeps_them_even_cut_short(tmp_path, capsys):
+    import gzip
+    plain = str(tmp_path / "set.csv")
+    assert main(["simulate", "--scenario", "typical", "--seed", "2", "-o", plain]) == 0
+    data = open(plain, "rb").read()
+    packed = tmp_path / "set.csv.gz"
+    packed.write_bytes(gzip.compress(data))
+    expected = replay_events(plain, capsys)
+    assert replay_events(str(packed), capsys) == expected
+    cut = tmp_path / "cut.csv.gz"  # a power cut: no trailer, the last block cut in half
+    cut.write_bytes(packed.read_bytes()[: len(packed.read_bytes()) * 2 // 3])
+    partial = replay_events(str(cut), capsys)
+    assert partial and partial == expected[:len(partial)] and len(partial) < len(expected)
+    named = tmp_path / "set.trace"  # told by its first bytes, not its name
+    named.write_bytes(packed.read_bytes())
+    assert replay_events(str(named), capsys) == expected

@@ -12,7 +12,7 @@ from dataclasses import replace
 
 import pytest
 
-from drivers.simulated_dowel import (
+from drivers.sim import (
     CAUSES, CONTACTS, PRESETS, FaultSpec, Scenario, SimulatedDowel, simulate, trace_header,
 )
 
@@ -39,7 +39,8 @@ def level_before(series: list[tuple[float, int]], t: float, span: float = 0.05) 
     return statistics.median(conductance(c) for s, c in series if t - span <= s <= t)
 
 
-QUIET = dict(noise="low", jitter=0.0, glitches_per_min=0.0, bounces=0, sags=0)
+QUIET = dict(noise="low", jitter=0.0, glitches_per_min=0.0, bounces=0, sags=0,
+             fsr_exponent=(1.0, 1.0), break_n=(0.0, 0.0))  # conductance proportional to force, down to 0
 
 
 def test_same_seed_same_rows_and_truth():
@@ -82,7 +83,7 @@ def test_jitter_never_goes_backwards(jitter):
 
 
 def test_stalls_leave_gaps_of_about_their_length():
-    rows, _ = rows_of(Scenario(seed=4, reps=4, stall_every_s=2.0, stall_s=0.1))
+    rows, _ = rows_of(Scenario(seed=4, reps=4, stall_every_s=2.0, stall_s=(0.06, 0.14)))
     gaps = [b[0] - a[0] for a, b in zip(rows, rows[1:]) if b[0] - a[0] > 0.03]
     assert len(gaps) >= 5
     assert all(0.05 <= g <= 0.16 for g in gaps)

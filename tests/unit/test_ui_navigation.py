@@ -13,7 +13,7 @@ import pytest  # noqa: E402
 from conftest import ev  # noqa: E402
 from device.app.simkeys import SimKeys  # noqa: E402
 from device.view.builder import ViewModelBuilder  # noqa: E402
-from device.view.commands import (AddAthlete, ChangeSetting, EndSet, LoadHistory, OpenSet,  # noqa: E402
+from device.view.commands import (AddAthlete, ChangeSetting, EndSet, LoadHistory, LoadProgress, OpenSet,  # noqa: E402
                                   PickAthlete, PowerOff, RenameAthlete, StartExport, StartSet)
 from device.view.model import MenuState, Screen, ViewModel  # noqa: E402
 from device.view.navigation import (MENU_ITEMS, SETTINGS_ITEMS, TABLE, Input, athlete_rows,  # noqa: E402
@@ -102,6 +102,7 @@ def test_menu_b_cycles_and_a_opens_each_item():
         opened[key] = (new.screen, new.cursor, cmds)
     assert opened == {"resume": (None, 0, []), "history": ("history", 0, [LoadHistory()]),
                       "athletes": ("athletes", 1, []), "settings": ("settings", 0, []),
+                      "progress": ("progress", 0, [LoadProgress()]), "plan": ("plan", 0, []),
                       "export": ("export", 0, [StartExport()])}
 
 
@@ -171,11 +172,12 @@ def test_a_full_walk_with_the_builder():
     b = ViewModelBuilder()
     b.on_event(ev({"t": 1, "type": "ready"}))
     screens, commands = [], []
-    for word in ["b", "b", "b", "b", "a", "b", "a", "b", "b", "b", "b", "a", "b", "b", "a"]:
+    for word in ["b", "b", "b", "b", "a", "b", "a", "b", "b", "b", "b", "a", "b", "b", "b", "b", "a"]:
         commands += b.press(word, b.build())
         screens.append(b.build().screen)
     assert screens == ["menu", "menu", "menu", "menu", "settings", "settings", "settings",
-                       "settings", "settings", "settings", "settings", "menu", "menu", "menu", "live"]
+                       "settings", "settings", "settings", "settings", "menu", "menu", "menu", "menu", "menu",
+                       "live"]
     assert commands == [ChangeSetting("mute")]
 
 
@@ -195,7 +197,7 @@ def test_key_words():
 
 
 def test_keys_play_the_athlete_on_the_simulated_dowel():
-    from drivers.simulated_dowel import PRESETS, SimulatedDowel
+    from drivers.sim import PRESETS, SimulatedDowel
     dowel = SimulatedDowel(PRESETS["manual"])
     keys = SimKeys(dowel)
     pressed = dowel.read(5.0)
@@ -271,3 +273,25 @@ def test_driver_choice():
     assert not choose_driver({}, lambda: False)
     env = {"SDL_VIDEODRIVER": "x11"}
     assert not choose_driver(env, lambda: True) and env["SDL_VIDEODRIVER"] == "x11"
+
+
+def test_the_plan_screen_sets_a_stage_or_the_next_target_and_the_guest_has_only_back():
+    from device.view.commands import NextTarget, SetStage
+    from device.view.model import PlanView
+    from device.view.navigation import plan_rows
+    vm = replace(vm_on("plan"), plan=PlanView(stage="fade", target_deg=45.0))
+    assert [k for k, _ in plan_rows(vm)] == ["stage"] * 4 + ["target", "back"]
+    assert [step(MenuState(screen="plan", cursor=i), "a", vm)[1] for i in range(5)] == \
+        [[SetStage("learn")], [SetStage("fade")], [SetStage("test")], [SetStage("mastered")], [NextTarget()]]
+    menu, cmds = step(MenuState(screen="plan", cursor=5), "a", vm)
+    assert (menu.screen, cmds) == ("menu", []) and MENU_ITEMS[menu.cursor][0] == "plan"
+    guest = vm_on("plan")
+    assert plan_rows(guest) == [("back", "")] and step(MenuState(screen="plan"), "a", guest)[0].screen == "menu"
+
+
+def test_progress_b_turns_the_page_and_a_returns_to_the_menu():
+    menu, _ = step(MenuState(screen="progress"), "b", vm_on("progress"))
+    assert (menu.screen, menu.cursor) == ("progress", 1)
+    assert step(step(menu, "b", vm_on("progress"))[0], "b", vm_on("progress"))[0].cursor == 0
+    menu, cmds = step(menu, "a", vm_on("progress"))
+    assert (menu.screen, cmds) == ("menu", []) and MENU_ITEMS[menu.cursor][0] == "progress"

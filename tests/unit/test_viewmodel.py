@@ -61,6 +61,10 @@ class FakeDetector:
     contacts: list = field(default_factory=lambda: [Tracker(n) for n in ("head", "upper_back", "sacrum")])
     paused: bool = False
     cal_start: float = 0.0
+    rep_target_deg: float = 35.0
+
+    def pressure_ratios(self) -> list[float]:
+        return [k.m3 / k.baseline if k.baseline > 0 else 0.0 for k in self.contacts]
 
     def calibration_progress(self, t: float) -> float:
         if self.state == "ready":
@@ -141,19 +145,10 @@ def test_the_hint_goes_when_the_first_rep_starts_and_angles_read_upright():
 
 
 def test_a_loss_withdrawn_by_the_detector_is_neither_counted_nor_cued():
-    from device.core.events import Event
-
-    class LossWithdrawn(Event):  # stands in for the detector's event until it lands
-        TYPE = "loss_withdrawn"
-        __slots__ = ("contact",)
-
-        def __init__(self, t, contact):
-            object.__setattr__(self, "t", t)
-            object.__setattr__(self, "cue", None)
-            object.__setattr__(self, "contact", contact)
+    from device.core.events import LossWithdrawn
     b = ViewModelBuilder()
     feed(b, RECORDED[:3])
-    b.on_event(LossWithdrawn(8.1, "sacrum"))
+    b.on_event(LossWithdrawn(8.1, "sacrum", lost_t=8.06))
     feed(b, [{"t": 9.0, "type": "set_ended", "reps": 0}])
     assert b.build().cues == () and b.build().summary is None
 
@@ -344,3 +339,19 @@ def test_simulated_set_through_the_real_detector():
         assert lost[contact] == sum(f["contact"] == contact for f in truth["faults"])
     assert {c for c, _, _ in s.series.losses} == {"sacrum", "head"}
     assert s.series.pitch is not None and max(s.series.pitch) > 45
+
+
+def test_losses_withdrawn_at_removal_are_out_of_the_summary_and_the_cue():
+    b = ViewModelBuilder()
+    feed(b, RECORDED[:5])  # one real sacrum fault in rep 1
+    feed(b, [{"t": 30.9, "type": "contact_lost", "contact": "upper_back", "cause": "squatting"},
+             {"t": 30.98, "type": "contact_lost", "contact": "head", "cause": "cervical_flexion"}])
+    assert b.build().cues == ("upper_back", "head")
+    feed(b, [{"t": 31.2, "type": "loss_withdrawn", "contact": "upper_back", "reason": "dowel_removed",
+              "lost_t": 30.9},
+             {"t": 31.2, "type": "loss_withdrawn", "contact": "head", "reason": "dowel_removed", "lost_t": 30.98}])
+    assert b.build().cues == ()
+    feed(b, [{"t": 31.2, "type": "dowel_removed", "reps": 1}])
+    s = b.build().summary
+    assert dict(s.losses) == {"head": 0, "upper_back": 0, "sacrum": 1}
+    assert s.series.losses == (("sacrum", 8.06, 8.61),)

@@ -13,9 +13,9 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from device.export.report.merge import read_all
+from device.export.report.merge import Merged, find_exports, merge, read_all
 from device.export.report.page import PageInput, render
-from device.export.report.reading import ReportError
+from device.export.report.reading import ReportError, read_export
 from device.export.report.tables import athlete_csvs, file_stem
 from device.store.files import atomic_write_bytes
 
@@ -39,6 +39,37 @@ def report_files(paths: list[str], now: datetime | None = None,
     merged = read_all(paths)
     if not merged.athletes:
         raise ReportError(f"{', '.join(paths)}: the exports hold no sets")
+    return render_files(merged, now, max_charts)
+
+
+def stick_report(new_folder: str, stick: str, now: datetime | None = None,
+                 max_charts: int = 12) -> tuple[ReportResult, dict[str, bytes], list[str]]:
+    """The report an export carries: its own folder (read though still being written) and the earlier
+    exports on its stick, so the athletes' CSVs hold all the stick has seen. An earlier export that
+    cannot be read is left out, with a line saying so; ReportError if the new one cannot be."""
+    folders, notes = [read_export(new_folder)], []
+    try:
+        earlier = find_exports([stick])
+    except ReportError:
+        earlier = []  # the new export is the stick's first
+    for path in earlier:
+        try:
+            folders.append(read_export(path))
+        except ReportError as exc:
+            notes.append(f"report: an earlier export was left out: {exc}")
+    merged = merge(folders)
+    if not merged.athletes:
+        raise ReportError(f"{new_folder}: the export holds no sets")
+    for athlete in merged.athletes:  # charts from this export's own traces only, never a stick's others
+        for s in athlete.sets:
+            s.new = s.new and s.folder == new_folder
+    result, files = render_files(merged, now, max_charts)
+    return result, files, notes
+
+
+def render_files(merged: Merged, now: datetime | None = None,
+                 max_charts: int = 12) -> tuple[ReportResult, dict[str, bytes]]:
+    """The report's files from merged exports: file name -> content (report.html last), and the counts."""
     taken: set[str] = set()
     names: dict[str, tuple[str, str]] = {}
     files: dict[str, bytes] = {}

@@ -55,8 +55,8 @@ def find_exports(paths: list[str]) -> list[str]:
             found.append(path)
             continue
         try:
-            inner = sorted(e.path for e in os.scandir(path)
-                           if e.is_dir() and e.name.startswith(EXPORT_PREFIX) and not e.name.endswith(PARTIAL))
+            inner = sorted(e.path for e in os.scandir(path) if e.is_dir(follow_symlinks=False)
+                           and e.name.startswith(EXPORT_PREFIX) and not e.name.endswith(PARTIAL))
         except OSError as exc:
             raise ReportError(f"{path}: cannot read the folder: {exc.strerror}") from None
         if not inner:

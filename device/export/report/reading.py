@@ -4,6 +4,8 @@ Why the report reads the folders and not a store: the folders are what a
 coach carries from several boxes to one computer. It reads by column name,
 so columns added later (box_id, the plan's) are used when there and not
 missed when not; any column it does not know is kept for the engineering CSV.
+A folder may come from any stick (the export reads the stick's earlier ones):
+its files are read only if they are regular files, not links, of a sane size.
 What it cannot do without (a v1 file, a v1 column, a number that is not one)
 is a ReportError naming the file, the line and the column.
 """
@@ -18,6 +20,7 @@ from typing import Iterator
 
 from device.core.contacts import CONTACTS
 from device.export.plan_columns import PLAN_FILE
+from device.store.files import open_regular
 
 REQUIRED = {
     "sessions.csv": ("session_id", "athlete", "started_at"),
@@ -27,6 +30,7 @@ REQUIRED = {
 }
 NUMERIC_SET_COLUMNS = ("duration_s", "reps", "clean_reps", "trace_ready_s", "baseline_head_us",
                        "baseline_upper_back_us", "baseline_sacrum_us", "depth_target_deg")
+MAX_CSV_BYTES = 512 * 1024 * 1024  # decades of sets; a bigger "CSV" on a stick is not an export's
 REP_NUMBERS = ("start_s", "end_s", "depth_deg", "duration_s", "descent_s", "bottom_s", "ascent_s")  # Rep's order
 Row = dict[str, str]
 
@@ -158,7 +162,7 @@ def _rows(folder: str, name: str, required: bool = True) -> Iterator[tuple[int, 
     """(line number, row) of one CSV; its v1 columns checked first."""
     path = os.path.join(folder, name)
     try:
-        fh = open(path, encoding="utf-8-sig", newline="")
+        fh = os.fdopen(open_regular(path, MAX_CSV_BYTES), encoding="utf-8-sig", newline="")
     except FileNotFoundError:
         if required:
             raise ReportError(f"{path}: missing: not a complete smartdowel export") from None
