@@ -18,7 +18,7 @@ setup(
         # lgpio where apt has no python3-lgpio (Debian; Raspberry Pi OS has it): what
         # systemd/install.sh puts in the venv. ">=0.2": PyPI also holds an empty 0.0.0.2.
         "lgpio": ["lgpio>=0.2"],
-        "test": ["pytest>=7", "hypothesis>=6"],
+        "test": ["pytest>=7", "hypothesis>=6", "pytest-xdist>=3"],
     },
     entry_points={"console_scripts": ["smartdowel=device.cli.main:main"]},
 )

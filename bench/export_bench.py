@@ -120,7 +120,7 @@ def recording_latency(workdir: str, seconds: float = 5.0, rate: float = 1000.0) 
     n, rep = 0, 0
     from device.core.events import ContactLost, ContactRestored, Event, Ready, RepCompleted
     post_s, post_e = rec.post_sample, rec.post_event
-    while (now := time.perf_counter() - start) < seconds:
+    while time.perf_counter() - start < seconds:
         t = n * period
         s = Sample(t, 9000, 9100, 9200, 3.0 + 60.0 * abs(math.sin(t)))
         a = perf()

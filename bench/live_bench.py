@@ -22,7 +22,6 @@ import math
 import os
 import queue
 import random
-import statistics
 import sys
 import time
 

@@ -23,7 +23,10 @@ lists every file and every hash matches) or folders still named `*.partial`;
 the store's rows are unchanged unless a complete export is on the stick and
 recorded in `exports`; and the next export to the same stick succeeds.
 
-Prints the counts. `tests/test_power_cut.py` runs the same code with 5 kills.
+Prints the counts. `tests/integration/test_power_cut.py` runs the same code
+with 5 kills, each at a moment named by what the child has done (`Moment`:
+an event line printed, a set open in the store) rather than after a delay, so
+that every phase is hit on any machine, however loaded.
 """
 from __future__ import annotations
 
@@ -40,6 +43,7 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import Callable
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
@@ -91,6 +95,48 @@ class Child:
         code = self.p.wait(60)
         self._reader.join(5)
         return code
+
+
+# -- kill moments: when to pull the plug, by what the child has done --------------------------------
+Moment = Callable[[Child, str, int], bool]  # (child, data folder, highest set id before it) -> now?
+
+
+def after_line(kind: str, n: int = 1) -> Moment:
+    """Once the child has printed its n-th event line of this type."""
+    return lambda child, data, prev_id: sum(e.get("type") == kind for _, e in list(child.lines)) >= n
+
+
+def set_open(child: Child, data: str, prev_id: int) -> bool:
+    """Once the child's set is a row in the store, not yet ended: mid-set for sure."""
+    try:
+        conn = _ro(os.path.join(data, "smartdowel.db"))
+    except sqlite3.Error:
+        return False
+    try:
+        return conn.execute("SELECT COUNT(*) FROM sets WHERE id > ? AND ended_at IS NULL",
+                            (prev_id,)).fetchone()[0] > 0
+    except sqlite3.Error:
+        return False
+    finally:
+        conn.close()
+
+
+def rep_printed_before(seconds: float) -> Moment:
+    """Once a rep_completed line has been out longer than `seconds`: it must be in the store."""
+    def due(child: Child, data: str, prev_id: int) -> bool:
+        now = time.monotonic()
+        return any(e.get("type") == "rep_completed" and now - seen > seconds for seen, e in list(child.lines))
+    return due
+
+
+def wait_for(moment: Moment, child: Child, data: str, prev_id: int, timeout: float = 120.0) -> bool:
+    """Poll until the moment has come (True) or the child exited or time ran out (False)."""
+    end = time.monotonic() + timeout
+    while not moment(child, data, prev_id):
+        if child.p.poll() is not None or time.monotonic() > end:
+            return False
+        time.sleep(0.005)
+    return True
 
 
 def _ro(db: str) -> sqlite3.Connection:
@@ -193,8 +239,10 @@ def check_recovered(data: str, upto_id: int, tally: Tally) -> None:
 
 
 def power_cuts(kills: int, delays: list[float] | None = None, seed: int = 1, max_delay: float = 40.0,
-               data: str | None = None, verbose: bool = True,
-               final_run_s: float = 3.0) -> tuple[Tally, str]:
+               data: str | None = None, verbose: bool = True, final_run_s: float = 3.0,
+               moments: list[Moment] | None = None) -> tuple[Tally, str]:
+    """`kills` runs of the appliance, each killed after its delay (random up to `max_delay`
+    unless given) or, with `moments`, the moment its moment comes; then a clean run."""
     rng = random.Random(seed)
     data = data or tempfile.mkdtemp(prefix="powercut-data-")
     config = os.path.join(data, "..", os.path.basename(data) + "-config.toml")
@@ -212,7 +260,12 @@ def power_cuts(kills: int, delays: list[float] | None = None, seed: int = 1, max
             child.kill()
             tally.problems.append(f"kill {i + 1}: the appliance never printed 'started' and 'storage' recording")
             continue
-        time.sleep(delay)
+        if moments is None:
+            time.sleep(delay)
+        elif not wait_for(moments[i], child, data, max_id) and child.p.poll() is None:
+            child.kill()
+            tally.problems.append(f"kill {i + 1}: its moment never came")
+            continue
         if child.p.poll() is not None:
             tally.problems.append(f"kill {i + 1}: the appliance exited by itself ({child.p.returncode})")
             continue
@@ -373,7 +426,8 @@ def main() -> int:
     print(f"recording: {a.kills} kill -9 at random moments (0.2..{a.max_delay:.0f} s after start)")
     tally, data = power_cuts(a.kills, seed=a.seed, max_delay=a.max_delay)
     print(f"  data folder {data}")
-    print(f"  kills {tally.kills} (mid-set {tally.kills_mid_set}), integrity_check ok {tally.integrity_ok}/{tally.kills}")
+    print(f"  kills {tally.kills} (mid-set {tally.kills_mid_set}), "
+          f"integrity_check ok {tally.integrity_ok}/{tally.kills}")
     print(f"  reps printed before a kill {tally.reps_printed}: kept {tally.reps_kept}; printed within "
           f"{IN_FLIGHT_S} s of the kill {tally.reps_in_flight}, of those not in the store {tally.reps_in_flight_lost}")
     print(f"  reps in the store at the end {tally.reps_in_store}; sets ended as interrupted {len(tally.recovered_ids)} "

@@ -170,11 +170,11 @@ def main() -> int:
     integrity = store.integrity()
     store.close()
     if len(rows_report) >= 2:
-        f, l = rows_report[0], rows_report[-1]
-        print(f"\nfirst -> last report: RSS {f[4]:.1f} -> {l[4]:.1f} MiB, heap {f[5]:.2f} -> {l[5]:.2f} MiB, "
-              f"fds {f[6]} -> {l[6]}, threads {f[7]} -> {l[7]}")
-        print(f"  db bytes per rep {f[10]:.0f} -> {l[10]:.0f} ({l[10] / max(f[10], 1):.2f}x), "
-              f"detector us/sample {f[12]:.2f} -> {l[12]:.2f} ({l[12] / max(f[12], 1e-9):.2f}x)")
+        f, last = rows_report[0], rows_report[-1]
+        print(f"\nfirst -> last report: RSS {f[4]:.1f} -> {last[4]:.1f} MiB, heap {f[5]:.2f} -> {last[5]:.2f} MiB, "
+              f"fds {f[6]} -> {last[6]}, threads {f[7]} -> {last[7]}")
+        print(f"  db bytes per rep {f[10]:.0f} -> {last[10]:.0f} ({last[10] / max(f[10], 1):.2f}x), "
+              f"detector us/sample {f[12]:.2f} -> {last[12]:.2f} ({last[12] / max(f[12], 1e-9):.2f}x)")
     print(f"sets {sets}, samples fed {total_samples}, recorder errors {rec.errors}, dropped samples "
           f"{rec.dropped_samples}, integrity_check {integrity}, wall {time.monotonic() - started:.0f} s")
     sampler_drift(max(1.0, a.hours), a.rate)

@@ -77,7 +77,7 @@ class _FakeSPI:
         self.closed = True
 
 
-class FakeSPIFactory(MockFactory):  # type: ignore[misc]  # gpiozero has no type information
+class FakeSPIFactory(MockFactory):  # gpiozero has no type information: MockFactory is Any here
     """gpiozero's MockFactory, but its SPI is `chip` on a hardware-like bus.
 
     >>> from drivers.mcp3008 import MCP3008Reader

@@ -13,7 +13,7 @@ from typing import Any, Callable
 from gpiozero.pins.mock import MockPin, MockPWMPin
 
 
-class WiredPin(MockPin):  # type: ignore[misc]  # gpiozero has no type information
+class WiredPin(MockPin):  # gpiozero has no type information: MockPin is Any here
     """An input whose level is `source()` (True = high); an output pin behaves as MockPin's."""
 
     def __init__(self, factory: Any, info: Any, source: Callable[[], bool]) -> None:
@@ -26,7 +26,7 @@ class WiredPin(MockPin):  # type: ignore[misc]  # gpiozero has no type informati
         return bool(super()._get_state())
 
 
-class WiredPWMPin(WiredPin, MockPWMPin):  # type: ignore[misc]
+class WiredPWMPin(WiredPin, MockPWMPin):
     """The same, for a MockFactory whose pins are PWM pins (the simulator's, for the buzzer)."""
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import struct
 import threading
 import time
+from functools import partial
 from typing import Any, Callable, NamedTuple
 
 from drivers.i2c import SensorError, bus_lock, i2c_call, to_signed16
@@ -126,9 +127,9 @@ class MPU6050:
                     (ACCEL_CONFIG, self._accel_code << RANGE_SHIFT)]
         with self._lock:
             for reg, value in settings:
-                self._call(lambda r=reg, v=value: self.bus.write_byte_data(self.address, r, v))
+                self._call(partial(self.bus.write_byte_data, self.address, reg, value))
             for reg, value in settings:
-                got = self._call(lambda r=reg: self.bus.read_byte_data(self.address, r))
+                got = self._call(partial(self.bus.read_byte_data, self.address, reg))
                 if got != value:
                     raise SensorError(SENSOR, "config_mismatch", address=self.address,
                                       message=f"{self._where()} register 0x{reg:02X} reads "

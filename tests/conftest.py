@@ -1,137 +1,28 @@
-"""Shared test helpers: synthetic dowel signals with exact, known shapes.
+"""Fixtures the tests share, the marking of each test with its tier, and the run's order.
 
-The simulator (drivers/sim/) is the realistic model; these
-helpers are the opposite: every edge placed by hand, so a test says exactly
-which case it checks.
+Helpers (signals, clocks, waiting, stores, children...) live in tests/support/,
+one of each; this file keeps only what pytest itself must find here.
+
+`./dev test` runs the tests on pytest-xdist's workers (a worker per core and
+one more; `-n 0` runs them in one process). Tests are independent of order, and ordered for the
+run: `timing` ones first, one at a time and before anything else starts
+(support/alone.py); then `slow` ones (long real-time scenarios, mostly waiting
+on a child), so they overlap the rest; then the rest as collected.
 """
 from __future__ import annotations
 
-import math
-import random
+import os
+import shutil
+import uuid
 from pathlib import Path
-from typing import Callable, Iterable
 
 import pytest
 
-from device.core.events import Event, parse_event
-from device.core.signal import Sample, SignalChain
+from support.alone import TimingFirst, run_folder, timing_before
+from support.signals import Shape, of_type, run, make_samples, with_placement
 
-REPO = Path(__file__).resolve().parents[1]  # the checkout: tests run from any folder
 pytest_plugins = ["support.summary"]  # the booted-systemd checks' summary after the run
 TIERS = ("unit", "integration", "system")
-CHAIN = SignalChain()
-BASE_G = {"head": 2.5e-4, "upper_back": 6.0e-4, "sacrum": 5.0e-4}  # siemens at standing
-
-
-def count_for(g: float, chain: SignalChain = CHAIN) -> int:
-    """The ADS1115 count a conductance g reads through the divider."""
-    rg = chain.divider_ohm * g
-    volts = chain.vcc_v * rg / (1.0 + rg)
-    return int(round(volts * 32768 / chain.pga_v)) + 12
-
-
-Shape = Callable[[float], float]  # t -> fraction of the contact's standing force
-
-
-def steady(t: float) -> float:
-    return 1.0
-
-
-def placed(at: float, ramp: float = 0.6) -> Shape:
-    """0 before `at`, rising smoothly to 1 over `ramp` seconds."""
-    def f(t: float) -> float:
-        if t <= at:
-            return 0.0
-        x = min(1.0, (t - at) / ramp)
-        return 0.5 - 0.5 * math.cos(math.pi * x)
-    return f
-
-
-def fall(start: float, ramp: float, hold: float, to: float = 0.0, back: float = 0.1) -> Shape:
-    """A smooth fall from 1 to `to` over `ramp` s, held `hold` s, back over `back` s."""
-    def f(t: float) -> float:
-        if t <= start:
-            return 1.0
-        if t <= start + ramp:
-            x = (t - start) / ramp
-            return to + (1.0 - to) * (0.5 + 0.5 * math.cos(math.pi * x))
-        if t <= start + ramp + hold:
-            return to
-        if t <= start + ramp + hold + back:
-            x = (t - start - ramp - hold) / back
-            return to + (1.0 - to) * x
-        return 1.0
-    return f
-
-
-def gap(start: float, dur: float) -> Shape:
-    """Force gone at once for `dur` seconds: a bounce (or a glitch when shorter than a period)."""
-    return lambda t: 0.0 if start <= t < start + dur else 1.0
-
-
-def product(*shapes: Shape) -> Shape:
-    def f(t: float) -> float:
-        v = 1.0
-        for s in shapes:
-            v *= s(t)
-        return v
-    return f
-
-
-def t_lost(start: float, ramp: float) -> float:
-    """When `fall(start, ramp, ...)` crosses 10 % of its level."""
-    return start + ramp * math.acos(2 * 0.1 - 1) / math.pi
-
-
-def make_samples(shapes: dict[str, Shape], duration: float, rate: float = 100.0,
-                 pitch: Callable[[float], float] | None = lambda t: 3.0,
-                 noise: float = 0.02, jitter: float = 0.0, seed: int = 1,
-                 base: dict[str, float] | None = None, stalls: Iterable[tuple[float, float]] = (),
-                 override: Callable[[str, float, int], int] | None = None) -> list[Sample]:
-    """Samples of the three contacts following `shapes` (default steady), with force noise."""
-    rng = random.Random(seed)
-    base = base or BASE_G
-    stalls = list(stalls)
-    out, t, period = [], 0.0, 1.0 / rate
-    while t < duration:
-        if not any(a <= t < b for a, b in stalls):
-            counts = []
-            for name in ("head", "upper_back", "sacrum"):
-                frac = shapes.get(name, steady)(t)
-                g = base[name] * frac * (1.0 + rng.gauss(0.0, noise)) if frac > 0 else 0.0
-                count = count_for(max(g, 0.0)) + rng.randint(-3, 3)
-                counts.append(override(name, t, count) if override else count)
-            p = None if pitch is None else pitch(t) + rng.gauss(0.0, 0.3)
-            out.append(Sample(round(t, 4), *counts, p))
-        t += period * (1.0 + (rng.uniform(-jitter, jitter) if jitter else 0.0))
-    return out
-
-
-def run(samples: Iterable[Sample], chain: SignalChain = CHAIN, cfg=None) -> list[dict]:
-    """The detector's events over `samples`, as the objects of their event lines."""
-    from device.core.detector import Detector
-    d = Detector(chain, cfg)
-    events: list[dict] = []
-    for s in samples:
-        events.extend(e.to_dict() for e in d.feed(s))
-    return events
-
-
-def ev(line: dict) -> Event:
-    """An event from the object of its line (tests write events as the log shows them)."""
-    return parse_event(line)
-
-
-def of_type(events: list[dict], kind: str) -> list[dict]:
-    return [e for e in events if e["type"] == kind]
-
-
-PLACE = 0.5  # placement starts here; ready comes about 1.5 s later
-
-
-def with_placement(shapes: dict[str, Shape]) -> dict[str, Shape]:
-    """Every contact placed at PLACE, then following its shape."""
-    return {n: product(placed(PLACE), shapes.get(n, steady)) for n in ("head", "upper_back", "sacrum")}
 
 
 @pytest.fixture
@@ -150,9 +41,54 @@ def _data_dir(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("SMARTDOWEL_DATA", str(tmp_path_factory.mktemp("data")))
 
 
+def pytest_configure(config):
+    """The controller of a parallel run names the run, so it can clean up where its workers met."""
+    if not hasattr(config, "workerinput") and config.getoption("numprocesses", None):
+        config.option.testrunuid = config.option.testrunuid or uuid.uuid4().hex
+
+
+def pytest_unconfigure(config):
+    if not hasattr(config, "workerinput") and config.getoption("testrunuid", None):
+        shutil.rmtree(run_folder(config.option.testrunuid), ignore_errors=True)
+
+
+PHASES = pytest.StashKey[TimingFirst]()
+TIMING_BEFORE = pytest.StashKey[dict]()  # nodeid -> (its index, the indices of the timing tests before it)
+
+
+def pytest_collection_finish(session):
+    """A worker of a parallel run has collected: it says so, for the timing tests."""
+    uid = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+    if uid and hasattr(session.config, "workerinput"):
+        session.config.stash[PHASES] = TimingFirst(run_folder(uid))
+        session.config.stash[TIMING_BEFORE] = timing_before(session.items)
+        session.config.stash[PHASES].collected(os.environ.get("PYTEST_XDIST_WORKER", "?"))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    """In a parallel run: timing tests alone and first, every other test after them."""
+    if PHASES not in item.config.stash:  # one process: nothing runs beside a test anyway
+        yield
+        return
+    phases = item.config.stash[PHASES]
+    index, earlier = item.config.stash[TIMING_BEFORE][item.nodeid]
+    if item.get_closest_marker("timing"):
+        phases.wait_for_workers(int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")))
+        with phases.alone(index):
+            yield
+    else:
+        phases.wait_for(set(earlier))
+        yield
+
+
 def pytest_collection_modifyitems(config, items):
-    """Each test is marked with its tier, the folder it lives in: `-m unit` runs the fast tier alone."""
+    """Each test is marked with its tier, the folder it lives in: `-m unit` runs the fast tier alone.
+
+    Then the order: timing first, then slow, then the rest as collected (a stable sort)."""
     for item in items:
         parts = Path(str(item.fspath)).parts
         tier = next((t for t in TIERS if t in parts), "unit")  # the modules' doctests are unit tests
         item.add_marker(getattr(pytest.mark, tier))
+    items.sort(key=lambda item: 0 if item.get_closest_marker("timing") else
+               1 if item.get_closest_marker("slow") else 2)

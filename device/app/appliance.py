@@ -89,7 +89,8 @@ class Appliance:
         self.power = PowerOffGate(lambda: self.sticks.busy, self._power_off, self._log, self._now, self.view)
         self.sampler = Sampler(hw.adc, hw.tilt, cfg.sampler.rate_hz, self.live.on_sample,
                                self.live.on_event, channels=tuple(cfg.hardware.channels),  # type: ignore[arg-type]
-                               adc_name=hw.adc_name)
+                               adc_name=hw.adc_name, clock=hw.clock, sleep=hw.sleep)
+        self.clock = hw.clock  # the main loop's time is the sampler's (the watchdog compares them)
         self.buttons = hardware.buttons(cfg, hw, self.press)
         self._presses: queue.Queue[tuple[str, ViewModel | None] | Command] = queue.Queue()
         self._shown: ViewModel | None = None  # the frame on the screen: what a press answers
@@ -135,13 +136,15 @@ class Appliance:
         self.sampler.start()
         self.storage.start()  # cues first: the store opens now, on the recorder's thread
         ready("running")  # sensors read, screen up: systemd may call the unit started
-        end = None if duration is None else time.monotonic() + duration
+        end = None if duration is None else self.clock() + duration
         tick = 0.015 if self.display is not None else 0.05  # room for 30 frames a second
         try:
             while not self._stop.is_set():
-                if end is not None and time.monotonic() >= end:
+                if end is not None and self.clock() >= end:
                     self.stop("duration")
                 self.step(timeout=tick)
+                if not self.sampler.running and not self._stop.is_set():
+                    self.stop("sampler died")
         except KeyboardInterrupt:
             self.stop("interrupt")
         finally:
@@ -158,7 +161,11 @@ class Appliance:
                 self.view.on_event(event)
 
     def step(self, timeout: float = 0.0) -> None:
-        """One turn of the main loop: events out, presses in, a frame, the watchdog."""
+        """One turn of the main loop: events out, presses in, a frame, sticks, the watchdog.
+
+        Whether the sampler still runs is `run()`'s business, not a turn's: so a
+        test can play the sampler itself (`sampler.run_for` in fake time) and
+        call `step()` in between, as the loop would."""
         try:
             self._take(self.events.get(timeout=timeout))
             while True:
@@ -182,13 +189,11 @@ class Appliance:
                 if vm.screen != self._screen_logged:
                     self._screen_logged = vm.screen
                     self._log(ScreenShown(self._now(), name=vm.screen))
-        now = time.monotonic()
+        now = self.clock()
         self.profile.tick()
         self.sticks.tick(now)
         self.power.tick()
         self.watchdog.kick_if_alive(sampler_is_alive(self.sampler, now), now)
-        if not self.sampler.running and not self._stop.is_set():
-            self.stop("sampler died")
 
     def _take(self, event: Event) -> None:
         self._log(event)
@@ -270,7 +275,7 @@ class Appliance:
         or the one set by hand)."""
         self.coach.settings_changed(new)
         if new.mute != old.mute:
-            self.live.request(lambda d, t: self.policy.set_mute(new.mute) or [])
+            self.live.request(lambda d, t: _and_no_events(self.policy.set_mute, new.mute))
         if new.volume != old.volume:
             self.player.volume = float(new.volume)
         if new.sensitivity != old.sensitivity:
@@ -333,3 +338,7 @@ def install_signal_handlers(app: Appliance) -> None:
         signal.signal(sig, on_signal)
 
 
+def _and_no_events(action: Callable[..., None], *args: Any) -> list[Event]:
+    """Run `action` on the sampler's thread (a live-loop command) and decide no events."""
+    action(*args)
+    return []

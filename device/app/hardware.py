@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
@@ -68,6 +69,11 @@ class Hardware:
     closers: list[Callable[[], None]] = field(default_factory=list)
     power_off: Callable[[], tuple[bool, str]] | None = None  # logind on the board; None in the simulator
     notices: list[str] = field(default_factory=list)  # worth a line in the log at start (no fault)
+    # The time the parts run on; the sampler and the main loop read the same. The board and the
+    # simulator run on the monotonic clock; tests give build_sim a fake clock (whose sleep moves it
+    # on), so the whole live path runs in fake time and a scenario of seconds takes milliseconds.
+    clock: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], None] = time.sleep
 
     def close(self) -> None:
         """Release buses and pins (SIGTERM, Ctrl-C, end of run). Safe to call twice."""
@@ -200,13 +206,16 @@ def board_names() -> list[str]:
 
 
 def build_sim(cfg: Config, scenario: str = "demo", seed: int | None = None,
-              fail_rate: float = 0.0, board: str = "") -> Hardware:
+              fail_rate: float = 0.0, board: str = "", *, clock: Callable[[], float] = time.monotonic,
+              sleep: Callable[[float], None] = time.sleep) -> Hardware:
     """The simulated dowel behind fake chips, driven through the real drivers.
 
     `board`: a profile name (`board_names()`); each I2C transfer then takes, in
     real time, what it would on that board's bus, so the sampler holds the
     rate that bus allows (Python still runs at this machine's speed). "" : the
-    fake chips take no bus time."""
+    fake chips take no bus time. `clock` and `sleep` are the time everything
+    runs on (fake chips, drivers, the athlete, and through `Hardware` the
+    sampler): real time by default."""
     from drivers.ads1115 import ADS1115
     from drivers.board_model import profile
     from drivers.fake_ads1115 import BusWire, FakeADS1115Bus
@@ -214,7 +223,6 @@ def build_sim(cfg: Config, scenario: str = "demo", seed: int | None = None,
     from drivers.mpu6050 import MPU6050
     from drivers.sim import PRESETS, SimulatedDowel
     from gpiozero.pins.mock import MockFactory
-    import time
 
     if board and board not in board_names():
         raise ValueError(f"unknown board {board!r} for the simulator (known: {', '.join(board_names())})")
@@ -228,7 +236,7 @@ def build_sim(cfg: Config, scenario: str = "demo", seed: int | None = None,
     if seed is not None:
         preset = dataclasses.replace(preset, seed=seed)
     dowel = SimulatedDowel(preset)
-    start = time.monotonic()
+    start = clock()
     lsb = chain.pga_v / 32768.0
     latest: dict[str, Any] = {"t": -1.0, "row": (0, 0, 0, None)}
 
@@ -245,32 +253,34 @@ def build_sim(cfg: Config, scenario: str = "demo", seed: int | None = None,
 
     factory = pin_factory(cfg, "sim")
     closers: list[Callable[[], None]] = [factory.close]
-    adc_bus = FakeADS1115Bus(address=hw.ads1115_address, source=volts, fail_rate=fail_rate, wire=wire)
+    adc_bus = FakeADS1115Bus(address=hw.ads1115_address, source=volts, fail_rate=fail_rate, wire=wire,
+                             clock=clock, sleep=sleep)
     ready = None
     if isinstance(factory, MockFactory) and hw.ads1115_alert_pin >= 0:
         adc_bus.attach_ready_pin(factory, hw.ads1115_alert_pin)
         ready = ready_input(cfg, factory, closers)
     adc = ADS1115(adc_bus, address=hw.ads1115_address, pga_v=hw.pga_v, rate_sps=hw.adc_rate_sps,
-                  ready=ready)
+                  ready=ready, clock=clock, sleep=sleep)
     notices = ready_notices(adc, cfg)
     tilt = None
     if hw.imu and preset.imu:
-        imu_bus = FakeMPU6050Bus(address=hw.imu_address, wire=wire)
-        imu = MPU6050(imu_bus, address=hw.imu_address)
+        imu_bus = FakeMPU6050Bus(address=hw.imu_address, wire=wire, clock=clock, sleep=sleep)
+        imu = MPU6050(imu_bus, address=hw.imu_address, sleep=sleep)
         imu.probe()
         imu.wake()
-        prev = {"t": None, "p": None}
+        prev: dict[str, float | None] = {"t": None, "p": None}
 
         def move(t: float) -> None:
-            pitch = row_at(time.monotonic() - start)[3]
+            pitch = row_at(clock() - start)[3]
             p = 0.0 if pitch is None else pitch
-            rate = 0.0 if prev["t"] is None or t <= prev["t"] else (p - prev["p"]) / (t - prev["t"])
+            t0, p0 = prev["t"], prev["p"]
+            rate = 0.0 if t0 is None or p0 is None or t <= t0 else (p - p0) / (t - t0)
             prev["t"], prev["p"] = t, p
             imu_bus.set_motion(p, rate, roll_deg=dowel.roll or 0.0)
 
         tilt = ImuTilt(imu, before_read=move)
     return Hardware("sim", adc, tilt, chain, factory, adc_name="ads1115", dowel=dowel,
-                    closers=closers, notices=notices)
+                    closers=closers, notices=notices, clock=clock, sleep=sleep)
 
 
 def _unclaim(fd: int) -> None:

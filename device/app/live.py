@@ -49,7 +49,15 @@ class LiveLoop:
         self.last_sample: Sample | None = None
 
     def on_sample(self, sample: Sample) -> None:
-        """The sampler's callback: feed, cue, pass on."""
+        """The sampler's callback: pass on, feed, cue.
+
+        The sample is passed on (to the recorder: a queue put) before any event
+        it decides goes out: whoever gets such an event from the main loop then
+        knows its sample is already on its way, so the recorder's `sync()`
+        after a `set_ended` finds the set closed, not waiting for its last sample.
+        """
+        if self.extra_on_sample is not None:
+            self.extra_on_sample(sample)
         if self._commands:
             self._run_commands(sample.t)
         events = self.detector.feed(sample)
@@ -62,8 +70,6 @@ class LiveLoop:
             self._play(due)
             self.out.put(CuePlayed(round(sample.t, 4), pattern=due))
         self.last_sample = sample
-        if self.extra_on_sample is not None:
-            self.extra_on_sample(sample)
 
     def on_event(self, event: Event) -> None:
         """An event from the detector or the sampler itself (a chip gone quiet)."""

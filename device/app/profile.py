@@ -180,7 +180,7 @@ def summary_of(record: dict) -> SummaryView:
     return SummaryView(
         set_no=record["number"] or 0, reps=record["reps"], clean_reps=record["clean_reps"],
         losses=tuple(record["losses"].items()), mean_depth_deg=None if depth is None else round(depth, 1),
-        tempo_s=mean_tempo,  # type: ignore[arg-type]
+        tempo_s=mean_tempo,
         duration_s=round(record["duration_s"] or 0.0, 1), series=series_of(record["series"]),
         athlete=record["athlete"], has_imu=record["standing_deg"] is not None, dips=record["dips"],
         when=time.strftime("%a %d %b %H:%M", time.localtime(started)) if started else "")
@@ -206,8 +206,8 @@ def series_of(data: dict | None) -> SeriesView:
         return SeriesView(t=tuple(data["t"]),
                           pressure=tuple((c, tuple(v)) for c, v in data["pressure"]),
                           pitch=None if pitch is None else tuple(pitch),
-                          losses=tuple(tuple(x) for x in data["losses"]),  # type: ignore[misc]
-                          reps=tuple(tuple(x) for x in data["reps"]))  # type: ignore[misc]
+                          losses=tuple(tuple(x) for x in data["losses"]),
+                          reps=tuple(tuple(x) for x in data["reps"]))
     except (KeyError, TypeError, ValueError) as exc:
         log.warning("smartdowel: a set's chart series could not be read: %s", exc)
         return SeriesView()

@@ -25,7 +25,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import time
 from collections import deque
 from typing import Callable
 
@@ -60,6 +59,7 @@ class StickFlow:
         self._waiting: tuple[str, Barrier, float] | None = None  # a stick waiting for the recorder
         self._held = 0  # sets the card would not take before this export began
         self._next_poll = 0.0
+        self._ticked = 0.0  # the main loop's clock at the last tick (fake in tests)
 
     @property
     def busy(self) -> bool:
@@ -68,9 +68,10 @@ class StickFlow:
 
     def tick(self, monotonic: float) -> None:
         """Start an export whose barrier let go; follow a running one; look for sticks once a second."""
+        self._ticked = monotonic
         if self._waiting is not None:
             mountpoint, barrier, since = self._waiting
-            if barrier.done or time.monotonic() - since > BARRIER_LIMIT_S:
+            if barrier.done or monotonic - since > BARRIER_LIMIT_S:
                 self._waiting = None
                 self._held = barrier.held if barrier.done and not barrier.complete else 0
                 self._start_job(mountpoint)
@@ -132,7 +133,7 @@ class StickFlow:
                 self.view.set_notice("Another stick is being written: this one gets the sets next. "
                                      "Leave both in.")
             return
-        self._waiting = (mountpoint, self.storage.recorder.barrier(), time.monotonic())
+        self._waiting = (mountpoint, self.storage.recorder.barrier(), self._ticked)
         self.log(ExportWaiting(self.now(), mountpoint=mountpoint))
         self.view.set_export("writing", 0.0, "Saving the last set first. Do not remove the stick.")
 

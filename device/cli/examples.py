@@ -150,7 +150,9 @@ def _menus(b: ViewModelBuilder) -> dict[str, ViewModel]:
     out["menu"] = _walk(b, "b b b b")  # the menu, Settings highlighted
     out["settings"] = _walk(b, "a b b")
     out["history"] = _walk(b, "b b b a " + "b " * 5 + "a b")
-    out["past_set"] = replace(_walk(b, "a"), past=replace(b.build().summary, when="Mon 24 Nov 16:00"))
+    summary = b.build().summary
+    assert summary is not None  # the example set has been walked to its summary
+    out["past_set"] = replace(_walk(b, "a"), past=replace(summary, when="Mon 24 Nov 16:00"))
     out["athletes"] = _walk(b, "a " + "b " * 7 + "a b a b")
     out["name"] = replace(_walk(b, "b " * 6 + "a"), menu=replace(b.build().menu, text="Tom", cursor=18))
     _walk(b, "b " * 30 + "a")  # Cancel

@@ -206,7 +206,8 @@ class ContactTracker:
         self._block_end = t + cfg.level_block_s
         b = self.baseline
         if b > 0.0:
-            held = b * cfg.level_floor if held < b * cfg.level_floor else b * cfg.level_cap if held > b * cfg.level_cap else held
+            lo, hi = b * cfg.level_floor, b * cfg.level_cap
+            held = lo if held < lo else hi if held > hi else held
         self.level = held
 
     # -- per sample ---------------------------------------------------------------

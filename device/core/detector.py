@@ -279,8 +279,8 @@ class Detector:
             if self._standing_since is None:
                 self._standing_since = t
             if (h.state is LOST or u.state is LOST or c.state is LOST) and self.state is READY \
-                    and (f := self._unplugged(t)) is not None:
-                events = (events or []) + [f]
+                    and (fault := self._unplugged(t)) is not None:
+                events = (events or []) + [fault]
         else:
             self._standing_since = None
         return events or NO_EVENTS
@@ -308,7 +308,7 @@ class Detector:
         not cued again, and the screen asks to check that sensor."""
         cfg = self.cfg
         wait = cfg.open_after_s if self.has_imu else cfg.open_after_no_imu_s
-        since = self._standing_since if self.has_imu else -1e9
+        since = self._standing_since if self.has_imu and self._standing_since is not None else -1e9
         for k in self.contacts:
             if k.state is LOST and k not in self.removal.pending and t - max(k.lost_since, since) >= wait \
                     and k.m3 < cfg.open_ratio * k.lost_level:

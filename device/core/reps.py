@@ -119,7 +119,9 @@ class RepTracker:
         self._p2 = p1
         self._p1 = pitch
         cfg = self.cfg
-        beyond = p - self.standing
+        standing = self.standing
+        assert standing is not None, "step() before calibrate()"
+        beyond = p - standing
         self.beyond = beyond
         if self.state is STANDING:
             if beyond <= cfg.still_deg:
@@ -127,7 +129,7 @@ class RepTracker:
                 self._armed = True
                 if -cfg.still_deg <= beyond:
                     a = dt / cfg.standing_tau_s
-                    self.standing += (a if a < 1.0 else 1.0) * beyond
+                    self.standing = standing + (a if a < 1.0 else 1.0) * beyond
                     if roll is not None and self.roll0 is not None:
                         self.roll0 += (a if a < 1.0 else 1.0) * (roll - self.roll0)
                 return None

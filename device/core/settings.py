@@ -60,8 +60,10 @@ def cycled(settings: LiveSettings, key: str) -> LiveSettings:
     >>> cycled(LiveSettings(), "volume").volume, cycled(LiveSettings(), "mute").mute
     (0.25, True)
     """
-    if key in ("mute", "dip_note"):
-        return replace(settings, **{key: not getattr(settings, key)})
+    if key == "mute":
+        return replace(settings, mute=not settings.mute)
+    if key == "dip_note":
+        return replace(settings, dip_note=not settings.dip_note)
     options = {"schedule": FEEDBACK, "volume": VOLUMES, "sensitivity": SENSITIVITIES}.get(key)
     if options is None:
         raise ValueError(f"unknown setting {key!r} (known: {', '.join(SETTING_KEYS)})")

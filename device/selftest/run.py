@@ -116,7 +116,7 @@ def apply_fault(hw: Hardware, cfg: Config, spec: str) -> None:
             tilt: Any = hw.tilt
             tilt.imu.bus.address ^= 0x01
     else:
-        channel = cfg.hardware.channels[CONTACTS.index(contact)]  # type: ignore[arg-type]
+        channel = cfg.hardware.channels[CONTACTS.index(str(contact))]
         adc.bus.set_counts(channel, FAULT_COUNTS[kind])
 
 

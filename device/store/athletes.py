@@ -73,7 +73,8 @@ class AthleteProfiles(Connected):
                 return row[0]
             cur = conn.execute("INSERT INTO athletes (name, created_at, is_guest, source) "
                                "VALUES (?, ?, ?, ?)", (name, time.time(), int(is_guest), source))
-            return int(cur.lastrowid)
+            assert cur.lastrowid is not None  # an INSERT made one
+            return cur.lastrowid
 
     def import_athletes(self, names: Iterable[str], source: str = "usb") -> tuple[int, int]:
         """Add every new name in one transaction; returns (added, already there).

@@ -22,7 +22,7 @@ import io
 import os
 import struct
 import zlib
-from typing import IO, BinaryIO, cast
+from typing import IO, Any, BinaryIO, cast
 
 from device.core.signal import Sample, SignalChain
 from device.store.files import fsync_dir
@@ -214,7 +214,7 @@ class TolerantGunzip(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buf) -> int:  # type: ignore[no-untyped-def, override]
+    def readinto(self, buf: Any) -> int:  # a writable buffer (bytearray, memoryview)
         while not len(self._out) and not self._done:
             self._fill()
         n = min(len(buf), len(self._out))

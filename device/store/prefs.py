@@ -53,9 +53,8 @@ def saved_settings(store: Store, defaults: LiveSettings) -> LiveSettings:
             continue
         text = prefs[key]
         try:
-            value: object = {"bool": lambda: text == "1", "float": lambda: float(text)}.get(
-                str(kinds[key]), lambda: text)()
-            settings = dataclasses.replace(settings, **{key: value})
+            value = _parse(text, str(kinds[key]))
+            settings = dataclasses.replace(settings, **{key: value})  # type: ignore[arg-type]  # per key
         except ValueError as exc:
             log.warning("smartdowel: saved setting %s=%r not used: %s", key, text, exc)
     return settings
@@ -67,3 +66,12 @@ def saved_athlete(store: Store) -> int | None:
     if text is None or not text.isdigit():
         return None
     return int(text) if store.athlete(int(text)) is not None else None
+
+
+def _parse(text: str, kind: str) -> object:
+    """A saved setting's text as its field's type (ValueError if it is not one)."""
+    if kind == "bool":
+        return text == "1"
+    if kind == "float":
+        return float(text)
+    return text

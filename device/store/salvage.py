@@ -103,10 +103,11 @@ def _copy_table(old: sqlite3.Connection, new: sqlite3.Connection, table: str, co
             rows = old.execute(f"SELECT rowid, {cols} FROM {table} WHERE rowid > ? ORDER BY rowid LIMIT {CHUNK}",
                                (after,)).fetchall()
         except sqlite3.DatabaseError:
-            rows, after, lost = _one_by_one(old, table, cols, after)
+            some, after, lost = _one_by_one(old, table, cols, after)
             unreadable += lost
-            if rows is None:
+            if some is None:
                 break
+            rows = some
         if not rows:
             break
         new.executemany(insert, [r[1:] for r in rows])

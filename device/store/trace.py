@@ -54,7 +54,7 @@ class TraceReader:
                 raise TraceError(self.path, 0, f"cannot open: {exc.strerror or exc}") from None
             self._owns = True
         else:
-            self.path = name or getattr(source, "name", "<trace>")
+            self.path = name or str(getattr(source, "name", "<trace>"))
             self._fh, self._owns = source, owns  # owns: close it with the reader
         self.lineno = 0
         self.header: dict[str, str] = {}

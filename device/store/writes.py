@@ -25,7 +25,7 @@ class SetWrites(Connected):
         with self.transaction() as conn:
             cur = conn.execute("INSERT INTO sessions (athlete_id, started_at) VALUES (?, ?)",
                                (athlete_id, started_at))
-            return int(cur.lastrowid)
+            return _row_id(cur)
 
     def begin_set(self, session_id: int, started_at: float, standing_deg: float | None,
                   baseline_us: dict[str, float], trace_ready_s: float) -> tuple[int, str]:
@@ -40,7 +40,7 @@ class SetWrites(Connected):
                 "VALUES (?,?,?,?,?,?,?,?,?)",
                 (session_id, number, started_at, standing_deg, baseline_us.get("head"),
                  baseline_us.get("upper_back"), baseline_us.get("sacrum"), trace_ready_s, athlete_number))
-            set_id = int(cur.lastrowid)
+            set_id = _row_id(cur)
             stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime(started_at))
             trace = f"{TRACE_DIR}/set-{stamp}-{set_id:06d}.csv.gz"  # unique even after a new database
             conn.execute("UPDATE sets SET trace = ? WHERE id = ?", (trace, set_id))
@@ -69,7 +69,7 @@ class SetWrites(Connected):
         with self.transaction() as conn:
             cur = conn.execute("INSERT INTO contact_losses (set_id, contact, cause, start_s, phase, rep) "
                                "VALUES (?,?,?,?,?,?)", (set_id, contact, cause, start_s, phase, rep))
-            return int(cur.lastrowid)
+            return _row_id(cur)
 
     def restore_loss(self, loss_id: int, duration_s: float) -> None:
         with self.transaction() as conn:
@@ -111,3 +111,9 @@ class SetWrites(Connected):
             "SELECT max(coalesce((SELECT max(end_s) FROM reps WHERE set_id = ?1), 0), "
             "coalesce((SELECT max(start_s) FROM contact_losses WHERE set_id = ?1), 0))", (set_id,)).fetchone()
         return float(row[0] or 0.0)
+
+
+def _row_id(cur: sqlite3.Cursor) -> int:
+    """The id of the row an INSERT just made (never None after one)."""
+    assert cur.lastrowid is not None
+    return cur.lastrowid

@@ -24,7 +24,6 @@ news reach it as `Input`s here, presses through `press()`.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import replace
 from typing import Any, Iterable, Mapping
 
@@ -358,7 +357,7 @@ class ViewModelBuilder(EventHandler[None]):
             progress=self._progress)
         if vm != self._vm:
             self._vm = vm
-        return self._vm  # type: ignore[return-value]
+        return vm if self._vm is None else self._vm
 
     def _screen(self) -> str:
         """Menu first, then an open sensor fault, then whatever the appliance is doing."""

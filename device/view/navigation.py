@@ -137,8 +137,9 @@ def _menu_a(menu: MenuState, vm: ViewModel) -> Result:
     if item == "athletes":
         at = vm.athletes.index(vm.athlete) if vm.athlete in vm.athletes else 0
         return replace(menu, screen=Screen.ATHLETES, cursor=at), []
-    commands: list[Command] = {"history": [LoadHistory()], "export": [StartExport()],
-                               "progress": [LoadProgress()]}.get(item, [])
+    opens: dict[str, list[Command]] = {"history": [LoadHistory()], "export": [StartExport()],
+                                       "progress": [LoadProgress()]}
+    commands = opens.get(item, [])
     return replace(menu, screen=Screen(item), cursor=0), commands
 
 

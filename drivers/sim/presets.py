@@ -6,9 +6,11 @@ detector; `mix` switches on many at once.
 """
 from __future__ import annotations
 
+from typing import Any
+
 from drivers.sim.scenario import FaultSpec, Scenario
 
-LONG = dict(reps=(30, 50), stand_s=(2.0, 4.0), dips=5)  # 4-6 minute sets
+LONG: dict[str, Any] = dict(reps=(30, 50), stand_s=(2.0, 4.0), dips=5)  # 4-6 minute sets
 
 PRESETS: dict[str, Scenario] = {
     # The reference "typical" family: 100 Hz, some jitter, a stall every ~8 s,

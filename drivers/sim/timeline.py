@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import random
 from dataclasses import replace
+from typing import Callable, TypeAlias
 
 from drivers.sim.plan import Plan
 from drivers.sim.scenario import (ADC_OFFSET_COUNTS, BACK_N, CAUSES, CONTACTS, DIP_EDGE_S, DIP_HOLD_S,
@@ -19,6 +20,10 @@ from drivers.sim.scenario import (ADC_OFFSET_COUNTS, BACK_N, CAUSES, CONTACTS, D
 from drivers.sim.shapes import Envelope, Motion, Walk, fall_fraction
 
 FULL_UNLOAD_DEG = 45.0  # the head's unloading reaches its full share at this depth
+
+
+# Something the athlete does between two reps (a dip, a side bend, a twist); returns when it ends.
+Interlude: TypeAlias = Callable[[Scenario, random.Random, Plan, float, dict[str, list[dict]]], float]
 
 
 def u(rng: random.Random, lo_hi: Range) -> float:
@@ -107,8 +112,8 @@ def lay_out(s: Scenario, rng: random.Random, plan: Plan, t: float) -> dict[str, 
     reps = rng.randint(lo, hi)
     requests = fault_requests(s, rng, reps)
     gaps = list(range(1, reps)) or [reps]
-    between = ([_dip] * s.dips + [_side] * s.side_bends + [_twist] * s.twists)
-    after = {}
+    between: list[Interlude] = ([_dip] * s.dips + [_side] * s.side_bends + [_twist] * s.twists)
+    after: dict[int, list[Interlude]] = {}
     for make in between:
         after.setdefault(rng.choice(gaps), []).append(make)
     truth: dict[str, list[dict]] = {"reps": [], "dips": [], "moves": [], "faults": []}

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from conftest import REPO
+from support.repo import REPO
 from device.app.config import Config
 from device.app.hardware import board_names, build_sim
 

@@ -62,7 +62,8 @@ def test_replay_reads_an_exported_gzip_trace(tmp_path):
 
 
 def test_no_display_runs_headless_and_says_so(tmp_path):
-    got = smartdowel("run", "--hardware", "sim", "--duration", "1", "--data", str(tmp_path),
+    # a data folder of its own: a fixed one under /tmp is shared by every checkout and run
+    got = smartdowel("run", "--hardware", "sim", "--duration", "1", "--data", str(tmp_path / "data"),
                      env={"XDG_RUNTIME_DIR": ""})
     assert got.returncode == 0, got.stderr
     assert "running headless" in got.stderr and "XDG_RUNTIME_DIR" not in got.stderr

@@ -2,7 +2,7 @@
 ends before it starts, whatever the clock did."""
 from __future__ import annotations
 
-from conftest import ev
+from support.signals import ev
 from device.core.signal import Sample, SignalChain
 from device.store.recorder import SetRecorder
 from device.store.store import Store

@@ -26,7 +26,7 @@ from device.store.box import box_id
 from device.store.store import Store
 from ui.chart_png import render_png
 from support.stores import ATHLETE, STARTED, add_set, build_store, dump
-from conftest import REPO
+from support.repo import REPO
 
 ROOT = str(REPO)
 NOW = 1_700_003_600.0
@@ -40,7 +40,7 @@ def read_csv(folder: str, name: str) -> list[dict[str, str]]:
 
 def files_in(folder: str) -> list[str]:
     out = []
-    for base, dirs, files in os.walk(folder):
+    for base, _dirs, files in os.walk(folder):
         out += [os.path.relpath(os.path.join(base, f), folder).replace(os.sep, "/") for f in files]
     return sorted(out)
 

@@ -9,19 +9,15 @@ import json
 import os
 import re
 import subprocess
-import sys
-import threading
 import time
 
 import pytest
 
-from device.app.appliance import Appliance
-from device.app.config import parse_config
-from device.app.hardware import build_sim
 from device.export.usb import Stick
-from conftest import REPO
+from support.appliance import FakeTimeAppliance
+from support.processes import reaped, start_cli
+from support.recording import record_simulated_sets
 
-ROOT = str(REPO)
 INET_TABLES = ("tcp", "tcp6", "udp", "udp6", "raw", "raw6", "udplite", "udplite6")
 
 
@@ -69,18 +65,17 @@ def _descendants(pid: int) -> list[int]:
     return kids + [g for k in kids for g in _descendants(k)]
 
 
+@pytest.mark.slow  # watches a real run of 3 s
 def test_running_appliance_opens_no_network_socket(tmp_path):
     cfg = tmp_path / "c.toml"
     (tmp_path / "media").mkdir()
     cfg.write_text(f"[data]\nusb_roots = ['{tmp_path / 'media'}']\n")
-    env = dict(os.environ, PYTHONPATH=ROOT, SMARTDOWEL_DATA=str(tmp_path / "data"))
-    env.pop("NOTIFY_SOCKET", None)
-    p = subprocess.Popen([sys.executable, "-m", "device.cli", "run", "--hardware", "sim", "--headless",
-                          "--duration", "3", "--config", str(cfg)],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
+    p = start_cli("run", "--hardware", "sim", "--headless", "--duration", "3", "--config", str(cfg),
+                  env={"SMARTDOWEL_DATA": str(tmp_path / "data")}, drop=("NOTIFY_SOCKET",),
+                  stderr=subprocess.PIPE)
     looks, sockets_seen, inet, listening = 0, set(), [], []
     unix_seen = set()
-    try:
+    with reaped(p):
         while p.poll() is None:
             for pid in [p.pid] + _descendants(p.pid):
                 inodes = _socket_inodes(pid)
@@ -95,29 +90,14 @@ def test_running_appliance_opens_no_network_socket(tmp_path):
                         if table.startswith("tcp") and rows[ino].split()[3] == "0A":
                             listening.append((pid, table, rows[ino]))
                 unix_seen |= inodes & _table_inodes(pid, "unix").keys()
-            time.sleep(0.05)
+            time.sleep(0.05)  # a look every 50 ms for as long as it runs
         out, err = p.communicate(timeout=10)
-    finally:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
     assert p.returncode == 0, err
     assert '"type": "stopped"' in out.splitlines()[-1]
     assert looks > 20  # it was looked at all along its run
     assert not listening, listening
     assert not inet, inet
     assert sockets_seen <= unix_seen, sockets_seen - unix_seen  # any socket it has is AF_UNIX
-
-
-class Lines:
-    def __init__(self):
-        self.lines = []
-
-    def write(self, text):
-        self.lines.extend(x for x in text.splitlines() if x)
-
-    def flush(self):
-        pass
 
 
 class OpenSpy:
@@ -174,26 +154,6 @@ class OpenSpy:
         return out
 
 
-def _record_one_set(app_data: str) -> None:
-    """One real set in the store (detector + recorder over the simulator), for an export to take."""
-    from device.core.detector import Detector
-    from device.store.recorder import SetRecorder
-    from device.core.signal import Sample, SignalChain
-    from device.store.store import Store
-    from drivers.sim import PRESETS, simulate
-    chain = SignalChain()
-    with Store.open(app_data) as store:
-        rec = SetRecorder(store, chain)
-        det = Detector(chain)
-        rows, _ = simulate(PRESETS["clean"])
-        for row in rows:
-            s = Sample(*row)
-            rec.post_sample(s)
-            for e in det.feed(s):
-                rec.post_event(e)
-        rec.close()
-
-
 @pytest.fixture
 def stick(tmp_path):
     media = tmp_path / "media"
@@ -219,26 +179,14 @@ def stick(tmp_path):
     return media, stick, mounts
 
 
-def _store_opened(app: Appliance) -> None:
-    """The store opens behind the cues (the main loop starts it): opened here, as run() would."""
-    app.storage.start()
-    deadline = time.monotonic() + 10
-    while app.storage.store is None and time.monotonic() < deadline:
-        app.step(0.05)
-    assert app.storage.store is not None
-
-
 def test_a_stick_is_read_for_athletes_csv_only(tmp_path, stick, monkeypatch):
     from device.export.run import export
     from device.store.store import Store
     media, stick_dir, mounts = stick
     data = os.environ["SMARTDOWEL_DATA"]
-    _record_one_set(data)
-    cfg = parse_config(f"[data]\nusb_roots = ['{media}']\n", "test")
-    hw = build_sim(cfg, "manual", seed=4)
-    out = Lines()
-    app = Appliance(cfg, hw, out=out)
-    _store_opened(app)
+    record_simulated_sets(data, ["clean"])  # one real set for the export to take
+    sim = FakeTimeAppliance(f"[data]\nusb_roots = ['{media}']\n", seed=4)
+    app, out = sim.app, sim.out
     app.sticks.watcher.mounts_file = str(mounts)
 
     class InProcessExport:  # the export job's child process, run here so the spy sees its opens
@@ -286,10 +234,8 @@ def test_a_big_athletes_csv_is_not_read(tmp_path, stick, monkeypatch):
     from device.export.usb import MAX_ATHLETES_BYTES
     media, stick_dir, mounts = stick
     (stick_dir / "athletes.csv").write_bytes(b"name\n" + b"Anna\n" * (3 * 1024 * 1024))
-    cfg = parse_config(f"[data]\nusb_roots = ['{media}']\n", "test")
-    hw = build_sim(cfg, "manual", seed=4)
-    out = Lines()
-    app = Appliance(cfg, hw, out=out)
+    sim = FakeTimeAppliance(f"[data]\nusb_roots = ['{media}']\n", seed=4)
+    app, out = sim.app, sim.out
     monkeypatch.setattr(app.sticks, "start", lambda mountpoint: None)
     real_read = os.read
     sizes = []

@@ -1,11 +1,15 @@
-"""The live appliance on the simulated dowel: real drivers over fake chips, mock pins."""
+"""The live appliance on the simulated dowel: real drivers over fake chips, mock pins.
+
+Scenarios run in fake time (support/appliance.py): seconds of a set take
+milliseconds and every run sees the same samples. The appliance's own threads
+(recorder, buzzer) and children are waited for by what they do, never by a
+sleep; one test runs the real main loop with its sampler thread and a screen.
+"""
 import os
 import queue
 import signal
-import subprocess
-import sys
+import sqlite3
 import threading
-import time
 
 import pytest
 
@@ -18,16 +22,14 @@ from device.app.hardware import build_sim, choose
 from device.app.live import LiveLoop
 from device.view.commands import ChangeSetting, EndSet
 from device.core.signal import SignalChain
-from conftest import REPO, fall, make_samples, with_placement
-
-
-class FakePlayer:
-    def __init__(self):
-        self.played = []
-
-    def play(self, pattern):
-        self.played.append(pattern)
-        return True
+from device.store.store import Store
+from support.appliance import FakeTimeAppliance
+from support.notify import NotifyListener
+from support.output import Lines
+from support.players import FakePlayer
+from support.processes import reaped, run_cli, start_cli
+from support.signals import fall, make_samples, with_placement
+from support.waiting import wait_until
 
 
 def test_live_loop_cues_each_loss_once_and_passes_every_event_on():
@@ -69,45 +71,22 @@ def test_hardware_choice(monkeypatch, model, dev, want):
     assert choose("sim", Config(), model=model) == "sim"
 
 
-class Lines:
-    def __init__(self):
-        self.lines = []
-
-    def write(self, text):
-        self.lines.extend(x for x in text.splitlines() if x)
-
-    def flush(self):
-        pass
-
-    def events(self):
-        import json
-        return [json.loads(x) for x in self.lines]
-
-
 def test_appliance_on_the_simulated_dowel_cues_on_the_buzzer_pin():
-    cfg = parse_config("[sampler]\nrate_hz = 100\n", "test")
-    hw = build_sim(cfg, "manual", seed=2)
-    out = Lines()
-    app = Appliance(cfg, hw, out=out)
-    pin = hw.pin_factory.pin(18)
-    seen = {}
-
-    def athlete():  # plays the athlete and button A while the appliance runs on this thread
-        deadline = time.monotonic() + 6.0
-        while not any(e["type"] == "ready" for e in out.events()) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        seen["ready"] = any(e["type"] == "ready" for e in out.events())
-        time.sleep(0.4)  # let the ready chime finish
+    sim = FakeTimeAppliance("[sampler]\nrate_hz = 100\n", seed=2)
+    app, pin = sim.app, sim.hw.pin_factory.pin(18)
+    try:
+        sim.advance_until(lambda: sim.saw("ready"), limit=6.0)
+        wait_until(lambda: not app.player.busy, what="the ready chime to end")
         pin.clear_states()
-        hw.dowel.lift("sacrum", True)
-        time.sleep(0.8)
+        sim.hw.dowel.lift("sacrum", True)
+        sim.advance_until(lambda: sim.saw("contact_lost"), limit=0.8)
+        wait_until(lambda: not app.player.busy, what="the sacrum cue to end")
+        sim.advance(0.8)
         app.press("a")  # button A ends the set
-        time.sleep(0.3)
-        app.stop("test")
-    threading.Thread(target=athlete, daemon=True).start()
-    app.run(duration=12.0)
-    assert seen["ready"], out.lines
-    events = out.events()
+        sim.advance(0.3)
+    finally:
+        sim.close()
+    events = sim.out.events()
     lost = [e for e in events if e["type"] == "contact_lost"]
     assert [(e["contact"], e["cue"]) for e in lost] == [("sacrum", "sacrum")]
     rises = [b for a, b in zip(pin.states, pin.states[1:]) if b.state and not a.state]
@@ -117,15 +96,19 @@ def test_appliance_on_the_simulated_dowel_cues_on_the_buzzer_pin():
     assert events[-1]["type"] == "stopped" and events[-1]["samples"] > 300
 
 
-def test_sigterm_stops_cleanly_with_the_buzzer_off():
-    env = dict(os.environ, PYTHONPATH=str(REPO))
-    p = subprocess.Popen([sys.executable, "-m", "device.cli", "run", "--hardware", "sim",
-                          "--headless", "--duration", "60"], stdout=subprocess.PIPE, text=True, env=env)
-    first = p.stdout.readline()
-    assert '"started"' in first
-    time.sleep(1.0)
-    p.send_signal(signal.SIGTERM)
-    out, _ = p.communicate(timeout=10)
+def test_sigterm_stops_cleanly_with_the_buzzer_off(tmp_path):
+    systemd = NotifyListener(str(tmp_path / "notify"))
+    p = start_cli("run", "--hardware", "sim", "--headless", "--duration", "60",
+                  env={"NOTIFY_SOCKET": systemd.path})
+    try:
+        with reaped(p):
+            assert '"started"' in p.stdout.readline()
+            systemd.wait_for("READY=1")  # sent once the sampler runs: the main loop is going round
+            p.send_signal(signal.SIGTERM)
+            out, _ = p.communicate(timeout=30)
+            systemd.wait_for("STOPPING=1")
+    finally:
+        systemd.close()
     assert p.returncode == 0
     assert '"reason": "SIGTERM"' in out.splitlines()[-1]
 
@@ -143,12 +126,13 @@ def test_sighup_stops_like_sigterm_and_silences_a_beep_mid_tone():
     install_signal_handlers(app)
 
     def beep_then_hangup():
+        wait_until(lambda: app.sampler.running, what="the main loop to start")
         app.player.play(Pattern(((880.0, 1.0), (880.0, 1.0))))
         wait_until(lambda: pin.state > 0)
         os.kill(os.getpid(), signal.SIGHUP)
-    threading.Timer(0.3, beep_then_hangup).start()
+    threading.Thread(target=beep_then_hangup, daemon=True).start()
     try:
-        app.run(duration=15.0)
+        app.run(duration=30.0)
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
@@ -156,75 +140,129 @@ def test_sighup_stops_like_sigterm_and_silences_a_beep_mid_tone():
     assert pin.state == 0 and pin.frequency is None
 
 
-def wait_until(predicate, timeout: float = 5.0) -> None:
-    end = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < end, "timed out"
-        time.sleep(0.005)
-
-
 def test_bad_config_is_one_line_exit_2(tmp_path):
     bad = tmp_path / "c.toml"
     bad.write_text("[buzzer]\npin = 99\n")
-    p = subprocess.run([sys.executable, "-m", "device.cli", "run", "--hardware", "sim",
-                        "--config", str(bad)], capture_output=True, text=True,
-                       cwd=str(REPO))
+    p = run_cli("run", "--hardware", "sim", "--config", str(bad))
     assert p.returncode == 2 and "buzzer.pin" in p.stderr and "Traceback" not in p.stderr
 
 
-def test_appliance_with_a_screen_draws_frames_and_applies_menu_settings():
-    os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+def test_appliance_with_a_screen_draws_frames_and_applies_menu_settings(monkeypatch):
+    """The real main loop, its sampler thread and a (dummy) screen; menu settings sent while it runs."""
+    if "SDL_VIDEODRIVER" not in os.environ:
+        monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")
     from ui.display import Display
     cfg = parse_config("[sampler]\nrate_hz = 100\n", "test")
     hw = build_sim(cfg, "manual", seed=3)
     app = Appliance(cfg, hw, out=Lines(), display=Display(size=(480, 320), headless=True))
+    high = cfg.detector.contact.with_sensitivity("high").lost_ratio
     assert app.sim_keys is not None and all(app.sim_keys.lifted.values())  # manual: the person places it
-    threading.Timer(0.2, app.sim_keys.apply, ["dowel"]).start()
-    threading.Timer(0.5, app.submit, [ChangeSetting("mute")]).start()
-    threading.Timer(0.6, app.submit, [ChangeSetting("sensitivity")]).start()
-    app.run(duration=3.0)  # the screen belongs to the thread that made it: this one
+
+    def place_menu_then_stop():
+        wait_until(lambda: app.sampler.running, what="the main loop to start")
+        app.sim_keys.apply("dowel")
+        app.submit(ChangeSetting("mute"))
+        app.submit(ChangeSetting("sensitivity"))
+        wait_until(lambda: app.display.frames > 10 and app.policy.mute
+                   and {k.cfg.lost_ratio for k in app.detector.contacts} == {high},
+                   what="frames drawn and the settings applied on the sampler's thread")
+        app.stop("test")
+    threading.Thread(target=place_menu_then_stop, daemon=True).start()
+    app.run(duration=60.0)  # the screen belongs to the thread that made it: this one
+    assert app.exit_reason == "test"
     assert app.policy.mute is True
-    assert {k.cfg.lost_ratio for k in app.detector.contacts} == {cfg.detector.contact.with_sensitivity("high").lost_ratio}
+    assert {k.cfg.lost_ratio for k in app.detector.contacts} == {high}
     assert app.view.build().settings.mute is True
     assert app.display.frames > 10
     assert app.view.build().screen in ("calibrating", "live", "place")
 
 
-def test_sets_are_recorded_and_a_stick_gets_them(tmp_path, monkeypatch):
-    from device.store.store import Store
+@pytest.fixture
+def stick(tmp_path):
+    """A stick folder with athletes.csv under tmp/media, and the mount table that will show it."""
     stick = tmp_path / "media" / "STICK"
     stick.mkdir(parents=True)
     (stick / "athletes.csv").write_text("name\nAlex\nSam\n")
     mounts = tmp_path / "mounts"
     mounts.write_text("")
-    cfg = parse_config(f"[data]\nusb_roots = ['{tmp_path / 'media'}']\n", "test")
-    hw = build_sim(cfg, "manual", seed=4)
-    out = Lines()
-    app = Appliance(cfg, hw, out=out)
-    app.sticks.watcher.mounts_file = str(mounts)
+    return stick, mounts
 
-    def scenario():
-        time.sleep(3.5)
-        hw.dowel.lift("sacrum", True)
-        time.sleep(0.8)
-        hw.dowel.lift("sacrum", False)
-        time.sleep(0.6)
-        app.submit(EndSet())  # button A: the set ends and is saved
-        time.sleep(0.5)
-        mounts.write_text(f"/dev/sda1 {stick} vfat rw,nosuid,nodev,noexec 0 0\n")
-    threading.Thread(target=scenario, daemon=True).start()
-    deadline = time.monotonic() + 20
-    app.run(duration=9.0)
-    while app.sticks.job is not None and time.monotonic() < deadline:  # pragma: no cover - slow disk
-        app.step(0.1)
-    events = out.events()
+
+def _with_stick(stick_dir, mounts) -> FakeTimeAppliance:
+    sim = FakeTimeAppliance(f"[data]\nusb_roots = ['{stick_dir.parent}']\n", seed=4)
+    sim.app.sticks.watcher.mounts_file = str(mounts)
+    return sim
+
+
+def _one_set_with_a_sacrum_loss(sim: FakeTimeAppliance) -> None:
+    sim.advance_until(lambda: sim.saw("ready"))
+    sim.hw.dowel.lift("sacrum", True)
+    sim.advance(0.8)
+    sim.hw.dowel.lift("sacrum", False)
+    sim.advance(0.6)
+    sim.app.submit(EndSet())  # button A: the set ends and is saved
+    sim.advance_until(lambda: sim.saw("set_ended"), limit=1.0)
+
+
+def test_sets_are_recorded_and_a_stick_gets_them(stick):
+    stick_dir, mounts = stick
+    sim = _with_stick(stick_dir, mounts)
+    app = sim.app
+    try:
+        _one_set_with_a_sacrum_loss(sim)
+        mounts.write_text(f"/dev/sda1 {stick_dir} vfat rw,nosuid,nodev,noexec 0 0\n")  # at once
+        sim.advance_until(lambda: app.sticks.job is not None, limit=2.0)  # seen within a poll
+        assert app.sticks.job.wait(120), "the export child did not finish"
+        sim.advance_until(lambda: sim.saw("export"), limit=1.0)
+    finally:
+        sim.close()
+    events = sim.out.events()
     kinds = [e["type"] for e in events]
     assert "athletes_imported" in kinds
     export = [e for e in events if e["type"] == "export"]
     assert export and export[0]["ok"], export
-    folders = [p for p in stick.iterdir() if p.is_dir()]
+    folders = [p for p in stick_dir.iterdir() if p.is_dir()]
     assert len(folders) == 1 and (folders[0] / "sets.csv").exists()
     with Store.open(os.environ["SMARTDOWEL_DATA"]) as store:
         sets = [dict(r) for r in store.iter_set_summaries()]
         assert len(sets) == 1 and sets[0]["losses"] == 1
         assert {a.name for a in store.athletes()} >= {"Alex", "Sam"}
+
+
+def test_a_stick_waits_for_the_set_that_just_ended(stick, monkeypatch):
+    """The race behind a flaky test: a stick seen a moment after a set ended got an export of
+    nothing, the recorder (its own thread) not having closed the set yet. Here the recorder's
+    closing commit is held until the stick's export asks for it (what a slow card does, without
+    the wait): the export must find the set ended."""
+    stick_dir, mounts = stick
+    closing = threading.Event()
+    end_set = Store.end_set
+
+    def held_end_set(self, *args, **kw):  # runs on the recorder's thread
+        closing.wait(30)
+        return end_set(self, *args, **kw)
+    monkeypatch.setattr(Store, "end_set", held_end_set)
+    seen: list[int] = []
+
+    class Probe:  # the export job: what the store holds for it the moment it starts
+        def __init__(self, data_dir, dest, all_sets=False):
+            with sqlite3.connect(os.path.join(data_dir, "smartdowel.db")) as db:
+                seen.append(db.execute("SELECT COUNT(*) FROM sets WHERE ended_at IS NOT NULL").fetchone()[0])
+            self.done, self.ok, self.dest, self.message, self.progress = True, True, dest, "probed", (0, 0)
+
+        def start(self):
+            return self
+    monkeypatch.setattr("device.app.sticks.ExportJob", Probe)
+    sim = _with_stick(stick_dir, mounts)
+    try:
+        _one_set_with_a_sacrum_loss(sim)
+        mounts.write_text(f"/dev/sda1 {stick_dir} vfat rw,nosuid,nodev,noexec 0 0\n")
+        sim.advance(3.0)  # the stick is seen and waits on the recorder's barrier; the loop goes on
+        assert seen == [], "the export started while the set's closing write was still held"
+        assert sim.app.sticks.busy
+        closing.set()  # the card gets there
+        sim.advance_until(lambda: seen, limit=2.0)
+    finally:
+        closing.set()
+        sim.close()
+    assert seen == [1], "the export started before the set that had ended was saved"

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from conftest import REPO
+from support.repo import REPO
 from device.store.lock import LOCK_NAME, DataLock, LockHeld, claim_device
 
 HOLD = """

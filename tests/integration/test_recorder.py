@@ -8,8 +8,6 @@ import os
 import random
 import signal
 import sqlite3
-import subprocess
-import sys
 import textwrap
 import time
 
@@ -22,20 +20,19 @@ from device.core.contacts import CONTACTS
 from device.core.signal import Sample, SignalChain
 from device.store.store import Store
 from device.store.trace import TraceReader
-from conftest import REPO, ev
+from drivers.fake_ads1115 import FakeClock
+from support.processes import start_script
+from support.recording import fake_set
+from support.repo import REPO
+from support.signals import ev
+from support.wakeups import measured
+from support.waiting import wait_until
 from drivers.sim import PRESETS, simulate
 
 ROOT = str(REPO)
 
 
-class Clock:
-    """Wall clock for the recorder, moved by hand."""
-
-    def __init__(self, now: float = 1_700_000_000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
+WALL = 1_700_000_000.0  # the recorder's wall clock in these tests: a FakeClock, moved by hand
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +52,7 @@ def simulated_set():
 def record(tmp_path, chain, samples, events, order: str = "live", stop_after: int | None = None):
     """Feed a recorder like the app does; `order='events_first'`: every event before the samples."""
     store = Store.open(str(tmp_path / "data"))
-    rec = SetRecorder(store, chain, clock=Clock())
+    rec = SetRecorder(store, chain, clock=FakeClock(WALL))
     n = len(samples) if stop_after is None else stop_after
     if order == "live":
         for s, evs in zip(samples[:n], events[:n]):
@@ -175,49 +172,41 @@ def test_close_mid_set_saves_it_as_interrupted(tmp_path, simulated_set):
     assert set_["duration_s"] == pytest.approx(last_t - set_["trace_ready_s"], abs=0.002)
 
 
+@pytest.mark.timing
 def test_the_callers_never_wait_for_the_disk(tmp_path, simulated_set):
     chain, samples, events = simulated_set
-    store = Store.open(str(tmp_path / "data"))
-    blocker = sqlite3.connect(store.path, isolation_level=None)
-    blocker.execute("BEGIN IMMEDIATE")  # the store is busy: every write of the recorder has to wait
-    rec = SetRecorder(store, chain, clock=Clock())
-    worst = 0.0
-    start = time.perf_counter()
-    for s, evs in zip(samples, events):
-        for item in (s, *evs):
-            a = time.perf_counter()
-            (rec.post_sample if isinstance(item, tuple) else rec.post_event)(item)  # type: ignore[arg-type]
-            worst = max(worst, time.perf_counter() - a)
-    posting = time.perf_counter() - start
-    assert posting < 0.5 and worst < 0.05  # thousands of posts while not one write could happen
-    assert store.set_row(1) is None
+    attempts = iter(range(10))
+
+    def post_everything() -> tuple[Store, SetRecorder, sqlite3.Connection]:
+        store = Store.open(str(tmp_path / f"data{next(attempts)}"))
+        blocker = sqlite3.connect(store.path, isolation_level=None)
+        blocker.execute("BEGIN IMMEDIATE")  # the store is busy: every write of the recorder has to wait
+        rec = SetRecorder(store, chain, clock=FakeClock(WALL))
+        worst = 0.0
+        start = time.perf_counter()
+        for s, evs in zip(samples, events):
+            for item in (s, *evs):
+                a = time.perf_counter()
+                (rec.post_sample if isinstance(item, tuple) else rec.post_event)(item)  # type: ignore[arg-type]
+                worst = max(worst, time.perf_counter() - a)
+        posting = time.perf_counter() - start
+        try:
+            assert posting < 0.5 and worst < 0.05  # thousands of posts while not one write could happen
+        except AssertionError:
+            blocker.execute("ROLLBACK")
+            rec.close()
+            raise
+        return store, rec, blocker
+    store, rec, blocker = measured(post_everything, 0.05)
+    assert store.set_row(1) is None  # not one write got through
     blocker.execute("ROLLBACK")
     rec.close()
     assert rec.errors == 0 and store.set_row(1)["end_reason"] == "dowel_removed"
     assert len(store.reps_of(1)) == sum(e["type"] == "rep_completed" for e in flat(events))
 
 
-def fake_set(rec: SetRecorder, t0: float, reps: int, end: str = "dowel_removed") -> float:
-    """Hand-made samples (100 Hz) and events of a set that starts at t0; returns its end."""
-    t = t0 - 1.0
-    while t < t0:
-        rec.post_sample(Sample(round(t, 4), 9000, 9000, 9000, 3.0))
-        t += 0.01
-    rec.post_event(ev({"t": t0, "type": "ready", "standing_deg": 3.0, "baseline_us": {c: 500.0 for c in CONTACTS}}))
-    for rep in range(1, reps + 1):
-        rec.post_event(ev({"t": round(t, 4), "type": "rep_started", "rep": rep}))
-        for _ in range(100):
-            rec.post_sample(Sample(round(t, 4), 9000, 9000, 9000, 40.0))
-            t += 0.01
-        rec.post_event(ev({"t": round(t, 4), "type": "rep_completed", "rep": rep, "depth_deg": 40.0,
-                        "duration_s": 1.0, "descent_s": 0.4, "bottom_s": 0.2, "ascent_s": 0.4, "faults": []}))
-    rec.post_event(ev({"t": round(t, 4), "type": end, "reason": "button", "reps": reps}))
-    rec.post_sample(Sample(round(t + 0.01, 4), 0, 0, 0, 3.0))
-    return t + 0.01
-
-
 def test_sessions_follow_the_athlete_and_the_time(tmp_path):
-    clock = Clock()
+    clock = FakeClock(WALL)
     store = Store.open(str(tmp_path))
     anna = store.add_athlete("Anna")
     rec = SetRecorder(store, SignalChain(), session_gap_s=600.0, clock=clock)
@@ -238,7 +227,7 @@ def test_sessions_follow_the_athlete_and_the_time(tmp_path):
 
 def test_losses_faults_and_dips_are_kept(tmp_path):
     store = Store.open(str(tmp_path))
-    rec = SetRecorder(store, SignalChain(), clock=Clock())
+    rec = SetRecorder(store, SignalChain(), clock=FakeClock(WALL))
     for i in range(150):
         rec.post_sample(Sample(i / 100, 9000, 9000, 9000, 3.0))
     rec.post_event(ev({"t": 1.0, "type": "ready", "baseline_us": {c: 500.0 for c in CONTACTS}}))
@@ -263,7 +252,7 @@ def test_a_trace_that_cannot_be_written_does_not_stop_the_set(tmp_path):
     store = Store.open(str(tmp_path))
     os.rmdir(store.trace_dir)
     open(store.trace_dir, "w").close()  # 'traces' is a file now: no trace can be made
-    rec = SetRecorder(store, SignalChain(), clock=Clock())
+    rec = SetRecorder(store, SignalChain(), clock=FakeClock(WALL))
     fake_set(rec, 5.0, 3)
     rec.close()
     assert rec.errors >= 1 and "set 1: cannot start the trace" in rec.last_error
@@ -275,12 +264,11 @@ def test_samples_are_dropped_not_queued_forever_when_far_behind(tmp_path, monkey
     monkeypatch.setattr("device.store.recorder.MAX_BACKLOG", 50)
     store = Store.open(str(tmp_path))
     blocker = sqlite3.connect(store.path, isolation_level=None)
-    rec = SetRecorder(store, SignalChain(), clock=Clock())
+    rec = SetRecorder(store, SignalChain(), clock=FakeClock(WALL))
     rec.sync()
     blocker.execute("BEGIN IMMEDIATE")
-    rec.post_event(ev({"t": 0.0, "type": "ready"}))  # the recorder now waits on the store...
-    time.sleep(0.2)
-    for i in range(500):  # ...while samples keep coming
+    rec.post_event(ev({"t": 0.0, "type": "ready"}))  # the recorder takes it and waits on the store...
+    for i in range(500):  # ...while samples keep coming (queued behind it: none can be written)
         rec.post_sample(Sample(i / 100, 1, 1, 1, None))
     assert rec.dropped_samples >= 400
     blocker.execute("ROLLBACK")
@@ -369,11 +357,26 @@ CRASH_CHILD = textwrap.dedent("""
                 rec.post_event(parse_event({{"t": round(t, 4), "type": "contact_lost", "contact": "sacrum",
                                 "cause": "spinal_flexion", "rep": rep, "phase": "descent"}}))
             if i == 20:
-                rec.post_event(parse_event({{"t": round(t, 4), "type": "contact_restored", "contact": "sacrum", "rep": rep}}))
+                rec.post_event(parse_event({{"t": round(t, 4), "type": "contact_restored", "contact": "sacrum",
+                                            "rep": rep}}))
         rec.post_event(parse_event({{"t": round(t, 4), "type": "rep_completed", "rep": rep, "depth_deg": 40.0 + rep % 7,
                         "duration_s": round(t - start, 3), "faults": ["sacrum"]}}))
         time.sleep(0.002)
 """)
+
+
+def committed_reps(folder: str) -> int:
+    """Reps another process has committed to the store in `folder` (read-only: a power cut's view)."""
+    try:
+        conn = sqlite3.connect(f"file:{os.path.join(folder, 'smartdowel.db')}?mode=ro", uri=True, timeout=5)
+    except sqlite3.Error:
+        return 0
+    try:
+        return conn.execute("SELECT COUNT(*) FROM reps").fetchone()[0]
+    except sqlite3.Error:
+        return 0
+    finally:
+        conn.close()
 
 
 def test_killed_while_recording_keeps_every_earlier_rep_and_recovers(tmp_path):
@@ -383,9 +386,12 @@ def test_killed_while_recording_keeps_every_earlier_rep_and_recovers(tmp_path):
     child = CRASH_CHILD.format(root=ROOT)
     for round_ in range(6):
         folder = str(tmp_path / f"crash{round_}")
-        proc = subprocess.Popen([sys.executable, "-c", child, folder], stdout=subprocess.PIPE, text=True)
+        proc = start_script(child, folder)
         assert proc.stdout.readline().strip() == "go"
-        time.sleep(rng.uniform(0.05, 0.4))
+        reps_done = rng.randint(1, 8)  # the kill: once that many reps are committed...
+        wait_until(lambda folder=folder, n=reps_done: committed_reps(folder) >= n, timeout=60,
+                   what=f"{reps_done} reps")
+        time.sleep(rng.uniform(0.0, 0.02))  # ...somewhere in the next one (a rep takes ~10 ms)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         with Store.open(folder) as store:
@@ -413,17 +419,12 @@ def test_killed_while_recording_keeps_every_earlier_rep_and_recovers(tmp_path):
 
 def test_a_contact_loss_is_committed_without_waiting_for_the_rep(tmp_path):
     store = Store.open(str(tmp_path))
-    rec = SetRecorder(store, SignalChain(), clock=Clock())
+    rec = SetRecorder(store, SignalChain(), clock=FakeClock(WALL))
     rec.post_sample(Sample(0.0, 9000, 9000, 9000, 3.0))
     rec.post_event(ev({"t": 0.0, "type": "ready", "standing_deg": 3.0}))
     rec.post_event(ev({"t": 0.5, "type": "contact_lost", "contact": "sacrum", "cause": "spinal_flexion",
                     "rep": 1, "phase": "descent"}))
     other = sqlite3.connect(store.path)  # what a power cut would leave: only what is committed
-    deadline = time.monotonic() + 3.0
-    while time.monotonic() < deadline:
-        if other.execute("SELECT COUNT(*) FROM contact_losses").fetchone()[0] == 1:
-            break
-        time.sleep(0.01)
-    else:
-        pytest.fail("the loss was not committed on its own")
+    wait_until(lambda: other.execute("SELECT COUNT(*) FROM contact_losses").fetchone()[0] == 1,
+               timeout=10, what="the loss to be committed on its own, with no rep")
     rec.close()

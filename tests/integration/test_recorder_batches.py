@@ -10,7 +10,8 @@ import sys
 import textwrap
 import time
 
-from conftest import REPO, ev
+from support.repo import REPO
+from support.signals import ev
 from device.core.contacts import CONTACTS
 from device.core.signal import Sample, SignalChain
 from device.store.gztrace import PARTIAL, count_samples

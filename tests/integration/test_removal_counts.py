@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from conftest import ev
+from support.signals import ev
 from device.core.contacts import CONTACTS
 from device.core.detector import Detector
 from device.core.signal import Sample, SignalChain

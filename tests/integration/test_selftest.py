@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import io
 import os
-import shutil
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -21,7 +19,8 @@ from device.selftest.options import Options
 from device.selftest.pads import HumanPresser
 from device.selftest.run import apply_fault, build_real_checked, run_selftest, summary
 from ui.testpattern import draw_test_pattern, show_test_pattern
-from conftest import REPO
+from support.filesystems import read_only_prefix
+from support.processes import run_cli
 
 
 
@@ -109,6 +108,7 @@ def test_stuck_fsr(cfg):
     assert "exactly 12000 counts" in results["fsr:sacrum"].detail
 
 
+@pytest.mark.slow  # waits out real time: a press that never comes
 def test_unresponsive_pad(cfg):
     results, text, code = run(cfg, sim(cfg, "dead:upper_back"))
     assert code == 1 and failures(results) == ["pad:upper_back"]
@@ -118,6 +118,7 @@ def test_unresponsive_pad(cfg):
     assert results["fsr:upper_back"].status == OK  # idle and plausible: only pressing shows it
 
 
+@pytest.mark.slow  # waits out real time: a press that never comes
 def test_swapped_wires_are_named(cfg):
     hw = sim(cfg)
     bus = hw.adc.bus
@@ -212,25 +213,8 @@ def test_data_dir_is_created_and_left_clean(tmp_path):
     assert target.is_dir() and list(target.iterdir()) == []
 
 
-def _read_only_prefix(path: Path) -> list[str] | None:
-    """A command prefix under which `path` is read-only, or None when none can be had here."""
-    if os.geteuid() != 0:
-        path.chmod(0o555)
-        return []
-    if shutil.which("unshare") is None:
-        return None
-    probe = subprocess.run(["unshare", "-m", "true"], capture_output=True)
-    if probe.returncode != 0:
-        return None
-    script = f'mount --bind "{path}" "{path}" && mount -o remount,bind,ro "{path}" && exec "$@"'
-    return ["unshare", "-m", "sh", "-c", script, "sh"]
-
-
 def selftest_cli(*args: str, prefix: list[str] = ()) -> subprocess.CompletedProcess:
-    env = dict(os.environ, SDL_VIDEODRIVER="dummy", PYGAME_HIDE_SUPPORT_PROMPT="1")
-    return subprocess.run([*prefix, sys.executable, "-m", "device.cli", "selftest", *args],
-                          capture_output=True, text=True, timeout=60, cwd=REPO, env=env,
-                          stdin=subprocess.DEVNULL)
+    return run_cli("selftest", *args, prefix=prefix, env={"SDL_VIDEODRIVER": "dummy"}, timeout=60)
 
 
 def test_cli_passes_on_the_simulator(tmp_path):
@@ -257,7 +241,7 @@ def test_cli_refuses_unknown_faults_and_faults_on_real_hardware(tmp_path):
 def test_cli_read_only_data_directory(tmp_path):
     data = tmp_path / "ro"
     data.mkdir()
-    prefix = _read_only_prefix(data)
+    prefix = read_only_prefix(data)
     if prefix is None:
         pytest.skip("no way to make a read-only directory here (root without unshare)")
     try:

@@ -10,7 +10,6 @@ restart, samples flowing again, and the set's data from before the fault kept.
 from __future__ import annotations
 
 import errno
-import math
 import queue
 import random
 
@@ -24,43 +23,17 @@ from device.app.live import LiveLoop
 from device.store.recorder import SetRecorder
 from device.app.sampler import Sampler
 from device.core.contacts import CONTACTS
-from device.core.signal import SignalChain
 from device.store.store import Store
 from drivers.ads1115 import ADS1115
 from drivers.fake_ads1115 import FakeADS1115Bus, FakeClock
 from drivers.fake_mpu6050 import FakeMPU6050Bus
 from drivers.mpu6050 import MPU6050
+from support.players import FakePlayer
+from support.signals import BASE_G, CHAIN, PLACE, fall, placed, volts_for
 
-CHAIN = SignalChain()
-BASE_G = (2.5e-4, 6.0e-4, 5.0e-4)  # standing conductance: head, upper back, sacrum
 CONTACT_CUES = set(CONTACTS)
-
-
-class FakePlayer:
-    def __init__(self):
-        self.played = []
-
-    def play(self, pattern):
-        self.played.append(pattern)
-        return True
-
-
-def placed(t: float) -> float:
-    if t <= 0.5:
-        return 0.0
-    x = min(1.0, (t - 0.5) / 0.6)
-    return 0.5 - 0.5 * math.cos(math.pi * x)
-
-
-def sacrum_loss(t: float) -> float:
-    """A real loss: smooth fall at 4.0 s over 0.2 s, off 0.5 s, back over 0.1 s."""
-    if t < 4.0 or t > 4.8:
-        return 1.0
-    if t < 4.2:
-        return 0.5 + 0.5 * math.cos(math.pi * (t - 4.0) / 0.2)
-    if t < 4.7:
-        return 0.0
-    return (t - 4.7) / 0.1
+STANDING = placed(PLACE)  # the athlete takes the dowel at 0.5 s; ready about 2 s later
+SACRUM = fall(4.0, 0.2, 0.5, back=0.1)  # one real loss: a smooth fall at 4 s, off 0.5 s, back
 
 
 class Rig:
@@ -107,10 +80,9 @@ class Rig:
         if channel in self.override:
             return self.override[channel]
         t = now - self.t0
-        f = placed(t) * (sacrum_loss(t) if channel == 2 else 1.0)
-        g = BASE_G[channel] * f * (1.0 + self.rng.gauss(0.0, 0.01))
-        rg = CHAIN.divider_ohm * max(g, 0.0)
-        return CHAIN.vcc_v * rg / (1.0 + rg)
+        f = STANDING(t) * (SACRUM(t) if channel == 2 else 1.0)
+        g = BASE_G[CONTACTS[channel]] * f * (1.0 + self.rng.gauss(0.0, 0.01))
+        return volts_for(max(g, 0.0))
 
     def run(self, seconds: float) -> list[dict]:
         """Run the sampler `seconds` of fake time; the events that came out meanwhile."""

@@ -16,7 +16,7 @@ from device.store.errors import StoreError
 from device.store.queries import iso
 from device.store.schema import MIGRATIONS, SCHEMA_VERSION
 from device.store.store import Store
-from conftest import REPO
+from support.repo import REPO
 
 ROOT = str(REPO)
 

@@ -5,12 +5,10 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
-import subprocess
-import sys
 
 import pytest
 
-from conftest import REPO
+from support.processes import run_cli
 from device.store.connection import DB_NAME
 from device.store.store import Store
 from support.filesystems import read_only_prefix
@@ -128,8 +126,7 @@ def test_a_read_only_card_still_gives_its_sets(tmp_path, command):
     args = ["sessions", "--json", "--data", str(data)] if command == "sessions" else \
         ["export", str(dest), "--data", str(data)]
     try:
-        p = subprocess.run([*prefix, sys.executable, "-m", "device.cli", *args], capture_output=True, text=True,
-                           cwd=REPO, timeout=120)
+        p = run_cli(*args, prefix=prefix)
     finally:
         data.chmod(0o755)
     assert p.returncode == 0, p.stderr
@@ -142,7 +139,7 @@ def test_a_read_only_card_still_gives_its_sets(tmp_path, command):
 
 def test_a_finished_set_is_in_the_database_file_itself(tmp_path):
     """A checkpoint at every set end: the finished set survives even if the log is lost."""
-    from conftest import ev
+    from support.signals import ev
     from device.core.signal import Sample, SignalChain
     from device.store.recorder import SetRecorder
     store = Store.open(str(tmp_path / "box"))

@@ -14,6 +14,8 @@ import time
 
 from gpiozero.pins.mock import MockFactory, MockPin
 
+from support.waiting import wait_until
+
 
 class DebouncedMockPin(MockPin):
     """Raw level changes at once (reads see it); edge callbacks wait for `bounce` s of stability."""
@@ -36,12 +38,18 @@ class DebouncedMockPin(MockPin):
         self._timer.start()
 
     def _report(self) -> None:
-        if self._state == self._reported:
+        state = self._state
+        if state == self._reported:
             return  # bounced back to where it was: no edge at all
-        self._reported = self._state
-        wanted = ("both", "rising") if self._state else ("both", "falling")
+        wanted = ("both", "rising") if state else ("both", "falling")
         if self._edges in wanted and self._when_changed is not None:
             self._call_when_changed()
+        self._reported = state  # after the callback: `settled` then means "and acted on"
+
+    @property
+    def settled(self) -> bool:
+        """The level has been reported (the debounce timer fired, the callback ran)."""
+        return self._reported == self._state
 
     def drive_high(self) -> None:
         assert self._function == "input"
@@ -58,17 +66,19 @@ def debounced_factory() -> MockFactory:
     return MockFactory(pin_class=DebouncedMockPin)
 
 
-def press(pin: MockPin, hold_s: float = 0.06, bounces: int = 0, bounce_gap_s: float = 0.001,
-          after_s: float = 0.06) -> None:
-    """Close a pulled-up button (drive low) for `hold_s`, chattering `bounces` times as it closes and opens,
-    then leave it open `after_s` (a person's next press comes a while later, and the release is
-    only reported once the debounce time has passed)."""
+def press(pin: MockPin, hold_s: float = 0.06, bounces: int = 0, bounce_gap_s: float = 0.001) -> None:
+    """Close a pulled-up button (drive low) for `hold_s`, chattering `bounces` times as it closes and opens.
+
+    On a debounced pin the press is held `hold_s` from when it was reported, and the
+    release reported before this returns: on a loaded machine the debounce timer's
+    thread may run late, and a press must not be lost or overtaken by the next one."""
     for _ in range(bounces):
         pin.drive_low()
         time.sleep(bounce_gap_s)
         pin.drive_high()
         time.sleep(bounce_gap_s)
     pin.drive_low()
+    _settle(pin)
     time.sleep(hold_s)
     for _ in range(bounces):
         pin.drive_high()
@@ -76,4 +86,9 @@ def press(pin: MockPin, hold_s: float = 0.06, bounces: int = 0, bounce_gap_s: fl
         pin.drive_low()
         time.sleep(bounce_gap_s)
     pin.drive_high()
-    time.sleep(after_s)
+    _settle(pin)
+
+
+def _settle(pin: MockPin) -> None:
+    if isinstance(pin, DebouncedMockPin):
+        wait_until(lambda: pin.settled, timeout=5.0, what="the debounced edge to be reported")

@@ -24,10 +24,11 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from device.store.box import box_id  # noqa: E402
 from device.store.store import Store  # noqa: E402
 from support.athletes import DAYS, ImprovingAthlete, PlanLog, improving_athlete  # noqa: E402
+from support.processes import run_cli  # noqa: E402
+from support.repo import REPO  # noqa: E402
 
 START = datetime(2026, 3, 2, 17, 0)
 ATHLETE, ATHLETE_ON_B = "Ana Ruiz", "ana RUIZ"
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 @dataclass
@@ -41,8 +42,7 @@ class Scene:
 
 def smartdowel(*args: str) -> subprocess.CompletedProcess[str]:
     """The real command, as a person types it."""
-    return subprocess.run([sys.executable, "-m", "device.cli", *args], cwd=REPO, capture_output=True, text=True,
-                          timeout=300, env={**os.environ, "PYTHONPATH": REPO})
+    return run_cli(*args, timeout=300)
 
 
 def _export(data: str, stick: str, *more: str) -> str:
@@ -102,7 +102,7 @@ def main() -> int:
             fh.write(page.png)
         full = pygame.image.load(shot)
         crop = full.subsurface((0, 0, page.size[0], int(page.measured) - 30))
-        target = os.path.join(REPO, "docs", "report-example.png")
+        target = os.path.join(str(REPO), "docs", "report-example.png")
         pygame.image.save(crop, target + ".tmp.png")
         os.replace(target + ".tmp.png", target)
     print(f"{target}: {crop.get_width()}x{crop.get_height()}, {os.path.getsize(target) / 1e3:.0f} kB")

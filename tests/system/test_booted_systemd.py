@@ -26,7 +26,7 @@ import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
@@ -54,7 +54,9 @@ def _cannot() -> str:
 
 
 CANNOT = _cannot()
-pytestmark = pytest.mark.skipif(bool(CANNOT), reason=CANNOT or "-")
+# slow: started first in a parallel run (./dev test sends a whole file to one worker: one box,
+# booted once, its checks in order).
+pytestmark = [pytest.mark.skipif(bool(CANNOT), reason=CANNOT or "-"), pytest.mark.slow]
 
 
 CHECKS = Checks("booted systemd (Debian Bookworm in systemd-nspawn)")
@@ -398,7 +400,8 @@ def baked(tmp_path_factory) -> Any:
             runs["apt down"] = in_chroot(root, command, 300, env={"APT_CONFIG": "/etc/apt/broken.conf"}, check=False)
             runs["pypi down"] = CHECKS.timed("bake: install in chroot, no PyPI", lambda: in_chroot(
                 root, command, 900, env={"PIP_NO_INDEX": "1", "PIP_FIND_LINKS": "/nowhere"}, check=False))
-            runs["install"] = CHECKS.timed("bake: install in chroot", lambda: in_chroot(root, command, 900, check=False))
+            runs["install"] = CHECKS.timed("bake: install in chroot",
+                                           lambda: in_chroot(root, command, 900, check=False))
         yield c, runs
     finally:
         c.kill()

@@ -11,7 +11,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import REPO
+from support.repo import REPO
 
 SCRIPT = REPO / "systemd" / "install.sh"
 PI_CONFIG_TXT = """\

@@ -24,7 +24,8 @@ import pytest
 
 from tests.support.xwindow import ROOT, App, Xvfb, count_colour, missing_tools
 
-pytestmark = pytest.mark.skipif(bool(missing_tools()), reason=f"needs {', '.join(missing_tools())}")
+pytestmark = [pytest.mark.skipif(bool(missing_tools()), reason=f"needs {', '.join(missing_tools())}"),
+              pytest.mark.slow]  # a real window, played at a person's pace: started early in parallel runs
 
 VERMILLION, GREEN, TEXT = (213, 94, 0), (0, 158, 115), (246, 246, 246)
 COUNTER = (0, 0, 170, 150)  # the rep count's corner of the live screen at 480x320

@@ -10,7 +10,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import REPO
+from support.repo import REPO
 
 SYSTEMD = REPO / "systemd"
 SERVICE = SYSTEMD / "smartdowel.service"

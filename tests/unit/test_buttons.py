@@ -8,6 +8,8 @@ from drivers.buttons import Buttons
 from drivers.power import LOGIND_POWEROFF, power_off
 from support.pins import debounced_factory, press
 
+pytestmark = pytest.mark.timing  # debounce and long presses are real-time timers on gpiozero's threads
+
 
 @pytest.fixture
 def factory():

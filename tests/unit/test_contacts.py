@@ -1,8 +1,8 @@
 """The contact state machine: real losses found early, everything else left alone."""
 import pytest
 
-from conftest import (PLACE, fall, gap, make_samples, of_type, placed, product, run, steady, t_lost,
-                      with_placement)
+from support.signals import (PLACE, fall, gap, make_samples, of_type, placed, product,
+                             run, t_lost, with_placement)
 
 CAUSE = {"head": "cervical_flexion", "upper_back": "squatting", "sacrum": "spinal_flexion"}
 READY_BY = PLACE + 2.5  # faults placed after this
@@ -157,7 +157,7 @@ def test_a_flat_zero_is_an_idle_pad_not_a_stuck_one(set_of):
 
 def test_appliance_state_walk():
     from device.core.detector import Detector
-    from conftest import CHAIN
+    from support.signals import CHAIN
     off = fall(5.0, 0.12, hold=10)
     shapes = {"head": product(placed(PLACE), off), "upper_back": product(placed(PLACE + 0.2), off),
               "sacrum": product(placed(PLACE + 0.4), off)}

@@ -8,10 +8,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from device.core.patterns import CONTACT_CUE_MAX_S, CONTACT_NAMES, DEFAULT_PATTERNS, PATTERN_NAMES, Note, Pattern, patterns_from_config
+from device.core.patterns import (CONTACT_CUE_MAX_S, CONTACT_NAMES, DEFAULT_PATTERNS, PATTERN_NAMES, Note,
+                                  Pattern, patterns_from_config)
 from device.core.cues import CuePolicy, CuesConfig
 from device.core.events import ContactLost, ContactRestored, Event, RepCompleted, RepStarted
-from conftest import ev
+from support.signals import ev
 
 
 # -- helpers -----------------------------------------------------------------------------

@@ -10,7 +10,7 @@ import math
 
 import pytest
 
-from conftest import (CHAIN, PLACE, fall, gap, make_samples, of_type, product, run, with_placement)
+from support.signals import CHAIN, fall, gap, make_samples, of_type, product, run, with_placement
 from device.core.signal import SignalChain
 
 LOST = 0.1

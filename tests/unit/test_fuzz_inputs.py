@@ -14,8 +14,7 @@ import random
 import shutil
 import tempfile
 
-import pytest
-from hypothesis import HealthCheck, assume, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from device.cli import main as cli
 from device.app.config import Config, ConfigError, load_config
@@ -389,6 +388,6 @@ def test_athletes_on_a_folder_that_is_gone_or_not_a_folder(tmp_path):
 def test_random_seeded_binary_athletes_files():
     rng = random.Random(7)
     folder = os.path.join(TMP, "rnd")
-    for i in range(200):
+    for _ in range(200):
         size = rng.choice([0, 1, 10, 1000, MAX_ATHLETES_BYTES - 1, MAX_ATHLETES_BYTES, MAX_ATHLETES_BYTES + 1])
         _athletes(folder, rng.randbytes(size))

@@ -10,17 +10,16 @@ from types import SimpleNamespace
 import pytest
 
 from device.app.notify import Watchdog, notify, ready, sampler_is_alive, socket_address, stopping
+from support.notify import NotifyListener
+from support.waiting import wait_until
 
 
 @pytest.fixture
 def listener(tmp_path):
     """A datagram socket standing in for systemd's /run/systemd/notify."""
-    path = str(tmp_path / "notify")
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-    sock.bind(path)
-    sock.settimeout(2.0)
-    yield path, sock
-    sock.close()
+    systemd = NotifyListener(str(tmp_path / "notify"))
+    yield systemd.path, systemd.sock
+    systemd.close()
 
 
 def receive(sock: socket.socket) -> str:
@@ -124,10 +123,7 @@ def test_with_the_real_sampler():
     assert not sampler_is_alive(s, time.monotonic())
     s.start()
     try:
-        deadline = time.monotonic() + 2.0
-        while not sampler_is_alive(s, time.monotonic()) and time.monotonic() < deadline:
-            time.sleep(0.01)
-        assert sampler_is_alive(s, time.monotonic())
+        wait_until(lambda: sampler_is_alive(s, time.monotonic()), what="the sampler going round")
     finally:
         s.stop()
     assert not sampler_is_alive(s, time.monotonic())

@@ -5,7 +5,7 @@ import math
 
 import pytest
 
-from conftest import CHAIN, make_samples, of_type, run, with_placement
+from support.signals import CHAIN, make_samples, of_type, with_placement
 from device.core.detector import Detector, DetectorConfig
 from device.core.reps import RepConfig
 from device.core.targets import TargetConfig

@@ -11,7 +11,7 @@ import gzip
 
 import pytest
 
-from conftest import REPO
+from support.repo import REPO
 from device.cli.main import main
 
 DATA = REPO / "tests" / "data" / "replay"

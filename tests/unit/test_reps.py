@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from conftest import PLACE, fall, make_samples, of_type, run, with_placement
+from support.signals import PLACE, fall, make_samples, of_type, run, with_placement
 
 STAND = 4.0
 

@@ -1,18 +1,11 @@
 """The sampler: steady timestamps, errors as sensor faults (never as values), recovery."""
 import errno
 
+import time
+
 from device.app.sampler import Sampler
-
-
-class FakeClock:
-    def __init__(self):
-        self.now = 100.0
-
-    def __call__(self):
-        return self.now
-
-    def sleep(self, dt):
-        self.now += max(dt, 0.0)
+from drivers.fake_ads1115 import FakeClock
+from support.waiting import wait_until
 
 
 class ScriptedADC:
@@ -40,7 +33,7 @@ class Tilt:
 
 
 def make(adc_failing=lambda t: False, rate=100.0, tilt=None):
-    clock = FakeClock()
+    clock = FakeClock(100.0)
     samples, events = [], []
     s = Sampler(ScriptedADC(clock, adc_failing), tilt, rate, samples.append, lambda e: events.append(e.to_dict()),
                 clock=clock, sleep=clock.sleep)
@@ -87,7 +80,7 @@ def test_imu_failure_keeps_contacts_and_reports_once():
 
 
 def test_overrun_is_counted_not_burst():
-    clock = FakeClock()
+    clock = FakeClock(100.0)
     got = []
 
     class Slow:
@@ -103,15 +96,19 @@ def test_overrun_is_counted_not_burst():
 
 
 def test_thread_start_stop():
-    import time
+    """The real thread in real time: it samples until stopped, never faster than its rate."""
     got = []
 
     class Quick:
         def read(self, channel):
             return 7
     s = Sampler(Quick(), None, 200.0, got.append, lambda e: None)
+    t0 = time.monotonic()
     s.start()
-    time.sleep(0.1)
+    wait_until(lambda: len(got) >= 10, what="10 samples from the thread")
     assert s.running
     s.stop()
-    assert not s.running and 10 <= len(got) <= 30
+    took = time.monotonic() - t0
+    n = len(got)
+    assert not s.running and 10 <= n <= 200.0 * took + 2  # on schedule: no burst
+    assert len(got) == n  # stopped means stopped

@@ -1,11 +1,10 @@
 """simulate -> replay end to end: the CLI pair a newcomer runs, scored against the truth."""
 import json
-import os
 import sys
 
 import pytest
 
-from conftest import REPO
+from support.repo import REPO
 
 sys.path.insert(0, str(REPO / "bench"))
 

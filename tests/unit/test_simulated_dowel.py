@@ -243,7 +243,7 @@ def test_sensor_faults_shorted_and_stuck():
 
 def test_every_preset_simulates():
     assert {"typical", "clean", "fast", "no_imu", "noisy", "hard", "demo", "manual"} <= set(PRESETS)
-    for name, sc in PRESETS.items():
+    for sc in PRESETS.values():
         rows, truth = simulate(sc)
         first = [next(rows) for _ in range(50)]
         assert first[0][0] == 0.0 and len(first) == 50

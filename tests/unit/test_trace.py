@@ -1,5 +1,4 @@
 """Trace files v1: round trip, and one clear line for every kind of bad input."""
-import io
 import subprocess
 import sys
 
@@ -117,7 +116,7 @@ def test_console_script_runs_without_traceback(tmp_path):
 
 
 def test_replay_table_format(tmp_path, capsys):
-    from conftest import make_samples, with_placement
+    from support.signals import make_samples, with_placement
     samples = make_samples(with_placement({}), 4.0)
     path = str(tmp_path / "s.csv")
     with TraceWriter(path, SignalChain()) as w:

@@ -10,7 +10,7 @@ os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 import pygame  # noqa: E402
 import pytest  # noqa: E402
 
-from conftest import ev  # noqa: E402
+from support.signals import ev  # noqa: E402
 from device.app.simkeys import SimKeys  # noqa: E402
 from device.view.builder import ViewModelBuilder  # noqa: E402
 from device.view.commands import (AddAthlete, ChangeSetting, EndSet, LoadHistory, LoadProgress, OpenSet,  # noqa: E402

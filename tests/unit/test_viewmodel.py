@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from conftest import ev
+from support.signals import ev
 from device.core.settings import LiveSettings as Settings
 from device.view.builder import BACK_NOTE_S, ViewModelBuilder
 from device.view.navigation import MENU_IDLE_S

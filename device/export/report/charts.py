@@ -7,6 +7,7 @@ same numbers are in the page's tables as text (device/export/report/page.py).
 from __future__ import annotations
 
 import math
+from functools import partial
 from datetime import date, datetime, timedelta
 from typing import Callable, Sequence
 
@@ -76,6 +77,10 @@ def _stage_bands(f: svg.Frame, sessions: Sequence[Session]) -> list[str]:
                                 STAGE_FILL[sessions[i].stage], 0.35))
         i = j + 1
     return out
+
+
+def _mean_of(key: str, session: Session) -> float | None:
+    return session.totals.mean(key)
 
 
 def _series(f: svg.Frame, sessions: Sequence[Session], value: Callable[[Session], float | None],
@@ -148,7 +153,7 @@ def tempo_chart(sessions: Sequence[Session]) -> str:
     body = svg.axes(f, date_ticks(*f.xr), [(v, f"{v:g} s") for v in svg.nice_ticks(0, top, 4)],
                     "date of the session", "mean seconds per rep")
     for _, key, colour, dash in series:
-        body += _series(f, sessions, lambda s, k=key: s.totals.mean(k), colour, dash)
+        body += _series(f, sessions, partial(_mean_of, key), colour, dash)
     return svg.svg(W, int(h + 300), leg + body, "Tempo per session")
 
 

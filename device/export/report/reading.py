@@ -220,8 +220,8 @@ def _attach(folder: str, sets: dict[int, SetRec]) -> None:
         owner = sets.get(_int(row, "set_id", path, line))
         if owner is None:
             continue
-        n = [_number(row.get(k, ""), folder, "reps.csv", k, line) for k in REP_NUMBERS]
-        owner.reps.append(Rep(*n, clean=row["clean"] == "1"))
+        n = {k: _number(row.get(k, ""), folder, "reps.csv", k, line) for k in REP_NUMBERS}
+        owner.reps.append(Rep(**n, clean=row["clean"] == "1"))
     path = os.path.join(folder, "contact_losses.csv")
     for line, row in _rows(folder, "contact_losses.csv"):
         owner = sets.get(_int(row, "set_id", path, line))
