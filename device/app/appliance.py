@@ -71,7 +71,7 @@ class Appliance:
         self.policy = CuePolicy(cfg.cues)
         self.detector = Detector(hw.chain, cfg.detector)
         self.view = ViewModelBuilder(simulator=hw.dowel is not None, target_deg=self.detector.rep_target_deg)
-        # the store opens behind the cues, on the recorder's thread, and never stops them (ADR 0030)
+        # the store opens behind the cues, on the recorder's thread, and never stops them (ADR 0031)
         self.storage = StorageSupervisor(data_dir(cfg), hw.chain, self.events.put, self._now, self.view,
                                          take_lock=take_lock, clock=clock)
         self.recorder = self.storage.recorder
