@@ -24,8 +24,8 @@ from device.app import hardware
 from device.app.checks import CLOCK_WORDS, boot_events, quick_check
 from device.app.coach import Coach
 from device.app.config import Config, data_dir
-from device.app.events import (ClockBehind, CommandDone, Notice, PowerOff, PowerOffRequested, ScreenShown,
-                               Started, Stopped)
+from device.app.events import (ClockBehind, CommandDone, Notice, PowerOff, PowerOffRequested, Restored,
+                               ScreenShown, Started, Stopped)
 from device.app.hardware import Hardware
 from device.app.live import LiveLoop
 from device.app.notify import Watchdog, ready, sampler_is_alive, stopping
@@ -41,6 +41,7 @@ from device.core.events import DowelRemoved, Event, SetEnded
 from device.core.idle import IdleWatch
 from device.core.patterns import patterns_from_config
 from device.core.settings import PLAN, LiveSettings
+from device.store.athletes import Athlete
 from device.store.box import box_id_or_why
 from device.view import commands as cmd
 from device.view.builder import ViewModelBuilder
@@ -81,7 +82,8 @@ class Appliance:
                            self.policy, self.recorder, self.view, self._log, clock, self._now)
         defaults = LiveSettings(schedule=PLAN if cfg.plan.follow else cfg.cues.schedule, mute=cfg.cues.mute,
                                 volume=self.player.volume)
-        self.profile = Profile(self.storage, self.view, defaults, self._apply_settings, self.coach.choose)
+        self.profile = Profile(self.storage, self.view, defaults, self._apply_settings, self.coach.choose,
+                               self._restored)
         self._apply_settings(defaults, self.profile.settings)
         self.view.set_settings(self.profile.settings)
         self.sticks = StickFlow(self.storage, cfg.data.usb_roots, self.view, self._log, self._now,
@@ -116,6 +118,10 @@ class Appliance:
     def submit(self, command: Command) -> None:
         """A command (as the menu makes them) from another thread, done on the main loop."""
         self._presses.put(command)
+
+    def _restored(self, athlete: Athlete | None, settings: LiveSettings) -> None:
+        self._log(Restored(self._now(), athlete=athlete.name if athlete else None,
+                           settings=dataclasses.asdict(settings)))
 
     def stop(self, reason: str = "stop") -> None:
         self.exit_reason = self.exit_reason or reason

@@ -18,9 +18,19 @@ class Started(Event):
     TYPE: ClassVar[str] = "started"
     hardware: str = ""
     rate_hz: float = 0.0
-    athlete: str | None = None  # the athlete and settings the box kept from its last run
-    settings: Mapping[str, Any] | None = None
+    athlete: str | None = None  # the athlete and settings at start: the configured ones, the guest
+    settings: Mapping[str, Any] | None = None  # (the store opens behind the cues: see Restored)
     box_id: str = ""  # this box's id (device/store/box.py); "" if it could not be read or made
+
+
+@register
+@dataclass(frozen=True, slots=True)
+class Restored(Event):
+    """The athlete and settings the box kept from its last run, once the store is open."""
+
+    TYPE: ClassVar[str] = "restored"
+    athlete: str | None = None
+    settings: Mapping[str, Any] | None = None
 
 
 @register

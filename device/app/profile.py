@@ -40,10 +40,13 @@ class Profile:
 
     def __init__(self, storage: StorageSupervisor, view: ViewModelBuilder, defaults: LiveSettings,
                  apply: Callable[[LiveSettings, LiveSettings], None],
-                 chosen: Callable[[Athlete], None] = lambda athlete: None) -> None:
+                 chosen: Callable[[Athlete], None] = lambda athlete: None,
+                 restored: Callable[[Athlete | None, LiveSettings], None] = lambda athlete, settings: None) -> None:
         """`apply(old, new)` puts changed settings to work (and tells the recorder); `chosen(athlete)`
-        hears of the athlete of the next set (the learning plan is theirs)."""
+        hears of the athlete of the next set (the learning plan is theirs); `restored(athlete,
+        settings)` of what the store kept from the last run, once it opens."""
         self.storage, self.view, self.apply, self.chosen = storage, view, apply, chosen
+        self.restored = restored
         self.recorder = storage.recorder
         self.settings = defaults
         self._changed: set[str] = set()  # settings changed before the store opened: saved when it does
@@ -66,6 +69,7 @@ class Profile:
             self.apply(old, new)
             self.view.set_settings(new)
         self.reload(saved_athlete(store))
+        self.restored(self.athlete, self.settings)
 
     # -- athletes ------------------------------------------------------------------------------
     def reload(self, chosen_id: int | None = None) -> None:

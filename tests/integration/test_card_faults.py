@@ -15,7 +15,7 @@ import sys
 
 import pytest
 
-from tests.support.repo import REPO
+from support.repo import REPO
 from device.store.connection import TRACE_DIR
 from device.store.gztrace import PARTIAL
 from device.store.health import TRACES_RECOVERED

@@ -18,7 +18,7 @@ import sys
 
 import pytest
 
-from tests.support.repo import REPO
+from support.repo import REPO
 from device.store.connection import DB_NAME
 from support.cardfaults import card_shim, private_tmpfs
 from support.filesystems import can_mount, read_only_prefix

@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from tests.support.repo import REPO
+from support.repo import REPO
 from support.filesystems import can_mount
 
 _spec = importlib.util.spec_from_file_location("storage_fault_bench",

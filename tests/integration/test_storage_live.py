@@ -11,7 +11,7 @@ import threading
 import time
 
 
-from tests.support.signals import make_samples, with_placement
+from support.signals import make_samples, with_placement
 from device.app.appliance import Appliance
 from device.app.config import parse_config
 from device.app.hardware import build_sim
@@ -246,7 +246,7 @@ def test_a_dowel_left_on_a_rack_ends_its_set_as_idle():
 
 def test_a_set_with_reps_is_not_idle():
     from device.core.idle import IdleConfig, IdleWatch
-    from tests.support.signals import steady
+    from support.signals import steady
     out: queue.Queue = queue.Queue()
     live = LiveLoop(Detector(SignalChain()), CuePolicy(), DEFAULT_PATTERNS, None, out,
                     idle=IdleWatch(IdleConfig(idle_end_s=5.0)))

@@ -29,7 +29,7 @@ import os
 import sys
 import time
 
-from tests.support.signals import ev
+from support.signals import ev
 from device.core.contacts import CONTACTS
 from device.core.signal import Sample, SignalChain
 from device.store.recorder import SetRecorder

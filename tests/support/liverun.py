@@ -11,7 +11,7 @@ import threading
 import time
 from typing import Callable
 
-from tests.support.repo import REPO
+from support.repo import REPO
 
 
 class LiveBox:
