@@ -52,8 +52,8 @@ def _counter(p: Painter, vm: ViewModel, box: pygame.Rect) -> None:
         under, colour = f"rep {vm.current_rep}", theme.MUTED
     else:
         under, colour = ("hinge to start" if vm.has_imu else "no tilt sensor"), theme.MUTED
-    p.line(under, p.min_px, colour, pygame.Rect(box.left, number.bottom, box.width + p.pad,
-                                                p.min_px))
+    if number.bottom + p.min_px <= box.bottom:  # below the storage banner there may be no room for it
+        p.line(under, p.min_px, colour, pygame.Rect(box.left, number.bottom, box.width + p.pad, p.min_px))
 
 
 def _gauge_column(p: Painter, vm: ViewModel, box: pygame.Rect) -> None:

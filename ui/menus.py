@@ -115,11 +115,14 @@ def _plan_row(kind: str, value: str, stage: str) -> tuple[str, str]:
 def render_history(vm: ViewModel, surface: pygame.Surface) -> Painter:
     p, body = _frame(vm, surface, f"History {vm.athlete}".strip(), [("B", "next"), ("A", "open")])
     rows = [("Back", "")] + [history_row(h) for h in vm.history]
+    if vm.history_more and vm.history:
+        rows.append(("Older sets", ""))
     _rows(p, body, rows, vm.menu.cursor)
-    if not vm.history:
-        y = body.top + _row_height(p)
-        p.paragraph(f"No sets yet for {vm.athlete}." if vm.athlete else "No sets yet.",
-                    pygame.Rect(body.left, y, body.width, body.bottom - y), p.min_px, theme.MUTED)
+    if vm.history_loading or not vm.history:
+        y = body.top + _row_height(p) * (1 if vm.history_loading else len(rows))
+        empty = f"No sets yet for {vm.athlete}." if vm.athlete else "No sets yet."
+        p.paragraph("Reading the sets..." if vm.history_loading else empty,
+                    pygame.Rect(body.left, y, body.width, max(0, body.bottom - y)), p.min_px, theme.MUTED)
     return p
 
 

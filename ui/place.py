@@ -41,13 +41,15 @@ def render(vm: ViewModel, surface: pygame.Surface) -> Painter:
     rows_h = 3 * _row_height(p)
     plan = stage_line(vm.plan)
     top = right.top
-    if plan and not vm.notice:  # the athlete's stage, and the next step once mastered
+    room = right.height - rows_h - p.pad // 2  # below the storage banner there may be none
+    if plan and not vm.notice and room >= p.min_px:  # the athlete's stage, and the next step once mastered
         p.line(plan, p.min_px, theme.SKY, pygame.Rect(right.left, top, right.width, p.min_px))
         top += p.min_px + p.pad // 3
         how = vm.plan.advice if vm.plan.stage == "mastered" and not vm.plan.by_hand else how
     how_box = pygame.Rect(right.left, top, right.width, right.bottom - rows_h - p.pad // 2 - top)
-    p.paragraph(vm.notice or how, how_box, p.min_px, theme.ORANGE if vm.notice else theme.MUTED,
-                max_lines=3)
+    if how_box.height >= p.min_px:
+        p.paragraph(vm.notice or how, how_box, p.min_px, theme.ORANGE if vm.notice else theme.MUTED,
+                    max_lines=3)
     rows = pygame.Rect(right.left, right.bottom - rows_h, right.width, rows_h)
     _contact_rows(p, vm, rows)
     return p

@@ -12,6 +12,7 @@ import pygame
 
 from device.view.model import ViewModel
 from ui import live, menus, place, progress, status, summary
+from ui.banner import banner_height, draw_banner
 from ui.draw import Painter
 
 Renderer = Callable[[ViewModel, pygame.Surface], Painter]
@@ -35,5 +36,15 @@ RENDERERS: dict[str, Renderer] = {
 
 
 def render(vm: ViewModel, surface: pygame.Surface) -> Painter:
-    """Draw `vm`'s screen on `surface` (an unknown screen draws the idle one)."""
-    return RENDERERS.get(vm.screen, place.render)(vm, surface)
+    """Draw `vm`'s screen on `surface` (an unknown screen draws the idle one), below the storage
+    banner while sets are not being saved."""
+    screen = RENDERERS.get(vm.screen, place.render)
+    if vm.storage is None:
+        return screen(vm, surface)
+    top = banner_height(surface, lines=1 if vm.screen == "live" else 2)
+    banner = draw_banner(vm.storage, surface, top)
+    w, h = surface.get_size()
+    p = screen(vm, surface.subsurface(pygame.Rect(0, top, w, h - top))).moved(top)
+    p.texts[:0] = banner.texts
+    p.boxes.update(banner.boxes)
+    return p

@@ -21,6 +21,7 @@ from typing import Any, get_type_hints
 
 from device.core.cues import CuesConfig
 from device.core.detector import DetectorConfig
+from device.core.idle import IdleConfig
 from device.core.plan import PlanConfig
 
 DEFAULT_PATH = "/etc/smartdowel/config.toml"
@@ -112,6 +113,7 @@ class Config:
     cues: CuesConfig = field(default_factory=CuesConfig)
     detector: DetectorConfig = field(default_factory=DetectorConfig)
     plan: PlanConfig = field(default_factory=PlanConfig)
+    sets: IdleConfig = field(default_factory=IdleConfig)  # [sets] idle_end_s: a set with nothing happening ends
     data: DataConfig = field(default_factory=DataConfig)
     source: str = "defaults"  # where it was read from (not a key)
     notices: list[str] = field(default_factory=list)  # keys read but no longer used (not a key)

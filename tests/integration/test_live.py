@@ -254,17 +254,13 @@ def test_a_stick_waits_for_the_set_that_just_ended(stick, monkeypatch):
             return self
     monkeypatch.setattr("device.app.sticks.ExportJob", Probe)
     sim = _with_stick(stick_dir, mounts)
-    app = sim.app
-    assert app.sticks.sync == app.recorder.sync  # the barrier is the recorder's own
-    sync = app.sticks.sync
-
-    def opening_sync(timeout):
-        closing.set()  # the card gets there, but only once someone waits for it
-        return sync(timeout)
-    app.sticks.sync = opening_sync
     try:
         _one_set_with_a_sacrum_loss(sim)
         mounts.write_text(f"/dev/sda1 {stick_dir} vfat rw,nosuid,nodev,noexec 0 0\n")
+        sim.advance(3.0)  # the stick is seen and waits on the recorder's barrier; the loop goes on
+        assert seen == [], "the export started while the set's closing write was still held"
+        assert sim.app.sticks.busy
+        closing.set()  # the card gets there
         sim.advance_until(lambda: seen, limit=2.0)
     finally:
         closing.set()

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from datetime import datetime, timedelta
 from typing import Any, Iterable, Sequence
 
@@ -73,6 +74,11 @@ class SimBox:
         self.out = Lines()
         self.display = Display(size=size, headless=True, fps=0)
         self.app = Appliance(cfg, build_sim(cfg, "manual", seed=1), out=self.out, display=self.display, clock=clock)
+        self.app.storage.start()  # as run() does once the sampler runs: the store opens on the recorder's thread
+        deadline = time.monotonic() + 30
+        while self.app.storage.store is None and time.monotonic() < deadline:
+            self.app.step(0.02)
+        assert self.app.storage.store is not None, "the store did not open"
         self.t = 0.0  # sample time so far
         self.seed = 0
 
