@@ -33,7 +33,7 @@ def render_menu(vm: ViewModel, surface: pygame.Surface) -> Painter:
 
 def render_athletes(vm: ViewModel, surface: pygame.Surface) -> Painter:
     p, body = _frame(vm, surface, "Athlete", [("B", "next"), ("A", "choose")])
-    note = "More names: athletes.csv on a USB stick"
+    note = "Names: athletes.csv on a stick"
     rows_box = pygame.Rect(body.left, body.top, body.width, body.height - p.min_px - p.pad // 2)
     rows = [(label, "now" if kind == "pick" and label == vm.athlete else "")
             for kind, label in athlete_rows(vm)]

@@ -174,6 +174,8 @@ class StickFlow:
         if self._held:
             not_saved = f"{plural(self._held, 'set')} not on it: the card is not saving"
             message, shown = f"{message}; {not_saved}", f"{shown} {not_saved}."
+        if job.ok and self.storage.recorder.recording:  # it ends after the export's snapshot
+            shown = f"{shown} The set running now goes on the next stick."
         self.view.set_export("done" if job.ok else "error", 1.0, shown)
         self.log(ExportFinished(self.now(), ok=job.ok, message=message))
         self.view.on_input(Input.EXPORTED)

@@ -229,6 +229,24 @@ def test_sets_are_recorded_and_a_stick_gets_them(stick):
         assert {a.name for a in store.athletes()} >= {"Alex", "Sam"}
 
 
+def test_a_stick_during_a_set_says_that_set_goes_on_the_next(stick):
+    """A coach exporting mid-set sees why the set on the dowel is not on the stick."""
+    stick_dir, mounts = stick
+    sim = _with_stick(stick_dir, mounts)
+    try:
+        sim.advance_until(lambda: sim.saw("ready"))
+        sim.app.recorder.sync()
+        assert sim.app.recorder.recording
+        mounts.write_text(f"/dev/sda1 {stick_dir} vfat rw,nosuid,nodev,noexec 0 0\n")
+        sim.advance_until(lambda: sim.app.sticks.job is not None, limit=2.0)
+        assert sim.app.sticks.job.wait(120), "the export child did not finish"
+        sim.advance_until(lambda: sim.saw("export"), limit=1.0)
+        shown = sim.app.view.build().export
+    finally:
+        sim.close()
+    assert shown.state == "done" and "The set running now goes on the next stick." in shown.message
+
+
 def test_a_stick_waits_for_the_set_that_just_ended(stick, monkeypatch):
     """The race behind a flaky test: a stick seen a moment after a set ended got an export of
     nothing, the recorder (its own thread) not having closed the set yet. Here the recorder's
