@@ -31,7 +31,7 @@ def render(vm: ViewModel, surface: pygame.Surface) -> Painter:
     else:
         header = title(p, "Place the dowel", vm.athlete)
         keys = [("B", "menu")]  # A does nothing here: no hint for it
-        how = "Along your spine: back of the head, upper back, sacrum."
+        how = "Along your spine: head, upper back, sacrum."
     strip = hints(p, keys + (list(SIM_KEYS) if vm.simulator else []))
     body = pygame.Rect(p.pad, header.bottom + p.pad // 2, p.w - 2 * p.pad,
                        strip.top - header.bottom - p.pad)
