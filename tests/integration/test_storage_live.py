@@ -3,7 +3,6 @@ the export, History never holds the main loop, an idle set ends, and the boot ch
 findings are said as what they are."""
 from __future__ import annotations
 
-import json
 import os
 import queue
 import random
@@ -23,33 +22,8 @@ from device.core.signal import SignalChain
 from device.store.prefs import ATHLETE_KEY, save_pref
 from device.store.store import Store
 from device.view.commands import EndSet, LoadHistory
+from support.output import Lines
 from support.stores import build_store, fill_sets
-
-
-class Lines:
-    """The event lines the appliance writes, as they come."""
-
-    def __init__(self) -> None:
-        self.lines: list[str] = []
-
-    def write(self, text: str) -> None:
-        self.lines.extend(x for x in text.splitlines() if x)
-
-    def flush(self) -> None:
-        pass
-
-    def events(self, kind: str | None = None) -> list[dict]:
-        got = [json.loads(x) for x in list(self.lines)]
-        return [e for e in got if kind is None or e["type"] == kind]
-
-    def wait(self, kind: str, timeout: float = 30.0, **fields: object) -> dict:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            for e in self.events(kind):
-                if all(e.get(k) == v for k, v in fields.items()):
-                    return e
-            time.sleep(0.02)
-        raise AssertionError(f"no {kind} {fields} line in {[e['type'] for e in self.events()]}")
 
 
 def _box(tmp_path, extra: str = "") -> tuple[Appliance, Lines, str]:
