@@ -247,6 +247,47 @@ def test_a_stick_during_a_set_says_that_set_goes_on_the_next(stick):
     assert shown.state == "done" and "The set running now goes on the next stick." in shown.message
 
 
+def test_a_card_that_refuses_mid_set_is_a_banner_and_the_set_reaches_the_next_stick(stick, monkeypatch):
+    """While the card refuses, every screen says sets are not saved; once it takes writes again
+    the set in progress is written, ends like any other and goes on the next stick, with no
+    restart (before, it stayed 'in progress' and out of exports until one)."""
+    stick_dir, mounts = stick
+    sim = FakeTimeAppliance(f"[data]\nusb_roots = ['{stick_dir.parent}']\n", scenario="clean", seed=4)
+    sim.app.sticks.watcher.mounts_file = str(mounts)
+    add_rep, refusing = Store.add_rep, threading.Event()
+
+    def full_card(self, *args, **kw):  # what SQLite says when the card has no room
+        if refusing.is_set():
+            raise sqlite3.OperationalError("database or disk is full")
+        return add_rep(self, *args, **kw)
+    monkeypatch.setattr(Store, "add_rep", full_card)
+
+    def reps() -> int:
+        return len(sim.out.events("rep_completed"))
+    try:
+        sim.advance_until(lambda: reps() >= 1)
+        refusing.set()
+        sim.advance_until(lambda: reps() >= 3)
+        sim.advance_until(lambda: sim.out.events("storage")[-1]["state"] == "not_recording", limit=2.0)
+        banner = sim.app.view.build().storage
+        assert banner is not None and banner.reason == "full", banner
+        refusing.clear()  # space again: the recorder finds out at its next try (real time)
+        wait_until(lambda: sim.advance(0.05) or sim.out.events("storage")[-1]["state"] == "recording",
+                   timeout=10, what="recording again")
+        assert sim.app.view.build().storage is None
+        sim.advance_until(lambda: sim.saw("dowel_removed"), limit=120)  # the set ends as sets do
+        made = reps()
+        mounts.write_text(f"/dev/sda1 {stick_dir} vfat rw,nosuid,nodev,noexec 0 0\n")
+        sim.advance_until(lambda: sim.app.sticks.job is not None, limit=5.0)
+        assert sim.app.sticks.job.wait(120), "the export child did not finish"
+        sim.advance_until(lambda: sim.saw("export"), limit=1.0)
+    finally:
+        sim.close()
+    folder = next(p for p in stick_dir.iterdir() if p.is_dir())
+    with open(folder / "reps.csv") as f:
+        assert len(f.read().strip().splitlines()) - 1 == made  # every rep, those made while full too
+
+
 def test_a_stick_waits_for_the_set_that_just_ended(stick, monkeypatch):
     """The race behind a flaky test: a stick seen a moment after a set ended got an export of
     nothing, the recorder (its own thread) not having closed the set yet. Here the recorder's

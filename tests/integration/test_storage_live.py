@@ -8,6 +8,7 @@ import queue
 import random
 import threading
 import time
+import tracemalloc
 
 
 from support.signals import make_samples, with_placement
@@ -19,6 +20,7 @@ from device.core.cues import CuePolicy
 from device.core.detector import Detector
 from device.core.patterns import DEFAULT_PATTERNS
 from device.core.signal import SignalChain
+from device.store.history import athlete_sets
 from device.store.prefs import ATHLETE_KEY, save_pref
 from device.store.store import Store
 from device.view.commands import EndSet, LoadHistory
@@ -168,6 +170,11 @@ def test_history_of_50000_sets_never_holds_the_main_loop(tmp_path, monkeypatch):
         fill_sets(store, 50_000, 1, random.Random(1), reps=8)
         athlete = store.conn.execute("SELECT id FROM athletes WHERE name = 'Athlete 001'").fetchone()[0]
         save_pref(store, ATHLETE_KEY, athlete)
+        tracemalloc.start()
+        page = athlete_sets(store, athlete)
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    assert len(page) == 20 and peak < 1_000_000, f"a page of 20 rows took {peak / 1e6:.1f} MB"  # was 49 MB
     app, out, _ = _box(tmp_path)
     steps: list[float] = []
     real_step = app.step
