@@ -2,14 +2,19 @@
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import os
 
 import pytest
 
+from device.core.signal import SignalChain
 from device.export.job import ExportJob
 from device.cli.main import main
 from device.cli import export, sessions
+from device.store.recorder import SetRecorder
+from device.store.store import Store
+from support.recording import fake_set
 from support.stores import ATHLETE, build_store
 
 
@@ -94,3 +99,30 @@ def test_the_background_export_job(data, tmp_path):
     bad = ExportJob(data, str(tmp_path / "gone")).start()
     assert bad.wait(60) and not bad.ok
     assert bad.message.startswith("smartdowel: export failed: no folder")
+
+
+def test_an_empty_set_is_in_neither_sessions_nor_the_export(tmp_path, capsys):
+    """Finding 10: a set only placed and taken off (no rep, no loss) on a working card was kept as
+    "0 reps", numbered, listed and exported."""
+    data = str(tmp_path / "data")
+    with Store.open(data) as store:
+        rec = SetRecorder(store, SignalChain(), clock=lambda: 1_700_000_000.0)
+        t = fake_set(rec, 10.0, 2)
+        t = fake_set(rec, t + 5, 0)  # placed, calibrated, taken off: nothing in it
+        fake_set(rec, t + 5, 1)
+        rec.close()
+        assert rec.errors == 0, rec.last_error
+    assert main(["sessions", "--json", "--data", data]) == 0
+    sets = [s for session in json.loads(capsys.readouterr().out)["sessions"] for s in session["sets"]]
+    assert [(s["reps"], s["number"], s["athlete_set_number"]) for s in sets] == [(2, 1, 1), (1, 2, 2)]
+    assert main(["sessions", "--data", data]) == 0
+    listed = capsys.readouterr().out.splitlines()[1:]
+    assert len(listed) == 2 and not any(" 0 reps" in line for line in listed)
+    assert len(os.listdir(os.path.join(data, "traces"))) == 2  # its trace went with it
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    assert main(["export", str(stick), "--data", data]) == 0
+    (folder,) = stick.iterdir()
+    with open(folder / "sets.csv", encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [(r["reps"], r["athlete_set_number"]) for r in rows] == [("2", "1"), ("1", "2")]
