@@ -276,7 +276,7 @@ def test_a_damaged_journal_found_at_start_is_an_event_and_on_the_screen(tmp_path
     _run(app, scenario)
     found = out.events("storage")
     assert [(e["state"], e["reason"]) for e in found][:2] == [("recording", ""), ("recording", "journal_damaged")]
-    assert "journal" in app.view.build().notice
+    assert "journal" in app.view.build().notice.lower()
 
 
 def test_history_lists_only_the_chosen_athletes_sets(tmp_path):
