@@ -10,6 +10,7 @@ import queue
 import signal
 import sqlite3
 import threading
+from dataclasses import replace
 
 import pytest
 
@@ -284,3 +285,53 @@ def test_a_stick_waits_for_the_set_that_just_ended(stick, monkeypatch):
         closing.set()
         sim.close()
     assert seen == [1], "the export started before the set that had ended was saved"
+
+
+def _drawn_whole(vm) -> None:
+    """The screen's notice is drawn, in lines that give back its words (none elided), at three sizes."""
+    import pygame
+    from ui.render import render
+    for size in ((320, 240), (480, 320), (800, 480)):
+        said = " ".join(t.text for t in render(vm, pygame.Surface(size)).texts)
+        assert vm.notice in said, f"{vm.notice!r} not drawn whole on {vm.screen} at {size}: {said!r}"
+
+
+def test_a_sticks_athletes_are_counted_on_the_screen(stick):
+    """Finding 14: athletes brought by a stick's athletes.csv were added without a word on the screen."""
+    stick_dir, mounts = stick
+    sim = _with_stick(stick_dir, mounts)
+    plugged = f"/dev/sda1 {stick_dir} vfat ro,nosuid,nodev,noexec 0 0\n"  # read-only: no export, only names
+    shown = []
+    try:
+        for names in ("Alex\nSam", "Sam\nZoe", "Zoe"):
+            (stick_dir / "athletes.csv").write_text(f"name\n{names}\n")
+            mounts.write_text(plugged)
+            sim.advance_until(lambda: len(sim.out.events("athletes_imported")) == len(shown) + 1, limit=3.0)
+            shown.append(sim.app.view.build())
+            mounts.write_text("")
+            sim.advance(1.5)  # the stick is taken out
+    finally:
+        sim.close()
+    assert [e["added"] for e in sim.out.events("athletes_imported")] == [2, 1, 0]
+    assert [vm.notice for vm in shown] == ["2 athletes added from the stick", "1 athlete added from the stick",
+                                           "The stick's athletes are all here already"]
+    assert {"Alex", "Sam", "Zoe"} <= set(shown[-1].athletes)
+    for vm in shown:
+        _drawn_whole(replace(vm, screen="place"))
+
+
+def test_a_database_moved_aside_at_start_is_said_on_the_screen():
+    """Finding 14: a database that could not be read was moved aside and a new one begun, said only
+    in the log; the coach sees it on the screen, whole."""
+    data = os.environ["SMARTDOWEL_DATA"]
+    with open(os.path.join(data, "smartdowel.db"), "wb") as fh:
+        fh.write(b"this is not sqlite " * 300)
+    sim = FakeTimeAppliance()
+    try:
+        sim.advance_until(lambda: sim.app.view.build().notice, limit=3.0)
+        vm = sim.app.view.build()
+    finally:
+        sim.close()
+    assert [n for n in os.listdir(data) if ".broken-" in n]
+    assert "damaged" in vm.notice and "kept aside" in vm.notice
+    _drawn_whole(replace(vm, screen="place"))  # where the box shows it (the set before keeps it till then)
