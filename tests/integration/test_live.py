@@ -5,6 +5,7 @@ milliseconds and every run sees the same samples. The appliance's own threads
 (recorder, buzzer) and children are waited for by what they do, never by a
 sleep; one test runs the real main loop with its sampler thread and a screen.
 """
+import csv
 import os
 import queue
 import signal
@@ -335,3 +336,43 @@ def test_a_database_moved_aside_at_start_is_said_on_the_screen():
     assert [n for n in os.listdir(data) if ".broken-" in n]
     assert "damaged" in vm.notice and "kept aside" in vm.notice
     _drawn_whole(replace(vm, screen="place"))  # where the box shows it (the set before keeps it till then)
+
+
+def test_volume_and_sensitivity_outlive_a_restart_and_each_set_records_its_sensitivity(tmp_path):
+    """Findings 4 and 5: after a restart the volume and sensitivity went back to the config's, and no
+    set said which sensitivity it ran with."""
+    data = os.environ["SMARTDOWEL_DATA"]
+    sim = FakeTimeAppliance()
+    try:
+        for key in ("volume", "sensitivity", "sensitivity"):  # volume 1.0 -> 0.25; normal -> high -> low
+            sim.app.submit(ChangeSetting(key))
+        sim.advance(0.2)
+        assert (sim.app.settings.volume, sim.app.settings.sensitivity) == (0.25, "low")
+        _one_set_with_a_sacrum_loss(sim)
+        for _ in range(2):
+            sim.app.submit(ChangeSetting("sensitivity"))  # low -> normal -> high, for the next set
+        sim.advance(0.2)
+        sim.app.recorder.sync()
+    finally:
+        sim.close()
+    sim = FakeTimeAppliance()  # the box again, on the same card
+    try:
+        sim.advance(0.2)
+        settings, detector = sim.app.settings, sim.app.detector
+        lost_ratio = sim.cfg.detector.contact.with_sensitivity("high").lost_ratio
+        assert (settings.volume, settings.sensitivity) == (0.25, "high")
+        assert sim.app.player.volume == 0.25 and {k.cfg.lost_ratio for k in detector.contacts} == {lost_ratio}
+        assert sim.app.view.build().settings == settings
+        (restored,) = sim.out.events("restored")
+        assert (restored["settings"]["volume"], restored["settings"]["sensitivity"]) == (0.25, "high")
+        _one_set_with_a_sacrum_loss(sim)
+        sim.app.recorder.sync()
+    finally:
+        sim.close()
+    with sqlite3.connect(os.path.join(data, "smartdowel.db")) as db:
+        assert db.execute("SELECT sensitivity FROM sets ORDER BY id").fetchall() == [("low",), ("high",)]
+    from device.cli.main import main
+    assert main(["export", str(tmp_path), "--data", data]) == 0
+    (folder,) = [p for p in tmp_path.iterdir() if p.is_dir()]
+    with open(folder / "sets.csv", encoding="utf-8-sig", newline="") as fh:
+        assert [r["sensitivity"] for r in csv.DictReader(fh)] == ["low", "high"]
