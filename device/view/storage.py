@@ -34,12 +34,12 @@ _WORDS = {
 _GENERAL = ("Not saving sets", "Check the card",
             "Cues go on. The data folder cannot be used: check the card, then restart the box.")
 
+# Said in the place screen's three lines (the smallest screen holds about 60 characters): the log has the
+# whole story, with the file's name.
 _FOUND = {
-    "salvaged": "The database was damaged: everything readable was copied into a new one and the old "
-                "file kept aside. Nothing was deleted.",
-    "journal_damaged": "The database's journal was damaged: the last changes before the restart may be "
-                       "missing. The journal was kept.",
-    "traces_recovered": "Set traces an earlier run could not finish were finished or kept.",
+    "salvaged": "Database damaged: kept aside, its readable sets copied.",
+    "journal_damaged": "Journal damaged: the last changes may be missing.",
+    "traces_recovered": "Set traces left unfinished were finished or kept.",
 }
 
 

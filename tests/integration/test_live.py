@@ -5,11 +5,13 @@ milliseconds and every run sees the same samples. The appliance's own threads
 (recorder, buzzer) and children are waited for by what they do, never by a
 sleep; one test runs the real main loop with its sampler thread and a screen.
 """
+import csv
 import os
 import queue
 import signal
 import sqlite3
 import threading
+from dataclasses import replace
 
 import pytest
 
@@ -325,3 +327,93 @@ def test_a_stick_waits_for_the_set_that_just_ended(stick, monkeypatch):
         closing.set()
         sim.close()
     assert seen == [1], "the export started before the set that had ended was saved"
+
+
+def _drawn_whole(vm) -> None:
+    """The screen's notice is drawn, in lines that give back its words (none elided), at three sizes."""
+    import pygame
+    from ui.render import render
+    for size in ((320, 240), (480, 320), (800, 480)):
+        said = " ".join(t.text for t in render(vm, pygame.Surface(size)).texts)
+        assert vm.notice in said, f"{vm.notice!r} not drawn whole on {vm.screen} at {size}: {said!r}"
+
+
+def test_a_sticks_athletes_are_counted_on_the_screen(stick):
+    """Finding 14: athletes brought by a stick's athletes.csv were added without a word on the screen."""
+    stick_dir, mounts = stick
+    sim = _with_stick(stick_dir, mounts)
+    plugged = f"/dev/sda1 {stick_dir} vfat ro,nosuid,nodev,noexec 0 0\n"  # read-only: no export, only names
+    shown = []
+    try:
+        for names in ("Alex\nSam", "Sam\nZoe", "Zoe"):
+            (stick_dir / "athletes.csv").write_text(f"name\n{names}\n")
+            mounts.write_text(plugged)
+            sim.advance_until(lambda: len(sim.out.events("athletes_imported")) == len(shown) + 1, limit=3.0)
+            shown.append(sim.app.view.build())
+            mounts.write_text("")
+            sim.advance(1.5)  # the stick is taken out
+    finally:
+        sim.close()
+    assert [e["added"] for e in sim.out.events("athletes_imported")] == [2, 1, 0]
+    assert [vm.notice for vm in shown] == ["2 athletes added from the stick", "1 athlete added from the stick",
+                                           "The stick's athletes are all here already"]
+    assert {"Alex", "Sam", "Zoe"} <= set(shown[-1].athletes)
+    for vm in shown:
+        _drawn_whole(replace(vm, screen="place"))
+
+
+def test_a_database_moved_aside_at_start_is_said_on_the_screen():
+    """Finding 14: a database that could not be read was moved aside and a new one begun, said only
+    in the log; the coach sees it on the screen, whole."""
+    data = os.environ["SMARTDOWEL_DATA"]
+    with open(os.path.join(data, "smartdowel.db"), "wb") as fh:
+        fh.write(b"this is not sqlite " * 300)
+    sim = FakeTimeAppliance()
+    try:
+        sim.advance_until(lambda: sim.app.view.build().notice, limit=3.0)
+        vm = sim.app.view.build()
+    finally:
+        sim.close()
+    assert [n for n in os.listdir(data) if ".broken-" in n]
+    assert "damaged" in vm.notice and "kept aside" in vm.notice
+    _drawn_whole(replace(vm, screen="place"))  # where the box shows it (the set before keeps it till then)
+
+
+def test_volume_and_sensitivity_outlive_a_restart_and_each_set_records_its_sensitivity(tmp_path):
+    """Findings 4 and 5: after a restart the volume and sensitivity went back to the config's, and no
+    set said which sensitivity it ran with."""
+    data = os.environ["SMARTDOWEL_DATA"]
+    sim = FakeTimeAppliance()
+    try:
+        for key in ("volume", "sensitivity", "sensitivity"):  # volume 1.0 -> 0.25; normal -> high -> low
+            sim.app.submit(ChangeSetting(key))
+        sim.advance(0.2)
+        assert (sim.app.settings.volume, sim.app.settings.sensitivity) == (0.25, "low")
+        _one_set_with_a_sacrum_loss(sim)
+        for _ in range(2):
+            sim.app.submit(ChangeSetting("sensitivity"))  # low -> normal -> high, for the next set
+        sim.advance(0.2)
+        sim.app.recorder.sync()
+    finally:
+        sim.close()
+    sim = FakeTimeAppliance()  # the box again, on the same card
+    try:
+        sim.advance(0.2)
+        settings, detector = sim.app.settings, sim.app.detector
+        lost_ratio = sim.cfg.detector.contact.with_sensitivity("high").lost_ratio
+        assert (settings.volume, settings.sensitivity) == (0.25, "high")
+        assert sim.app.player.volume == 0.25 and {k.cfg.lost_ratio for k in detector.contacts} == {lost_ratio}
+        assert sim.app.view.build().settings == settings
+        (restored,) = sim.out.events("restored")
+        assert (restored["settings"]["volume"], restored["settings"]["sensitivity"]) == (0.25, "high")
+        _one_set_with_a_sacrum_loss(sim)
+        sim.app.recorder.sync()
+    finally:
+        sim.close()
+    with sqlite3.connect(os.path.join(data, "smartdowel.db")) as db:
+        assert db.execute("SELECT sensitivity FROM sets ORDER BY id").fetchall() == [("low",), ("high",)]
+    from device.cli.main import main
+    assert main(["export", str(tmp_path), "--data", data]) == 0
+    (folder,) = [p for p in tmp_path.iterdir() if p.is_dir()]
+    with open(folder / "sets.csv", encoding="utf-8-sig", newline="") as fh:
+        assert [r["sensitivity"] for r in csv.DictReader(fh)] == ["low", "high"]

@@ -1,6 +1,6 @@
 """The live appliance and what it keeps: sticks wait for the last set and queue, power-off waits for
-the export, History never holds the main loop, an idle set ends, and the boot check and the store's
-findings are said as what they are."""
+the export, History never holds the main loop and lists the chosen athlete's sets only, an idle set
+ends, and the boot check and the store's findings are said as what they are."""
 from __future__ import annotations
 
 import os
@@ -283,4 +283,40 @@ def test_a_damaged_journal_found_at_start_is_an_event_and_on_the_screen(tmp_path
     _run(app, scenario)
     found = out.events("storage")
     assert [(e["state"], e["reason"]) for e in found][:2] == [("recording", ""), ("recording", "journal_damaged")]
-    assert "journal" in app.view.build().notice
+    assert "journal" in app.view.build().notice.lower()
+
+
+def test_history_lists_only_the_chosen_athletes_sets(tmp_path):
+    """Finding 2: History listed every set on the box, whoever did them. Two athletes' sets
+    interleaved in one store: each one's History (a page read off the main loop, and the store's
+    pages walked newest first) has only theirs, numbered as theirs."""
+    from device.store.history import athlete_sets
+    from device.view.commands import AddAthlete, PickAthlete
+    from support.simbox import SimBox, WallClock, at
+    box = SimBox(str(tmp_path), WallClock(at(0)))
+    try:
+        for name in ("Ana", "Ben"):
+            box.app.submit(AddAthlete(name))
+        for name in ("Ana", "Ben", "Ana", "Ben", "Ana"):
+            box.app.submit(PickAthlete(name))
+            box.app.step(0)
+            box.set()
+        shown = {}
+        for name in ("Ana", "Ben"):
+            box.app.submit(PickAthlete(name))
+            box.app.submit(LoadHistory())
+            box.app.step(0)
+            deadline = time.monotonic() + 10
+            while box.app.view.build().history_loading and time.monotonic() < deadline:
+                box.app.step(0.02)
+            vm = box.app.view.build()
+            assert vm.athlete == name and not vm.history_loading
+            shown[name] = [(h["athlete"], h["number"]) for h in vm.history]
+        store = box.app.storage.store
+        ana = next(a.id for a in store.athletes() if a.name == "Ana")
+        first = athlete_sets(store, ana, limit=2)
+        older = athlete_sets(store, ana, limit=2, before=first[-1]["set_id"])
+    finally:
+        box.close()
+    assert shown == {"Ana": [("Ana", 3), ("Ana", 2), ("Ana", 1)], "Ben": [("Ben", 2), ("Ben", 1)]}
+    assert [(h["athlete"], h["number"]) for h in first + older] == shown["Ana"]
