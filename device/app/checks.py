@@ -51,7 +51,7 @@ from device.core.signal import SignalChain
 
 OK, FAIL, WARN, SKIP = "ok", "FAIL", "warn", "skip"
 NOT_PARTS = ("data_dir", "clock")  # what the boot check finds that is no sensor
-CLOCK_WORDS = "The box's clock is behind: sets would be filed under the wrong date. Set the clock."
+CLOCK_WORDS = "The clock is behind: sets would get wrong dates. Set the clock."
 MIN_YEAR = 2024
 CLOCK_SLACK_S = 3600.0          # the clock may be this much behind the package's files
 STUCK_MIN_V = 0.1               # flat readings below this are an idle open FSR, not a fault

@@ -41,6 +41,7 @@ from device.view.builder import ViewModelBuilder
 from device.view.navigation import Input
 
 POLL_S = 1.0
+QUEUED_WORDS = "Second stick: it gets the sets next. Leave both in."
 BARRIER_LIMIT_S = 60.0  # a barrier not released by then (a recorder stuck on a card that hangs): export anyway
 OWN_MOUNTS = "/media/smartdowel/"  # where the stick unit mounts: only these are ours to unmount
 
@@ -130,8 +131,7 @@ class StickFlow:
             if mountpoint not in self.queued and mountpoint != self._current():
                 self.queued.append(mountpoint)
                 self.log(StickQueued(self.now(), mountpoint=mountpoint, waiting=len(self.queued)))
-                self.view.set_notice("Another stick is being written: this one gets the sets next. "
-                                     "Leave both in.")
+                self.view.set_notice(QUEUED_WORDS)
             return
         self._waiting = (mountpoint, self.storage.recorder.barrier(), self._ticked)
         self.log(ExportWaiting(self.now(), mountpoint=mountpoint))
