@@ -18,7 +18,8 @@ setup(
         # lgpio where apt has no python3-lgpio (Debian; Raspberry Pi OS has it): what
         # systemd/install.sh puts in the venv. ">=0.2": PyPI also holds an empty 0.0.0.2.
         "lgpio": ["lgpio>=0.2"],
-        "test": ["pytest>=7", "hypothesis>=6", "pytest-xdist>=3"],
+        # The checks tests/integration/test_static_checks.py runs come with the tests.
+        "test": ["pytest>=7", "hypothesis>=6", "pytest-xdist>=3", "ruff>=0.4", "mypy>=1.8", "import-linter>=2.0"],
     },
     entry_points={"console_scripts": ["smartdowel=device.cli.main:main"]},
 )

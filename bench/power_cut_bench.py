@@ -12,8 +12,10 @@ delay, started again, killed again... After every kill:
   before the kill must be there ("lost"); one printed within IN_FLIGHT_S of
   the kill may still have been on its way to the card ("in flight") and is
   counted apart, kept or not;
-- the sets the previous run left open were ended as "interrupted" by this run's
-  start, their traces made whole (no `.partial` left, readable).
+- the sets the previous run left open were ended as "interrupted" when this
+  run opened its store (its `storage` line "recording": the store opens behind
+  the cues, and the random delay before each kill counts from there), their
+  traces made whole (no `.partial` left, readable).
 
 Export: `smartdowel export DEST --all --data DIR` in a child, killed after a
 random delay. The stick then holds only complete exports (MANIFEST.sha256
@@ -63,6 +65,7 @@ class Child:
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env, cwd=ROOT)
         self.lines: list[tuple[float, dict]] = []
         self.started = threading.Event()
+        self.opened = threading.Event()  # the store opened (and what the last run left was recovered)
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
 
@@ -77,6 +80,8 @@ class Child:
             self.lines.append((now, event))
             if event.get("type") == "started":
                 self.started.set()
+            elif event.get("type") == "storage" and event.get("state") == "recording":
+                self.opened.set()
 
     def kill(self) -> float:
         """SIGKILL now; the moment it was sent. Lines read after it were printed before it."""
@@ -173,9 +178,9 @@ def check_after_kill(data: str, child: Child, killed_at: float, prev_max_id: int
         tally.reps_in_store = len(reps)
         new_sets = [r for r in sets if r["id"] > prev_max_id]
         old_open = [r for r in sets if r["id"] <= prev_max_id and r["ended_at"] is None]
-        if old_open and child.started.is_set():
+        if old_open and child.opened.is_set():
             tally.problems.append(f"kill {tally.kills}: sets {[r['id'] for r in old_open]} from before "
-                                  "this run are still open: not recovered at start")
+                                  "this run are still open: not recovered when the store opened")
         # every ready -> the next new set; every rep_completed printed -> its row
         set_index, ready_t = -1, 0.0
         for seen_at, e in child.lines:
@@ -251,9 +256,9 @@ def power_cuts(kills: int, delays: list[float] | None = None, seed: int = 1, max
     for i in range(kills):
         delay = delays[i] if delays is not None else rng.uniform(0.2, max_delay)
         child = Child(data, config, seed=seed * 1000 + i)
-        if not child.started.wait(30):
+        if not (child.started.wait(30) and child.opened.wait(30)):  # delays count from the store's opening
             child.kill()
-            tally.problems.append(f"kill {i + 1}: the appliance never printed 'started'")
+            tally.problems.append(f"kill {i + 1}: the appliance never printed 'started' and 'storage' recording")
             continue
         if moments is None:
             time.sleep(delay)

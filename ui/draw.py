@@ -28,6 +28,9 @@ import pygame.gfxdraw
 
 from ui import theme
 from ui.text import MIN_PX, elide, paragraph_layout, px_for_cap, rendered, text_width
+# Type's helpers were here before ui/text.py; code written against that still imports them from here.
+from ui.text import ELLIPSIS as ELLIPSIS, balanced_wrap as balanced_wrap, cap_height as cap_height  # noqa: E402
+from ui.text import font as font, wrap as wrap  # noqa: E402
 from ui.theme import Colour
 
 
@@ -55,7 +58,10 @@ class Painter:
         self.surface = surface
         self.rect = surface.get_rect()
         self.w, self.h = surface.get_size()
-        self.pad = max(4, round(self.h * theme.PAD))
+        # Type is sized on the whole screen's height, also when this draws on part of it (a
+        # screen below the storage banner): a banner never makes anything smaller to read.
+        self.type_h = surface.get_abs_parent().get_height()
+        self.pad = max(4, round(self.type_h * theme.PAD))
         self.min_px = self.cap(theme.TEXT_CAP)  # no text a person must read is smaller
         self.texts: list[Placed] = []
         self.markers: dict[str, Marker] = {}
@@ -63,7 +69,7 @@ class Painter:
 
     def cap(self, frac: float) -> int:
         """The line height for capitals `frac` of the screen height tall (at least the minimum)."""
-        px = px_for_cap(self.h * frac)
+        px = px_for_cap(self.type_h * frac)
         return max(px, getattr(self, "min_px", MIN_PX))
 
     # -- text ------------------------------------------------------------------------------
@@ -113,6 +119,14 @@ class Painter:
         return rects
 
     # -- shapes ----------------------------------------------------------------------------
+    def moved(self, dy: int) -> "Painter":
+        """What was drawn on a part of the screen `dy` pixels down, in the screen's coordinates."""
+        self.texts = [Placed(t.text, t.rect.move(0, dy), t.px) for t in self.texts]
+        self.markers = {k: Marker((m.centre[0], m.centre[1] + dy), m.r, m.state, m.rect.move(0, dy))
+                        for k, m in self.markers.items()}
+        self.boxes = {k: r.move(0, dy) for k, r in self.boxes.items()}
+        return self
+
     def marker(self, name: str, centre: tuple[int, int], r: int, state: str) -> pygame.Rect:
         """A contact marker: its state is told by shape and colour (colour-blind safe)."""
         rect = draw_marker(self.surface, centre, r, state)

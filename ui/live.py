@@ -101,8 +101,8 @@ def _counter(p: Painter, vm: ViewModel, box: pygame.Rect) -> None:
     number = p.text(str(vm.reps), px, theme.TEXT, topleft=(box.left - round(px * 0.04), box.top))
     p.boxes["counter"] = number
     under, colour = _under(vm)
-    p.line(under, p.min_px, colour, pygame.Rect(box.left, number.bottom, box.width + p.pad,
-                                                p.min_px))
+    if number.bottom + p.min_px <= box.bottom:  # below the storage banner there may be no room for it
+        p.line(under, p.min_px, colour, pygame.Rect(box.left, number.bottom, box.width + p.pad, p.min_px))
 
 
 # -- the figure, the name, the gauge ---------------------------------------------------------

@@ -34,7 +34,7 @@ def draw_menu(p: Painter, vm: ViewModel) -> None:
 
 def draw_athletes(p: Painter, vm: ViewModel) -> None:
     body = _frame(p, vm, "Athlete", [("B", "next"), ("A", "choose")])
-    note = "More names: athletes.csv on a USB stick"
+    note = "Names: athletes.csv on a stick"
     rows_box = pygame.Rect(body.left, body.top, body.width, body.height - p.min_px - p.pad // 2)
     rows = [(label, "now" if kind == "pick" and label == vm.athlete else "")
             for kind, label in athlete_rows(vm)]
@@ -112,11 +112,14 @@ def _plan_row(kind: str, value: str, stage: str) -> tuple[str, str]:
 def draw_history(p: Painter, vm: ViewModel) -> None:
     body = _frame(p, vm, f"History {vm.athlete}".strip(), [("B", "next"), ("A", "open")])
     rows = [("Back", "")] + [history_row(h) for h in vm.history]
+    if vm.history_more and vm.history:
+        rows.append(("Older sets", ""))
     _rows(p, body, rows, vm.menu.cursor)
-    if not vm.history:
-        y = body.top + _row_height(p)
-        p.paragraph(f"No sets yet for {vm.athlete}." if vm.athlete else "No sets yet.",
-                    pygame.Rect(body.left, y, body.width, body.bottom - y), p.min_px, theme.MUTED)
+    if vm.history_loading or not vm.history:
+        y = body.top + _row_height(p) * (1 if vm.history_loading else len(rows))
+        empty = f"No sets yet for {vm.athlete}." if vm.athlete else "No sets yet."
+        p.paragraph("Reading the sets..." if vm.history_loading else empty,
+                    pygame.Rect(body.left, y, body.width, max(0, body.bottom - y)), p.min_px, theme.MUTED)
 
 
 # What each menu shows of the model: a menu is redrawn when one of these changed (a press,
@@ -126,7 +129,7 @@ MENU = whole(draw_menu, "menu", *BEHIND)
 ATHLETES = whole(draw_athletes, "menu", "athletes", "athlete", *BEHIND)
 NAME = whole(draw_name, "menu", *BEHIND)
 SETTINGS = whole(draw_settings, "menu", "settings", *BEHIND)
-HISTORY = whole(draw_history, "menu", "history", "athlete", *BEHIND)
+HISTORY = whole(draw_history, "menu", "history", "history_more", "history_loading", "athlete", *BEHIND)
 PLAN = whole(draw_plan, "menu", "plan", "athlete", *BEHIND)
 
 

@@ -35,7 +35,7 @@ def layout(p: Painter, vm: ViewModel) -> list[Part]:
     else:
         header = title(p, "Place the dowel", vm.athlete)
         keys = [("B", "menu")]  # A does nothing here: no hint for it
-        how = "Along your spine: back of the head, upper back, sacrum."
+        how = "Along your spine: head, upper back, sacrum."
     strip = hints(p, keys + (list(SIM_KEYS) if vm.simulator else []))
     body = pygame.Rect(p.pad, header.bottom + p.pad // 2, p.w - 2 * p.pad,
                        strip.top - header.bottom - p.pad)
@@ -46,13 +46,15 @@ def layout(p: Painter, vm: ViewModel) -> list[Part]:
     rows_h = 3 * _row_height(p)
     plan = stage_line(vm.plan)
     top = right.top
-    if plan and not vm.notice:  # the athlete's stage, and the next step once mastered
+    room = right.height - rows_h - p.pad // 2  # below the storage banner there may be none
+    if plan and not vm.notice and room >= p.min_px:  # the athlete's stage, and the next step once mastered
         p.line(plan, p.min_px, theme.SKY, pygame.Rect(right.left, top, right.width, p.min_px))
         top += p.min_px + p.pad // 3
         how = vm.plan.advice if vm.plan.stage == "mastered" and not vm.plan.by_hand else how
     how_box = pygame.Rect(right.left, top, right.width, right.bottom - rows_h - p.pad // 2 - top)
-    p.paragraph(vm.notice or how, how_box, p.min_px, theme.ORANGE if vm.notice else theme.MUTED,
-                max_lines=3)
+    if how_box.height >= p.min_px:
+        p.paragraph(vm.notice or how, how_box, p.min_px, theme.ORANGE if vm.notice else theme.MUTED,
+                    max_lines=3)
     rows = pygame.Rect(right.left, right.bottom - rows_h, right.width, rows_h)
     row_h = _row_height(p)
     split = fig.right + p.pad // 2  # the figure's markers left of it, the rows right of it

@@ -73,8 +73,9 @@ class ScreenSpec(NamedTuple):
     """A screen: `layout(p, vm)` draws its background and returns its parts.
 
     `static(vm)` is what of the model the layout and background depend on (a
-    new value lays the screen out again); None: the background is the plain
-    ground colour, not worth keeping as a surface."""
+    new value lays the screen out again); None, or a `static` that gives None
+    for a model: the background is the plain ground colour, not worth keeping
+    as a surface, and the layout the same for every model of that screen."""
 
     layout: Callable[[Painter, ViewModel], Sequence[Part]]
     static: Key | None
@@ -334,14 +335,15 @@ class Scene:
 
     def _layout(self, vm: ViewModel) -> Layout:
         spec = self._spec(vm)
-        if spec.static is None:  # the plain ground: laid out once per size, no background kept
+        static = spec.static(vm) if spec.static is not None else None
+        if static is None:  # the plain ground: laid out once per size, no background kept
             plain = self._plains.get(vm.screen)
             if plain is None:
                 p = Painter(self._scratch)
                 parts = tuple(spec.layout(p, vm))
                 plain = self._plains[vm.screen] = Layout(None, parts, p, _under(None, parts))
             return plain
-        key = (vm.screen, spec.static(vm))
+        key = (vm.screen, static)
         if key not in self._layouts:
             self._piece("layout", lambda: self._lay_out(key, spec, vm))
         self._layouts.move_to_end(key)

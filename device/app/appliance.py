@@ -21,26 +21,28 @@ import time
 from typing import Any, Callable, Iterable, Protocol, TextIO
 
 from device.app import hardware
-from device.app.checks import quick_check
+from device.app.checks import CLOCK_WORDS, boot_events, quick_check
 from device.app.coach import Coach
 from device.app.config import Config, data_dir
-from device.app.events import (CommandDone, Notice, PowerOff, PowerOffRequested, ScreenShown, Started,
-                               Stopped)
+from device.app.events import (ClockBehind, CommandDone, Notice, PowerOff, PowerOffRequested, Restored,
+                               ScreenShown, Started, Stopped)
 from device.app.hardware import Hardware
 from device.app.live import LiveLoop
 from device.app.notify import Watchdog, ready, sampler_is_alive, stopping
+from device.app.poweroff import PowerOffGate
 from device.app.profile import Profile, series_write
 from device.app.sampler import Sampler
 from device.app.simkeys import SimKeys
 from device.app.sticks import StickFlow
+from device.app.storage import StorageSupervisor
 from device.core.cues import CuePolicy
 from device.core.detector import READY, Detector
-from device.core.events import DowelRemoved, Event, SensorFault, SetEnded
+from device.core.events import DowelRemoved, Event, SetEnded
+from device.core.idle import IdleWatch
 from device.core.patterns import patterns_from_config
 from device.core.settings import PLAN, LiveSettings
+from device.store.athletes import Athlete
 from device.store.box import box_id_or_why
-from device.store.recorder import SetRecorder
-from device.store.store import Store
 from device.view import commands as cmd
 from device.view.builder import ViewModelBuilder
 from device.view.commands import Command
@@ -61,7 +63,8 @@ class Appliance:
     """Everything that runs, wired; `run()` is the main loop."""
 
     def __init__(self, cfg: Config, hw: Hardware, out: TextIO = sys.stdout,
-                 display: Screen | None = None, clock: Callable[[], float] = time.time) -> None:
+                 display: Screen | None = None, clock: Callable[[], float] = time.time,
+                 take_lock: bool = False) -> None:
         self.cfg, self.hw, self.out, self.display = cfg, hw, out, display
         self.events: queue.Queue[Event] = queue.Queue()
         self.patterns = patterns_from_config(cfg.cues.patterns)
@@ -71,20 +74,23 @@ class Appliance:
         self.policy = CuePolicy(cfg.cues)
         self.detector = Detector(hw.chain, cfg.detector)
         self.view = ViewModelBuilder(simulator=hw.dowel is not None, target_deg=self.detector.rep_target_deg)
-        self.store = Store.open(data_dir(cfg))
-        self.recorder = SetRecorder(self.store, hw.chain, clock=clock)
+        # the store opens behind the cues, on the recorder's thread, and never stops them (ADR 0031)
+        self.storage = StorageSupervisor(data_dir(cfg), hw.chain, self.events.put, self._now, self.view,
+                                         take_lock=take_lock, clock=clock)
+        self.recorder = self.storage.recorder
         self.live = LiveLoop(self.detector, self.policy, self.patterns, self.player, self.events,
-                             on_sample=self.recorder.post_sample)
-        self.coach = Coach(cfg.plan, cfg.cues, cfg.detector.reps.depth_min_deg, self.store, self.live,
+                             on_sample=self.recorder.post_sample, idle=IdleWatch(cfg.sets))
+        self.coach = Coach(cfg.plan, cfg.cues, cfg.detector.reps.depth_min_deg, self.storage, self.live,
                            self.policy, self.recorder, self.view, self._log, clock, self._now)
         defaults = LiveSettings(schedule=PLAN if cfg.plan.follow else cfg.cues.schedule, mute=cfg.cues.mute,
                                 volume=self.player.volume)
-        self.profile = Profile(self.store, self.view, self.recorder, defaults, self._apply_settings,
-                               self.coach.choose)
+        self.profile = Profile(self.storage, self.view, defaults, self._apply_settings, self.coach.choose,
+                               self._restored)
         self._apply_settings(defaults, self.profile.settings)
         self.view.set_settings(self.profile.settings)
-        self.sticks = StickFlow(self.store, cfg.data.usb_roots, self.view, self._log, self._now,
-                                self.profile.reload, cfg.data.mounts_file, sync=self.recorder.sync)
+        self.sticks = StickFlow(self.storage, cfg.data.usb_roots, self.view, self._log, self._now,
+                                self.profile.reload, cfg.data.mounts_file)
+        self.power = PowerOffGate(lambda: self.sticks.busy, self._power_off, self._log, self._now, self.view)
         self.sampler = Sampler(hw.adc, hw.tilt, cfg.sampler.rate_hz, self.live.on_sample,
                                self.live.on_event, channels=tuple(cfg.hardware.channels),  # type: ignore[arg-type]
                                adc_name=hw.adc_name, clock=hw.clock, sleep=hw.sleep)
@@ -117,6 +123,10 @@ class Appliance:
         """A command (as the menu makes them) from another thread, done on the main loop."""
         self._presses.put(command)
 
+    def _restored(self, athlete: Athlete | None, settings: LiveSettings) -> None:
+        self._log(Restored(self._now(), athlete=athlete.name if athlete else None,
+                           settings=dataclasses.asdict(settings)))
+
     def stop(self, reason: str = "stop") -> None:
         self.exit_reason = self.exit_reason or reason
         self._stop.set()
@@ -132,13 +142,9 @@ class Appliance:
             self._log(Notice(0.0, detail=problem))
         for notice in (*self.cfg.notices, *self.hw.notices):
             self._log(Notice(0.0, detail=notice))
-        if self.store.moved_aside:
-            self._log(Notice(0.0, detail=f"the database would not open: kept as "
-                                         f"{self.store.moved_aside}, a new one started"))
-            self.view.set_notice("The old database would not open: it was kept aside and a new one "
-                                 "started. Nothing was deleted.")
         self._boot_check()
         self.sampler.start()
+        self.storage.start()  # cues first: the store opens now, on the recorder's thread
         ready("running")  # sensors read, screen up: systemd may call the unit started
         end = None if duration is None else self.clock() + duration
         tick = 0.015 if self.display is not None else 0.05  # room for 30 frames a second
@@ -157,11 +163,12 @@ class Appliance:
 
     def _boot_check(self) -> None:
         """The quick part of the selftest: a loose wire is shown now, not discovered mid-set."""
-        for problem in quick_check(self.hw, self.cfg):
-            event = SensorFault(0.0, contact=problem.contact, sensor=problem.check,
-                                reason=problem.reason, detail=problem.message)
+        for event in boot_events(quick_check(self.hw, self.cfg)):
             self._log(event)
-            self.view.on_event(event)
+            if isinstance(event, ClockBehind):
+                self.view.set_notice(CLOCK_WORDS)
+            else:
+                self.view.on_event(event)
 
     def step(self, timeout: float = 0.0) -> None:
         """One turn of the main loop: events out, presses in, a frame, sticks, the watchdog.
@@ -193,12 +200,15 @@ class Appliance:
                     self._screen_logged = vm.screen
                     self._log(ScreenShown(self._now(), name=vm.screen))
         now = self.clock()
+        self.profile.tick()
         self.sticks.tick(now)
+        self.power.tick()
         self.watchdog.kick_if_alive(sampler_is_alive(self.sampler, now), now)
 
     def _take(self, event: Event) -> None:
         self._log(event)
         self.view.on_event(event)
+        self.storage.on_event(event)
         if isinstance(event, (SetEnded, DowelRemoved)):
             summary = self.view.build().summary  # this set's, if it was worth keeping
             if summary is not None and summary.series.t:
@@ -250,12 +260,14 @@ class Appliance:
             problem = self.profile.rename(command.old, command.new)
         elif isinstance(command, cmd.LoadHistory):
             self.profile.load_history()
+        elif isinstance(command, cmd.MoreHistory):
+            self.profile.load_history(command.before)
         elif isinstance(command, cmd.OpenSet):
             self.profile.open_set(command.set_id)
         elif isinstance(command, cmd.StartExport):
             self.sticks.export_to_first()
         elif isinstance(command, cmd.PowerOff):
-            self._power_off()
+            self.power.request()  # deferred while an export writes to a stick
         self._log(CommandDone(self._now(), command=command.to_dict()))
         if problem:
             self._log(Notice(self._now(), detail=problem))
@@ -298,8 +310,8 @@ class Appliance:
         """Buzzer off, sampler stopped, pins and bus released: safe to call twice."""
         stopping()
         self.sampler.stop()
-        self.recorder.close()  # the set in progress is saved, as "interrupted"
-        self.store.close()
+        self.storage.close()  # the set in progress is saved, as "interrupted"
+        self.profile.close()
         self.player.close()
         self.buttons.close()
         j = self.sampler.jitter()

@@ -12,9 +12,13 @@ the part, what it saw and what to look at:
 - the data directory takes a file, and the clock is not in the past.
 
 `quick_check(hw, cfg)` is what the appliance runs at boot (well under a
-second, no prompts, no beeps) to show the sensor-fault screen; the full
-`smartdowel selftest` (device/selftest) adds the pads, the buzzer and the
-screen, with a person or the simulated athlete.
+second, no prompts, no beeps); `boot_events` says each problem as what it
+is: a part that cannot be trusted is a `sensor_fault` (the fault screen), a
+clock in the past a `clock` notice; a data folder that cannot be written is
+left to the storage supervisor, which says it as a `storage` event and keeps
+saying it until it is fixed (device/app/storage.py). The full `smartdowel
+selftest` (device/selftest) adds the pads, the buzzer and the screen, with a
+person or the simulated athlete.
 
     >>> import tempfile
     >>> from device.app.config import Config
@@ -39,11 +43,15 @@ from dataclasses import dataclass
 from typing import Any, Sequence
 
 from device.app.config import Config, data_dir
+from device.app.events import ClockBehind
 from device.app.hardware import Hardware, SensorError
 from device.core.contacts import CONTACTS
+from device.core.events import Event, SensorFault
 from device.core.signal import SignalChain
 
 OK, FAIL, WARN, SKIP = "ok", "FAIL", "warn", "skip"
+NOT_PARTS = ("data_dir", "clock")  # what the boot check finds that is no sensor
+CLOCK_WORDS = "The clock is behind: sets would get wrong dates. Set the clock."
 MIN_YEAR = 2024
 CLOCK_SLACK_S = 3600.0          # the clock may be this much behind the package's files
 STUCK_MIN_V = 0.1               # flat readings below this are an idle open FSR, not a fault
@@ -221,3 +229,17 @@ def quick_check(hw: Hardware, cfg: Config) -> list[Problem]:
         results.append(probe_imu(hw, cfg))
     results += [check_data_dir(data_dir(cfg)), check_clock()]
     return [r.problem for r in results if r.problem is not None]
+
+
+def boot_events(problems: Sequence[Problem], t: float = 0.0) -> list[Event]:
+    """The boot check's problems as what they are: a sensor fault for a part, a clock notice.
+
+    The data folder's are left out: the storage supervisor says them (as
+    `storage` events, with what to do) and says when they are fixed."""
+    events: list[Event] = []
+    for p in problems:
+        if p.check == "clock":
+            events.append(ClockBehind(t, reason=p.reason, detail=p.message))
+        elif p.check not in NOT_PARTS:
+            events.append(SensorFault(t, contact=p.contact, sensor=p.check, reason=p.reason, detail=p.message))
+    return events

@@ -63,6 +63,12 @@ class Policy(Protocol):
     def reset_session(self) -> None: ...
 
 
+class Storage(Protocol):
+    """The store as the storage supervisor gives it (device/app/storage.py): None until it opens."""
+
+    store: Store | None
+
+
 class Recorder(Protocol):
     def set_settings(self, settings: LiveSettings) -> None: ...
     def attach(self, write: Callable[[Store, int], None]) -> None: ...
@@ -84,11 +90,11 @@ class _SetRun:
 class Coach(EventHandler[None]):
     """The chosen athlete's plan, applied before each set and moved after it."""
 
-    def __init__(self, plan_cfg: PlanConfig, cues: CuesConfig, default_target: float, store: Store, live: Live,
+    def __init__(self, plan_cfg: PlanConfig, cues: CuesConfig, default_target: float, storage: Storage, live: Live,
                  policy: Policy, recorder: Recorder, view: ViewModelBuilder, log_event: Callable[[Event], None],
                  clock: Callable[[], float], now: Callable[[], float]) -> None:
         self.cfg, self.cues, self.default_target = plan_cfg, cues, default_target
-        self.store, self.live, self.policy, self.recorder, self.view = store, live, policy, recorder, view
+        self.storage, self.live, self.policy, self.recorder, self.view = storage, live, policy, recorder, view
         self.log_event, self.clock, self.now = log_event, clock, now
         self.settings = LiveSettings()
         self.athlete: Athlete | None = None
@@ -109,9 +115,20 @@ class Coach(EventHandler[None]):
         self.athlete = athlete
         self.plan = Plan(self.cfg, athlete=athlete.name)
         self.state = None if athlete.is_guest else (
-            load_state(self.store, athlete.id) or self.plan.start(self.default_target, self._day()))
+            self._saved_state(athlete) or self.plan.start(self.default_target, self._day()))
         self._reset_due = True
         self._next_set()
+
+    def _saved_state(self, athlete: Athlete) -> PlanState | None:
+        """The athlete's plan as the store keeps it (None: not begun, or the store not open or unreadable)."""
+        store = self.storage.store
+        if store is None:
+            return None
+        try:
+            return load_state(store, athlete.id)
+        except (StoreError, sqlite3.Error) as exc:
+            log.error("smartdowel: %s's plan could not be read: %s", athlete.name, exc)
+            return None
 
     def settings_changed(self, settings: LiveSettings) -> None:
         """Feedback, mute... changed in Settings (or loaded at start): applied at once, set running or not."""
@@ -185,9 +202,12 @@ class Coach(EventHandler[None]):
             new = self.plan.set_target(self.state, next_target(self.state.depth_target_deg))
         else:
             return ""
+        store = self.storage.store
+        if store is None:
+            return "The plan could not be saved (sets are not being saved): nothing was changed."
         try:
-            record_change(self.store, self.athlete.id, new, events, self.clock())
-        except (StoreError, sqlite3.Error) as exc:
+            record_change(store, self.athlete.id, new, events, self.clock())
+        except (StoreError, sqlite3.Error, OSError) as exc:
             return f"The plan could not be saved ({exc}): nothing was changed."
         self.state = new
         for event in events:
@@ -197,10 +217,11 @@ class Coach(EventHandler[None]):
         return ""
 
     def _load_progress(self) -> str:
-        if self.athlete is None:
-            return ""
+        store = self.storage.store
+        if self.athlete is None or store is None:
+            return "" if self.athlete is None else "Progress cannot be read: the store is not open."
         try:
-            self.view.set_progress(load_progress(self.store, self.athlete))
+            self.view.set_progress(load_progress(store, self.athlete))
         except (StoreError, sqlite3.Error) as exc:
             return f"Progress could not be read: {exc}"
         return ""

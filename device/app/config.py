@@ -21,6 +21,7 @@ from typing import Any, get_type_hints
 
 from device.core.cues import CuesConfig
 from device.core.detector import DetectorConfig
+from device.core.idle import IdleConfig
 from device.core.plan import PlanConfig
 
 DEFAULT_PATH = "/etc/smartdowel/config.toml"
@@ -121,6 +122,7 @@ class Config:
     cues: CuesConfig = field(default_factory=CuesConfig)
     detector: DetectorConfig = field(default_factory=DetectorConfig)
     plan: PlanConfig = field(default_factory=PlanConfig)
+    sets: IdleConfig = field(default_factory=IdleConfig)  # [sets] idle_end_s: a set with nothing happening ends
     data: DataConfig = field(default_factory=DataConfig)
     screen: ScreenConfig = field(default_factory=ScreenConfig)
     source: str = "defaults"  # where it was read from (not a key)

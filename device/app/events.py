@@ -18,9 +18,19 @@ class Started(Event):
     TYPE: ClassVar[str] = "started"
     hardware: str = ""
     rate_hz: float = 0.0
-    athlete: str | None = None  # the athlete and settings the box kept from its last run
-    settings: Mapping[str, Any] | None = None
+    athlete: str | None = None  # the athlete and settings at start: the configured ones, the guest
+    settings: Mapping[str, Any] | None = None  # (the store opens behind the cues: see Restored)
     box_id: str = ""  # this box's id (device/store/box.py); "" if it could not be read or made
+
+
+@register
+@dataclass(frozen=True, slots=True)
+class Restored(Event):
+    """The athlete and settings the box kept from its last run, once the store is open."""
+
+    TYPE: ClassVar[str] = "restored"
+    athlete: str | None = None
+    settings: Mapping[str, Any] | None = None
 
 
 @register
@@ -116,3 +126,58 @@ class CommandDone(Event):
 
     def to_dict(self) -> dict[str, Any]:
         return {"t": self.t, "type": self.TYPE, **self.command}
+
+
+@register
+@dataclass(frozen=True, slots=True)
+class StorageState(Event):
+    """Whether sets are being saved: `state` recording or not_recording, and why (`reason`).
+
+    Also, with state recording and a `reason`, what the store found when it
+    opened (a database salvaged, a damaged journal, traces finished). Held:
+    what waits in memory for a card that refuses (device/store/health.py)."""
+
+    TYPE: ClassVar[str] = "storage"
+    state: str = "recording"
+    reason: str = ""
+    detail: str = ""
+    held_sets: int | None = None
+    held_reps: int | None = None
+
+
+@register
+@dataclass(frozen=True, slots=True)
+class ClockBehind(Event):
+    """The boot check found the clock in the past: sets would be filed under the wrong date."""
+
+    TYPE: ClassVar[str] = "clock"
+    reason: str = "clock_behind"
+    detail: str = ""
+
+
+@register
+@dataclass(frozen=True, slots=True)
+class StickQueued(Event):
+    """A stick arrived while another was being written: it gets the sets when that one is done."""
+
+    TYPE: ClassVar[str] = "usb_queued"
+    mountpoint: str = ""
+    waiting: int = 1
+
+
+@register
+@dataclass(frozen=True, slots=True)
+class ExportWaiting(Event):
+    """A stick waits for the recorder to save the set that just ended (a barrier, not a delay)."""
+
+    TYPE: ClassVar[str] = "export_waiting"
+    mountpoint: str = ""
+
+
+@register
+@dataclass(frozen=True, slots=True)
+class PowerOffDeferred(Event):
+    """B held while an export writes: the box powers off when the export is done."""
+
+    TYPE: ClassVar[str] = "power_off_deferred"
+    detail: str = ""

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Hardware", "SensorError", "build_real", "build_sim", "buzzer_player", "buttons", "choose", "frame_rate"]
 
+I2C_DEVICE = "/dev/i2c-{bus}"  # the node smbus2 opens, claimed first (one process on the bus)
 BOARD_MODEL = "/proc/device-tree/model"
 
 
@@ -186,7 +187,7 @@ def build_real(cfg: Config) -> Hardware:
     it); the pins need no claim of ours: the kernel gives a GPIO line to one
     process at a time."""
     hw = cfg.hardware
-    bus_claim = claim_device(f"/dev/i2c-{hw.i2c_bus}", "the I2C bus")
+    bus_claim = claim_device(I2C_DEVICE.format(bus=hw.i2c_bus), "the I2C bus")
     factory = pin_factory(cfg, "real")
     closers: list[Callable[[], None]] = [lambda: _unclaim(bus_claim), factory.close]
     notices: list[str] = []

@@ -6,17 +6,21 @@ thread) take microseconds. Everything slower (log lines, the screen, the
 database) gets the events through a queue and may lag.
 
 Commands from other threads (button A, the menu) are queued too and applied
-between samples, so the detector only ever runs on one thread.
+between samples, so the detector only ever runs on one thread. A set that
+nobody is doing (device/core/idle.py) is ended here too, as button A would
+end it, with the reason "idle".
 """
 from __future__ import annotations
 
+import dataclasses
 import queue
 from collections import deque
-from typing import Any, Callable, Mapping, Protocol
+from typing import Any, Callable, Mapping, Protocol, Sequence
 
 from device.app.events import CuePlayed
-from device.core.detector import Detector
-from device.core.events import Event
+from device.core.detector import READY, Detector
+from device.core.events import Event, SetEnded
+from device.core.idle import IdleWatch
 from device.core.signal import Sample
 
 Command = Callable[[Detector, float], "list[Event]"]
@@ -36,9 +40,10 @@ class LiveLoop:
 
     def __init__(self, detector: Detector, policy: Policy, patterns: Mapping[str, Any],
                  player: Player | None, out: "queue.Queue[Event]",
-                 on_sample: Callable[[Sample], None] | None = None) -> None:
+                 on_sample: Callable[[Sample], None] | None = None, idle: IdleWatch | None = None) -> None:
         self.detector, self.policy, self.patterns = detector, policy, patterns
         self.player, self.out = player, out
+        self.idle = idle
         self.extra_on_sample = on_sample
         self._commands: deque[Command] = deque()
         self.last_sample: Sample | None = None
@@ -55,8 +60,11 @@ class LiveLoop:
             self.extra_on_sample(sample)
         if self._commands:
             self._run_commands(sample.t)
-        for event in self.detector.feed(sample):
+        events = self.detector.feed(sample)
+        for event in events:
             self.on_event(event)
+        if self.idle is not None:
+            self._idle(sample, events)
         due = self.policy.poll(sample.t)
         if due is not None:
             self._play(due)
@@ -70,6 +78,16 @@ class LiveLoop:
             self._play(name)
             event = event.with_cue(name)
         self.out.put(event)
+
+    def _idle(self, sample: Sample, events: Sequence[Event]) -> None:
+        """A set with nothing happening for the configured time ends by itself ("idle")."""
+        idle = self.idle
+        assert idle is not None
+        if self.detector.state is not READY:
+            idle.reset()
+        elif idle.feed(sample, events):
+            for event in self.detector.end_set(sample.t):
+                self.on_event(dataclasses.replace(event, reason="idle") if isinstance(event, SetEnded) else event)
 
     def _play(self, name: str) -> None:
         pattern = self.patterns.get(name)

@@ -26,6 +26,7 @@ from device.core.settings import LiveSettings
 from device.view.builder import ViewModelBuilder
 from device.view.model import (FAULT, IN_CONTACT, LOST, WAITING, PlanView, ProgressView, Screen, SessionPoint,
                                ViewModel)
+from device.view.storage import storage_view
 
 SCENARIO = "screens"  # the simulated athlete's preset for these screens
 ATHLETES = ("Alex", "Sam", "Jordan", "Priya", "Chris", "Mia", "Tomás")
@@ -106,6 +107,11 @@ def examples() -> dict[str, ViewModel]:
     models.update(_menus(b))
     b.on_event(SensorFault(99.0, contact="upper_back", reason="shorted"))
     models["fault"] = b.build()
+    full = storage_view("full", held_reps=3)
+    models["live_not_saving"] = replace(got["live_cue"], storage=full)
+    models["place_not_saving"] = replace(models["place"], storage=storage_view("read_only"))
+    models["history_more"] = replace(models["history"], history_more=True,
+                                     storage=storage_view("no_permission"))
     return models
 
 

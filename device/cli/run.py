@@ -73,7 +73,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(Display(0.0, detail=why).to_json(), flush=True)
         if display is None:
             print(f"smartdowel: {why}", file=sys.stderr, flush=True)
-    app = Appliance(cfg, hw, display=display)
+    app = Appliance(cfg, hw, display=display, take_lock=lock is None)
     install_signal_handlers(app)
     try:
         return app.run(duration=args.duration)
@@ -86,7 +86,8 @@ def _lock_data(cfg: Any) -> DataLock | None:
     """One appliance per data folder: a second is refused with who holds it (exit 2).
 
     A folder that cannot even hold the lock file (a read-only or full card) is
-    no reason not to cue: the run goes on, and the store says what is wrong."""
+    no reason not to cue: the run goes on, the storage supervisor says what is
+    wrong, and takes the lock itself before it first writes (device/app/storage.py)."""
     from device.app.config import data_dir
     folder = data_dir(cfg)
     try:

@@ -29,11 +29,12 @@ def connect(path: str, read_only: bool = False) -> sqlite3.Connection:
     read_only opens with SQLite's `mode=ro`: a card that turned read-only (or
     is full) can still be read, its log included, as long as the log's files
     exist, which they do on a card the box was writing to. With no log at all
-    (the box closed it cleanly) the file is opened as immutable: there is
-    nothing else to read, and SQLite need not create the log's files."""
+    (the box closed it cleanly), or an empty one (a write that found the card
+    full left it so), the file is opened as immutable: there is nothing else
+    to read, and SQLite need not create or grow the log's files."""
     if read_only:
         name = "file:" + urllib.parse.quote(os.path.abspath(path))
-        has_log = os.path.exists(path + "-wal") and os.path.exists(path + "-shm")
+        has_log = _size(path + "-wal") > 0 and os.path.exists(path + "-shm")
         uri = name + ("?mode=ro" if has_log else "?immutable=1")
         conn = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=10.0, check_same_thread=True)
     else:
@@ -42,6 +43,13 @@ def connect(path: str, read_only: bool = False) -> sqlite3.Connection:
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA synchronous = FULL")
     return conn
+
+
+def _size(path: str) -> int:
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0
 
 
 class Connected:

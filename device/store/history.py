@@ -3,7 +3,11 @@
 Why here and not from the export's or `sessions`' queries: History on the
 screen names one athlete, so it must list that athlete's sets only, by the
 same per-athlete numbers the export shows, and stay quick on a box with
-years of sets (an index on sessions.athlete_id, a LIMIT).
+years of sets. So it reads a page at a time, keyed on the set id (`before`),
+walking the sets from the newest down and stopping at the page's end: the
+rep counts are computed for the page's rows only. Joined the other way
+(the athlete's sessions first), SQLite counted every rep of every set of the
+athlete and sorted them all to show 20: 0.6 s on a store of 50,000 sets.
 """
 from __future__ import annotations
 
@@ -20,13 +24,16 @@ _SETS = """SELECT s.id AS set_id, s.athlete_set_number AS number, s.started_at, 
     (SELECT COUNT(*) FROM reps r WHERE r.set_id = s.id) AS reps,
     (SELECT COUNT(*) FROM reps r WHERE r.set_id = s.id AND r.faults = '') AS clean_reps,
     (SELECT avg(depth_deg) FROM reps r WHERE r.set_id = s.id) AS mean_depth_deg
-    FROM sets s JOIN sessions e ON e.id = s.session_id JOIN athletes a ON a.id = e.athlete_id"""
+    FROM sets s CROSS JOIN sessions e ON e.id = s.session_id JOIN athletes a ON a.id = e.athlete_id"""
+# CROSS JOIN keeps `sets` the outer loop: walked by id, newest first, no sort, stopping at the LIMIT.
 
 
-def athlete_sets(store: Store, athlete_id: int, limit: int = HISTORY_ROWS) -> list[dict[str, Any]]:
-    """The athlete's finished sets, newest first."""
-    rows = store.conn.execute(f"{_SETS} WHERE e.athlete_id = ? AND s.ended_at IS NOT NULL "
-                              "ORDER BY s.id DESC LIMIT ?", (athlete_id, limit))
+def athlete_sets(store: Store, athlete_id: int, limit: int = HISTORY_ROWS,
+                 before: int | None = None) -> list[dict[str, Any]]:
+    """A page of the athlete's finished sets, newest first: `limit` of them older than set `before`."""
+    rows = store.conn.execute(f"{_SETS} WHERE e.athlete_id = ? AND s.ended_at IS NOT NULL AND s.id < ? "
+                              "ORDER BY s.id DESC LIMIT ?",
+                              (athlete_id, (1 << 62) if before is None else before, limit))
     return [dict(r) for r in rows]
 
 

@@ -4,11 +4,16 @@ Why queued and not written one by one: losses come in bursts (a contact
 lost and back within a rep, two contacts at once, a fault), and every
 SQLite commit is an fsync on the SD card. So each event only queues its
 write; the recorder commits the queue once per batch of what arrived
-together, or inside the next rep's transaction (device/store/recorder.py).
+together, or inside the next rep's transaction (device/store/liveset.py).
+
+Why a write leaves the queue only once its transaction commits: a card
+that is full or read-only makes the commit fail, and the writes must then
+be there to try again when it takes writes (`batch()`).
 """
 from __future__ import annotations
 
-from typing import Callable
+from contextlib import contextmanager
+from typing import Callable, Iterator
 
 from device.core.contacts import CAUSES, CONTACTS
 from device.core.events import ContactLost, ContactRestored, LossWithdrawn, SensorFault
@@ -16,14 +21,15 @@ from device.store.store import Store
 
 
 class PendingWrites:
-    """One set's queued writes; `flush()`, or `run()` inside a transaction, writes them.
+    """One set's queued writes; `flush()`, or `batch()` around a transaction, writes them.
 
+    `set_id` is given once the set's row is written (writes may queue before).
     `losses` counts the losses recorded (whether the set is worth keeping).
     Whether a contact is off is kept as the events tell it, not as the rows
     are written: a loss that comes in the same batch as the restore before it
     is a new row."""
 
-    def __init__(self, set_id: int, ready_t: float, db: Callable[[], Store]) -> None:
+    def __init__(self, ready_t: float, db: Callable[[], Store], set_id: int = 0) -> None:
         self.set_id, self.ready_t, self._db = set_id, ready_t, db
         self.losses = 0
         self._ops: list[Callable[[], None]] = []
@@ -77,18 +83,33 @@ class PendingWrites:
         fault = f"{e.part}:{e.reason}"
         self._ops.append(lambda: self._db().note_sensor_fault(self.set_id, fault))
 
-    def run(self) -> None:
-        """The queued writes, inside a transaction the caller holds."""
-        ops, self._ops = self._ops, []
-        for op in ops:
-            op()
+    def __len__(self) -> int:
+        return len(self._ops)
+
+    @contextmanager
+    def batch(self) -> Iterator[Callable[[], None]]:
+        """`with writes.batch() as run, store.transaction(): run()`: the writes queued now,
+        inside the caller's transaction; they leave the queue only if it commits, else they
+        stay (with what they knew of open losses) to be tried again."""
+        ops, opened = list(self._ops), dict(self._open)
+        try:
+            yield lambda: _run_all(ops)
+        except BaseException:
+            self._open = opened
+            raise
+        del self._ops[:len(ops)]
 
     def flush(self) -> None:
-        """The queued writes in one transaction of their own; on failure they are dropped."""
+        """The queued writes in one transaction of their own."""
         if self._ops:
-            try:
-                with self._db().transaction():
-                    self.run()
-            except Exception:
-                self._ops = []
-                raise
+            with self.batch() as run, self._db().transaction():
+                run()
+
+    def discard(self) -> None:
+        """Give up the queued writes (one of them fails for a reason other than the card)."""
+        self._ops.clear()
+
+
+def _run_all(ops: list[Callable[[], None]]) -> None:
+    for op in ops:
+        op()

@@ -8,7 +8,8 @@ so a slow SD card never delays a cue. Samples are handed over in batches
 ten times a second, not once per sample.
 
 A set begins at `ready` and ends at `dowel_removed`, `set_ended` or `close()`
-("interrupted", but saved). Durability, in the order things reach the card:
+("interrupted", but saved). Durability, in the order things reach the card
+(device/store/liveset.py writes them):
 
 - each completed rep: once the samples up to the rep's end have been written
   (the deciding sample can reach the recorder just after its event), the
@@ -20,9 +21,18 @@ A set begins at `ready` and ends at `dowel_removed`, `set_ended` or `close()`
 - at the end of the set the trace is finished (gzip trailer, fsync, renamed
   from `*.partial` to its final name) and the set row closed.
 
-A power cut therefore loses at most the rep in progress. The next recorder to
-start ends any set left open as "interrupted" and turns its `.partial` trace
-into a complete gzip file (device/store/recovery.py).
+A power cut therefore loses at most the rep in progress. The first open of
+the store ends any set left open as "interrupted", turns its `.partial`
+trace into a complete gzip file and finishes traces stranded by an earlier
+run (device/store/recovery.py).
+
+When the card refuses (full, read-only, no permission, failing; or the store
+will not open at all) nothing stops: the recorder keeps what it could not
+write, in order, in memory (a set's samples as its compressed trace, up to
+HELD_BUDGET bytes), says so once through `on_health` (device/store/health.py),
+tries again every couple of seconds, and writes it all when the card takes
+writes again, the set in progress included. What is still held when the box
+stops is logged as lost.
 
 The trace's `t` is 0 at `preroll_s` before `ready` (the first sample may come
 a little later); the set row's `trace_ready_s` is when `ready` happened on
@@ -33,26 +43,25 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 import queue
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass, field
 from typing import Callable
 
 from device.core.contacts import CONTACTS
-from device.core.sets import worth_keeping
-from device.core.settings import LiveSettings
 from device.core.events import (ContactLost, ContactRestored, DowelRemoved, Event, EventHandler,
                                 LossWithdrawn, Ready, RepCompleted, RepDiscarded, RepStarted, SensorFault,
                                 SetEnded)
+from device.core.settings import LiveSettings
 from device.core.signal import Sample, SignalChain
-from device.store.gztrace import PARTIAL, TraceFile
+from device.store.gztrace import TraceFile
+from device.store.health import Health
 from device.store.inbox import Inbox
+from device.store.keeper import Barrier, CardKeeper
+from device.store.liveset import EndStep, LiveSet, RepStep
 from device.store.pending import PendingWrites
-from device.store.recovery import recover_interrupted
-from device.store.setmeta import discard_set, note_settings, tag_settings
+from device.store.setmeta import note_settings
 from device.store.store import Store
 
 log = logging.getLogger("smartdowel.recorder")
@@ -62,39 +71,32 @@ SESSION_GAP_S = 30 * 60.0  # a set this long after the last one starts a new ses
 MAX_BACKLOG = 200_000  # samples handed over (about half an hour at 100 Hz) before they are dropped
 BATCH_S = 0.1  # the recorder wakes once per this much sample time, or when idle this long
 WAIT_FOR_SAMPLES_S = 1.0  # an end or a rep whose samples never come is written anyway after this
+HELD_BUDGET = 16 * 2 ** 20  # compressed traces held for a card that refuses, all sets together
 _STOP = object()
-
-
-@dataclass
-class _Set:
-    id: int
-    ready_t: float  # sampler clock
-    started_at: float  # wall clock
-    trace: TraceFile | None
-    writes: PendingWrites
-    last_written_t: float = -math.inf
-    rep_start: dict[int, float] = field(default_factory=dict)
-    dips: int = 0
-    reps: int = 0
-    has_imu: bool = True
-    end: tuple[float, str] | None = None  # an end event waiting for its samples to arrive
-    end_seen_wall: float = 0.0
-    waiting: deque[RepCompleted] = field(default_factory=deque)  # completed, waiting for their samples
-    waiting_since_wall: float = 0.0
 
 
 class SetRecorder:
     """Feeds the store from the app's loops; all writing on its own thread.
 
-    `post_event`, `post_sample`, `set_athlete` never block and never raise.
-    `sync()` waits until everything posted so far is handled; `close()` also
-    ends a set in progress ("interrupted") and stops the thread.
+    `source` is the store (its connection is cloned on the recorder's thread)
+    or a data folder (opened, created and recovered there). `post_event`,
+    `post_sample`, `set_athlete` never block and never raise. `sync()` waits
+    until everything posted so far is handled; `close()` also ends a set in
+    progress ("interrupted") and stops the thread. `on_health` hears, on the
+    recorder's thread, each change between recording and not (and why).
     """
 
-    def __init__(self, store: Store, chain: SignalChain, athlete_id: int | None = None, *,
+    def __init__(self, source: Store | str, chain: SignalChain, athlete_id: int | None = None, *,
                  preroll_s: float = PREROLL_S, session_gap_s: float = SESSION_GAP_S,
-                 clock: Callable[[], float] = time.time) -> None:
-        self._source = store  # only its path is used: the thread opens its own connection
+                 clock: Callable[[], float] = time.time, on_health: Callable[[Health], None] | None = None,
+                 open_store: Callable[[], Store] | None = None,
+                 monotonic: Callable[[], float] = time.monotonic, start: bool = True) -> None:
+        if isinstance(source, Store):
+            self.folder = source.data_dir
+            self._open_first = open_store or source.clone
+        else:
+            self.folder = source
+            self._open_first = open_store or (lambda: Store.open(source))
         self.chain = chain
         self.preroll_s, self.session_gap_s, self._clock = preroll_s, session_gap_s, clock
         self._athlete_id = athlete_id
@@ -103,16 +105,24 @@ class SetRecorder:
         self._recent: deque[Sample] = deque(maxlen=50_000)
         self._keep_s = preroll_s + 2.0
         self._latest_t = -math.inf
-        self._set: _Set | None = None
-        self._session: tuple[int, int] | None = None  # (session id, athlete id)
+        self._set: LiveSet | None = None  # in progress (its end not known yet)
+        self._session_athlete: int | None = None
         self._last_end_wall = -math.inf
-        self._store: Store | None = None
+        self._card = CardKeeper(self.folder, self._open_first, on_health, monotonic, self._fail)
         self.sets_recorded = self.reps_recorded = self.errors = 0
         self.last_error = ""
         self._closed = False
         self._events = _Events(self)
         self._thread = threading.Thread(target=self._run, name="smartdowel-recorder", daemon=True)
-        self._thread.start()
+        if start:
+            self._thread.start()
+
+    def start(self) -> None:
+        """Start the recorder's thread (when made with start=False): the store is opened there.
+
+        What was posted before waits for it (samples up to MAX_BACKLOG)."""
+        if not self._thread.is_alive() and not self._closed:
+            self._thread.start()
 
     # -- the caller's side: an append or a queue put, nothing else --------------------------
     def post_event(self, event: Event) -> None:
@@ -145,21 +155,34 @@ class SetRecorder:
         self._inbox.put(lambda: self._attach(write))
 
     def sync(self, timeout: float = 10.0) -> bool:
-        """Wait until everything posted before this call is written; False on timeout."""
+        """Wait until everything posted before this call is handled: written, or held for a card
+        that refuses (`healthy` tells which); False on timeout."""
         done = threading.Event()
         self._inbox.put(lambda: self._sync_point(done))
         return done.wait(timeout)
+
+    def check_card(self) -> None:
+        """Someone else's write failed (the app's main loop): the recorder asks the card itself
+        and says what it finds, as for its own writes."""
+        self._inbox.put(self._card.check)
+
+    def barrier(self) -> Barrier:
+        """A Barrier set once every set ended before this call is on the card (never blocks)."""
+        b = Barrier()
+        self._inbox.put(lambda: self._card.arm(b))
+        return b
 
     def close(self, timeout: float = 30.0) -> None:
         """Write what is queued, end a set in progress as 'interrupted', stop the thread."""
         if not self._closed:
             self._closed = True
             self._inbox.put(_STOP)
-        self._thread.join(timeout)
+        if self._thread.is_alive():
+            self._thread.join(timeout)
 
     @property
     def athlete_id(self) -> int | None:
-        """Whose the next set is (None until the guest's id is known)."""
+        """Whose the next set is (None: the guest, until the store says who that is)."""
         return self._athlete_id
 
     @property
@@ -167,15 +190,23 @@ class SetRecorder:
         """A set is in progress (as far as the recorder has got)."""
         return self._set is not None
 
+    @property
+    def healthy(self) -> bool:
+        """The store is open and the card took the last writes."""
+        return self._card.health.opened and self._card.health.down is None
+
+    @property
+    def held_sets(self) -> int:
+        """Sets not yet all on the card (the one in progress included)."""
+        return len(self._card.sets)
+
+    @property
+    def held_reps(self) -> int:
+        return self._card.held_reps
+
     # -- the recorder's thread ----------------------------------------------------------------
     def _run(self) -> None:
-        try:
-            self._store = self._source.clone()
-            if self._athlete_id is None:
-                self._athlete_id = self._store.guest_id()
-            recover_interrupted(self._store)
-        except Exception as exc:  # keep draining the queue so the callers never pile up
-            self._fail("cannot open the store", exc)
+        self._card.retry()
         inbox = self._inbox
         while True:
             stop = self._handle(inbox.get(timeout=BATCH_S))
@@ -187,7 +218,7 @@ class SetRecorder:
                 except queue.Empty:
                     break
             self._overdue()
-            self._guard("writing contact losses", self._flush_ops)
+            self._card.tick()
             if stop:
                 break
         self._shutdown()
@@ -200,7 +231,7 @@ class SetRecorder:
             return True
         if isinstance(item, list):
             for sample in item:
-                self._guard("writing the trace", self._on_sample, sample)
+                self._guard("taking a sample", self._on_sample, sample)
         elif isinstance(item, Event):
             self._guard(f"recording {item.TYPE}", item.accept, self._events)
         elif callable(item):
@@ -216,8 +247,8 @@ class SetRecorder:
     def _fail(self, what: str, exc: BaseException) -> None:
         self.errors += 1
         self.last_error = f"recorder: {what}: {exc}"
-        if self.errors <= 20 or self.errors % 1000 == 0:  # a full card must not flood the log
-            log.error("smartdowel %s (data folder %s)", self.last_error, self._source.data_dir)
+        if self.errors <= 20 or self.errors % 1000 == 0:  # a bug repeated must not flood the log
+            log.error("smartdowel %s (data folder %s)", self.last_error, self.folder)
 
     def _overdue(self) -> None:
         """A rep or an end whose samples have not come for a second is written now."""
@@ -226,9 +257,9 @@ class SetRecorder:
             return
         now = self._clock()
         if cur.waiting and now - cur.waiting_since_wall > WAIT_FOR_SAMPLES_S:
-            self._guard("recording a rep", self._commit_reps, cur, math.inf)
+            self._release_reps(cur, math.inf)
         if cur.end is not None and now - cur.end_seen_wall > WAIT_FOR_SAMPLES_S:
-            self._guard("ending the set", self._finish, *cur.end)
+            self._close_set(*cur.end)
 
     # -- samples ------------------------------------------------------------------------------
     def _on_sample(self, s: Sample) -> None:
@@ -242,79 +273,65 @@ class SetRecorder:
         cur = self._set
         if cur is None:
             return
-        if s.t > cur.last_written_t and s.t >= cur.ready_t - self.preroll_s:
-            cur.last_written_t = s.t
-            self._trace_write(cur, s)
+        if s.t > cur.last_sample_t and s.t >= cur.ready_t - self.preroll_s:
+            cur.last_sample_t = s.t
+            if cur.trace is not None:
+                cur.trace.write(s)
         if cur.waiting and s.t >= cur.waiting[0].t:
-            self._commit_reps(cur, s.t)
+            self._release_reps(cur, s.t)
         if cur.end is not None and s.t >= cur.end[0]:
-            self._finish(*cur.end)
-
-    def _trace_write(self, cur: _Set, s: Sample) -> None:
-        if cur.trace is None:
-            return
-        try:
-            cur.trace.write(s)
-        except (OSError, ValueError) as exc:  # card full or gone: the set goes on without its trace
-            cur.trace.abandon()
-            cur.trace = None
-            self._fail(f"set {cur.id}: trace stopped", exc)
+            self._close_set(*cur.end)
 
     # -- events (on the recorder's thread, through _Events) ----------------------------------------
-    def _current(self) -> _Set | None:
+    def _current(self) -> LiveSet | None:
         """The set events are recorded into: None between sets and once its end is known."""
         cur = self._set
         return None if cur is None or cur.end is not None else cur
 
-    def _end(self, cur: _Set, t: float, reason: str) -> None:
-        cur.end, cur.end_seen_wall = (t, reason), self._clock()
-        if self._latest_t >= t:
-            self._finish(t, reason)
-
-    def _db(self) -> Store:
-        if self._store is None:
-            raise RuntimeError("no store (it could not be opened)")
-        return self._store
-
     def _begin(self, e: Ready) -> None:
         """`ready`: a new set (and a new session when the athlete or the day changed)."""
         if self._set is not None:
-            self._finish(*(self._set.end or (self._latest_t, "interrupted")))
-        store = self._db()
+            self._close_set(*(self._set.end or (self._latest_t, "interrupted")))
         t_r = e.t
         started = self._clock() - max(0.0, self._latest_t - t_r)
-        session = self._session_for(started)
+        athlete = self._athlete_id
+        new_session = athlete != self._session_athlete or started - self._last_end_wall > self.session_gap_s
+        self._session_athlete = athlete
         t0 = t_r - self.preroll_s  # fixed, whatever order samples and events arrive in
         pre = [s for s in self._recent if s.t >= t0]
-        base = {k: float(v) for k, v in e.baseline_us.items()}
-        with store.transaction():
-            set_id, trace_name = store.begin_set(session, started, e.standing_deg, base,
-                                                 round(t_r - t0, 4))
-            tag_settings(store, set_id, self._settings)
-        cur = _Set(set_id, t_r, started, None, PendingWrites(set_id, t_r, self._db),
-                   has_imu=e.standing_deg is not None)
-        self._set = cur
-        self.sets_recorded += 1
-        try:
-            cur.trace = TraceFile(os.path.join(store.data_dir, trace_name), self.chain,
-                                  e.standing_deg is not None, t0, any(s.roll is not None for s in pre))
-        except OSError as exc:
-            self._fail(f"set {set_id}: cannot start the trace", exc)
+        trace = TraceFile(None, self.chain, e.standing_deg is not None, t0, any(s.roll is not None for s in pre),
+                          max_held=max(0, HELD_BUDGET - self._card.held_bytes))
+        cur = LiveSet(t_r, started, e.standing_deg, {k: float(v) for k, v in e.baseline_us.items()},
+                      round(t_r - t0, 4), self._settings, athlete, new_session, trace,
+                      PendingWrites(t_r, self._card.db))
         for s in pre:
-            cur.last_written_t = s.t
-            self._trace_write(cur, s)
+            cur.last_sample_t = s.t
+            trace.write(s)
+        self._card.sets.append(cur)
+        self._set = self._card.live = cur
+        self.sets_recorded += 1
 
-    def _session_for(self, started: float) -> int:
-        athlete = self._athlete_id if self._athlete_id is not None else self._db().guest_id()
-        if (self._session is None or self._session[1] != athlete
-                or started - self._last_end_wall > self.session_gap_s):
-            self._session = (self._db().begin_session(athlete, started), athlete)
-        return self._session[0]
+    def _end(self, cur: LiveSet, t: float, reason: str) -> None:
+        cur.end, cur.end_seen_wall = (t, reason), self._clock()
+        if self._latest_t >= t:
+            self._close_set(t, reason)
+
+    def _close_set(self, end_t: float, reason: str) -> None:
+        """The set in progress is over: its end joins what waits for the card."""
+        cur = self._set
+        if cur is None:
+            return
+        self._release_reps(cur, math.inf)  # the samples they waited for will not come now
+        self._set = self._card.live = None
+        cur.steps.append(EndStep(end_t, reason))
+        if cur.keeps(end_t):
+            self._last_end_wall = cur.started_at + max(0.0, end_t - cur.ready_t)
 
     def _sync_point(self, done: threading.Event) -> None:
-        """Commit what waits in the batch, then wake the caller of `sync()`."""
+        """Write what waits (if the card takes it), then wake the caller of `sync()`."""
         try:
-            self._flush_ops()
+            if self._card.health.down is None:
+                self._card.push()
         finally:
             done.set()
 
@@ -324,87 +341,39 @@ class SetRecorder:
     def _switch_settings(self, settings: LiveSettings) -> None:
         self._settings = settings
         if (cur := self._current()) is not None:
-            cur.writes.later(lambda: note_settings(self._db(), cur.id, settings))
+            cur.writes.later(lambda: note_settings(self._card.db(), cur.id or 0, settings))
 
     def _attach(self, write: Callable[[Store, int], None]) -> None:
         if (cur := self._current()) is not None:
-            cur.writes.later(lambda: write(self._db(), cur.id))
+            cur.writes.later(lambda: write(self._card.db(), cur.id or 0))
 
-    def _rep(self, cur: _Set, e: RepCompleted) -> None:
-        """A completed rep: committed now if its samples are in, else when they come."""
+    def _rep(self, cur: LiveSet, e: RepCompleted) -> None:
+        """A completed rep: released to the card now if its samples are in, else when they come."""
         if not cur.waiting:
             cur.waiting_since_wall = self._clock()
         cur.waiting.append(e)
         if self._latest_t >= e.t:
-            self._commit_reps(cur, self._latest_t)
+            self._release_reps(cur, self._latest_t)
 
-    def _commit_reps(self, cur: _Set, upto: float) -> None:
-        """Every waiting rep that ended by `upto`, in order."""
+    def _release_reps(self, cur: LiveSet, upto: float) -> None:
+        """Every waiting rep that ended by `upto`, in order, as a step for the card."""
         while cur.waiting and cur.waiting[0].t <= upto:
-            self._commit_rep(cur, cur.waiting.popleft())
+            e = cur.waiting.popleft()
+            start = cur.rep_start.pop(e.rep, e.t - e.duration_s)
+            row = {"rep": e.rep, "start_s": round(start - cur.ready_t, 3),
+                   "end_s": round(e.t - cur.ready_t, 3), "depth_deg": e.depth_deg,
+                   "duration_s": e.duration_s, "descent_s": e.descent_s, "bottom_s": e.bottom_s,
+                   "ascent_s": e.ascent_s, "faults": [f for f in e.faults if f in CONTACTS]}
+            cur.steps.append(RepStep(e.rep, row))
+            cur.reps += 1
+            self.reps_recorded += 1
         cur.waiting_since_wall = self._clock()
-
-    def _commit_rep(self, cur: _Set, e: RepCompleted) -> None:
-        """Trace to the card first, then the rep in one commit (with any losses waiting)."""
-        if cur.trace is not None:
-            try:
-                cur.trace.checkpoint()
-            except OSError as exc:
-                cur.trace.abandon()
-                cur.trace = None
-                self._fail(f"set {cur.id}: trace stopped", exc)
-        t = e.t
-        start = cur.rep_start.pop(e.rep, t - e.duration_s)
-        row = {"rep": e.rep, "start_s": round(start - cur.ready_t, 3),
-               "end_s": round(t - cur.ready_t, 3), "depth_deg": e.depth_deg,
-               "duration_s": e.duration_s, "descent_s": e.descent_s, "bottom_s": e.bottom_s,
-               "ascent_s": e.ascent_s, "faults": [f for f in e.faults if f in CONTACTS]}
-        store = self._db()
-        with store.transaction():
-            cur.writes.run()
-            store.add_rep(cur.id, row)
-        self.reps_recorded += 1
-        cur.reps += 1
-
-    def _flush_ops(self) -> None:
-        """The set's writes that arrived together (losses, faults, settings): one transaction."""
-        if self._set is not None:
-            self._set.writes.flush()
-
-    def _finish(self, end_t: float, reason: str) -> None:
-        """Close the set: losses, trace (renamed to its final name), row; in that order."""
-        cur = self._set
-        if cur is None:
-            return
-        if cur.waiting:  # the samples they waited for will not come now
-            self._guard("recording a rep", self._commit_reps, cur, math.inf)
-        self._set = None
-        try:
-            cur.writes.flush()
-        finally:
-            samples = 0
-            if cur.trace is not None:
-                samples = cur.trace.samples
-                try:
-                    cur.trace.finish()
-                except OSError as exc:
-                    cur.trace.abandon()
-                    self._fail(f"set {cur.id}: cannot finish the trace (kept as {PARTIAL})", exc)
-            duration = max(0.0, end_t - cur.ready_t)
-            if worth_keeping(cur.reps, cur.writes.losses, cur.dips, cur.has_imu, duration):
-                self._db().end_set(cur.id, round(duration, 3), reason, samples, cur.dips)
-                self._last_end_wall = cur.started_at + duration
-            elif discard_set(self._db(), cur.id):
-                self._session = None  # the empty set was the session's only one: it went too
-            self._db().checkpoint()
 
     def _shutdown(self) -> None:
         cur = self._set
         if cur is not None:
-            end_t, reason = cur.end or (max(self._latest_t, cur.ready_t), "interrupted")
-            self._guard("ending the set", self._finish, end_t, reason)
-        if self._store is not None:
-            self._store.close()
+            self._close_set(*(cur.end or (max(self._latest_t, cur.ready_t), "interrupted")))
+        self._card.shutdown()
 
 
 class _Events(EventHandler[None]):

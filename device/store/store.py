@@ -232,8 +232,14 @@ class Store(AthleteProfiles, SetWrites, SetQueries):
 
     def clone(self) -> "Store":
         """Another connection to the same file, for another thread (already migrated)."""
+        return Store.attach(self.data_dir, read_only=self.read_only, moved_aside=self.moved_aside)
+
+    @classmethod
+    def attach(cls, data_dir: str, *, read_only: bool = False, moved_aside: str | None = None) -> "Store":
+        """Another connection to a store its owner has opened (checked, upgraded, recovered):
+        nothing is checked or written, so it is quick on any thread (the app's main loop)."""
+        path = os.path.join(os.path.abspath(data_dir), DB_NAME)
         try:
-            return Store(connect(self.path, self.read_only), self.path, self.moved_aside,
-                         read_only=self.read_only)
+            return cls(connect(path, read_only), path, moved_aside, read_only=read_only)
         except sqlite3.Error as exc:
-            raise StoreError(f"{self.path}: cannot open the database: {exc}") from None
+            raise StoreError(f"{path}: cannot open the database: {exc}") from None

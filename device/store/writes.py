@@ -51,10 +51,13 @@ class SetWrites(Connected):
         return set_id, trace
 
     def add_rep(self, set_id: int, rep: dict) -> None:
-        """One completed rep: its own transaction, so a power cut keeps every earlier rep."""
+        """One completed rep: its own transaction, so a power cut keeps every earlier rep.
+
+        Written again (same row) rather than refused when it is already there: a commit the
+        card reported as failed may still have reached the log, and the recorder tries again."""
         with self.transaction() as conn:
             conn.execute(
-                "INSERT INTO reps (set_id, rep, start_s, end_s, depth_deg, duration_s, descent_s, "
+                "INSERT OR REPLACE INTO reps (set_id, rep, start_s, end_s, depth_deg, duration_s, descent_s, "
                 "bottom_s, ascent_s, faults) VALUES (?,?,?,?,?,?,?,?,?,?)",
                 (set_id, rep["rep"], rep.get("start_s"), rep["end_s"], rep.get("depth_deg"),
                  rep.get("duration_s"), rep.get("descent_s"), rep.get("bottom_s"), rep.get("ascent_s"),

@@ -47,9 +47,10 @@ from device.core.signal import Sample
 from device.view.commands import Command
 from device.view.faults import fault_view
 from device.view.model import (EXPORT_STATES, IN_CONTACT, WAITING, ContactView, ExportView,
-                               FaultView, MenuState, PlanView, ProgressView, RepView, Screen, SummaryView,
-                               ViewModel, schedule_in_force)
+                               FaultView, MenuState, PlanView, ProgressView, RepView, Screen, StorageView,
+                               SummaryView, ViewModel, schedule_in_force)
 from device.view.navigation import MENU_IDLE_S, Input, step
+from device.view.storage import storage_view
 from device.view.setlog import PRESSURE_MAX, SetLog, clamp, baseline_bar, presence_bar
 
 BACK_NOTE_S = 1.0  # "back in contact" shows this long once every cued contact is back
@@ -76,6 +77,8 @@ class ViewModelBuilder(EventHandler[None]):
         self._athlete = athlete
         self._sets_done: dict[str, int] = {athlete: sets_done}
         self._history: tuple[dict, ...] = ()
+        self._history_more = self._history_loading = False
+        self._storage: StorageView | None = None
         self._past: SummaryView | None = None
         self._export = ExportView()
         self._plan = PlanView(target_deg=target_deg)
@@ -347,9 +350,21 @@ class ViewModelBuilder(EventHandler[None]):
             self._sets_done[selected] = max(self._sets_done.get(selected, 0), sets_done)
         self._stale = True
 
-    def set_history(self, sets: Iterable[Mapping[str, Any]]) -> None:
-        """The chosen athlete's sets from the store, newest first (keys: ui/menus.py `history_row`)."""
+    def set_history(self, sets: Iterable[Mapping[str, Any]], more: bool = False) -> None:
+        """A page of the chosen athlete's sets, newest first (keys: ui/menus.py `history_row`);
+        `more`: older ones are in the store."""
         self._history = tuple(dict(s) for s in sets)
+        self._history_more, self._history_loading = more, False
+        self._stale = True
+
+    def history_loading(self) -> None:
+        """A page was asked for: History says so (and shows no rows) until it comes."""
+        self._history, self._history_more, self._history_loading = (), False, True
+        self._stale = True
+
+    def set_storage(self, reason: str | None, held_reps: int = 0) -> None:
+        """Sets are not being saved because of `reason` (the banner on every screen); None: they are."""
+        self._storage = None if reason is None else storage_view(reason, held_reps)
         self._stale = True
 
     def set_past(self, summary: SummaryView | None) -> None:
@@ -392,8 +407,10 @@ class ViewModelBuilder(EventHandler[None]):
             cues=self._cues, note=self._note, last_rep=self._last_rep,
             summary=self._summary, past=self._past, faults=tuple(self._faults.values()),
             settings=self._settings, menu=self._menu, athletes=self._athletes,
-            athlete=self._athlete, history=self._history, export=self._export,
-            notice=self._notice, simulator=self.simulator, plan=self._plan, progress=self._progress)
+            athlete=self._athlete, history=self._history, history_more=self._history_more,
+            history_loading=self._history_loading, export=self._export,
+            notice=self._notice, storage=self._storage, simulator=self.simulator, plan=self._plan,
+            progress=self._progress)
 
     def _screen(self) -> str:
         """Menu first, then an open sensor fault, then whatever the appliance is doing."""

@@ -71,9 +71,17 @@ class RenameAthlete(Command):
 
 @dataclass(frozen=True)
 class LoadHistory(Command):
-    """Fill History with the chosen athlete's sets, newest first."""
+    """Fill History with the chosen athlete's newest sets (a page; older ones with MoreHistory)."""
 
     DO = "load_history"
+
+
+@dataclass(frozen=True)
+class MoreHistory(Command):
+    """History's next page: the athlete's sets older than `before` (a set id)."""
+
+    DO = "more_history"
+    before: int
 
 
 @dataclass(frozen=True)

@@ -219,6 +219,18 @@ class ExportView:
 
 
 @dataclass(frozen=True)
+class StorageView:
+    """Sets are not being saved: why (the `storage` event's reason) and the banner's words:
+    the headline, the one thing to do (a few words) and the whole advice (for the notice)."""
+
+    reason: str
+    headline: str
+    action: str
+    advice: str
+    held_reps: int = 0
+
+
+@dataclass(frozen=True)
 class ViewModel:
     """Everything one frame shows; equal models draw the same frame."""
 
@@ -246,8 +258,11 @@ class ViewModel:
     athletes: tuple[str, ...] = ()
     athlete: str = ""
     history: tuple[dict, ...] = ()
+    history_more: bool = False  # older sets than these are in the store (History's last row asks for them)
+    history_loading: bool = False  # a page is being read (off the main loop)
     export: ExportView = ExportView()
     notice: str = ""  # news for the coach (athletes imported, a database moved aside)
+    storage: StorageView | None = None  # None: sets are being saved
     simulator: bool = False
     plan: PlanView = PlanView()
     progress: ProgressView | None = None
@@ -277,5 +292,5 @@ class ViewModel:
 
 __all__ = ["plural", "CONTACTS", "CUES", "LABELS", "Screen", "SCREENS", "AUTO_SCREENS", "MENU_SCREENS", "IN_CONTACT",
            "LOST", "FAULT", "WAITING", "EXPORT_STATES", "ContactView", "RepView", "SeriesView",
-           "SummaryView", "FaultView", "MenuState", "ExportView", "ViewModel", "PlanView", "SessionPoint",
-           "ProgressView"]
+           "SummaryView", "FaultView", "MenuState", "ExportView", "StorageView", "ViewModel", "PlanView",
+           "SessionPoint", "ProgressView"]

@@ -38,8 +38,8 @@ from typing import Callable
 from device.core.plan import STAGES
 from device.core.settings import SETTING_KEYS
 from device.view.commands import (AddAthlete, ChangeSetting, Command, EndSet, LoadHistory, LoadProgress,
-                                  NextTarget, OpenSet, PickAthlete, PowerOff, RenameAthlete, SetStage,
-                                  StartExport, StartSet)
+                                  MoreHistory, NextTarget, OpenSet, PickAthlete, PowerOff, RenameAthlete,
+                                  SetStage, StartExport, StartSet)
 from device.view.model import AUTO_SCREENS, MenuState, Screen, ViewModel
 from device.view.naming import take, wheel_item
 
@@ -144,14 +144,17 @@ def _menu_a(menu: MenuState, vm: ViewModel) -> Result:
 
 
 def history_rows(vm: ViewModel) -> int:
-    """History's rows: Back, then the athlete's sets, newest first."""
-    return 1 + len(vm.history)
+    """History's rows: Back, then a page of the athlete's sets, newest first, then "Older sets"
+    when the store holds more (the page is read off the main loop: device/app/history.py)."""
+    return 1 + len(vm.history) + (1 if vm.history_more and vm.history else 0)
 
 
 def _history_a(menu: MenuState, vm: ViewModel) -> Result:
     row = menu.cursor % history_rows(vm)
     if row == 0:
         return _back_to_menu("history")(menu, vm)
+    if row > len(vm.history):
+        return replace(menu, cursor=1), [MoreHistory(int(vm.history[-1]["set_id"]))]
     return replace(menu, screen=Screen.PAST_SET), [OpenSet(int(vm.history[row - 1]["set_id"]))]
 
 
@@ -234,7 +237,7 @@ _PRESSES: dict[Screen, A_B] = {
     Screen.FAULT: (Rule("carry on without that sensor", _fault_a), Rule("menu", _open_menu)),
     Screen.MENU: (Rule("open the highlighted item", _menu_a),
                   Rule("next item", _next_row(lambda vm: len(MENU_ITEMS)))),
-    Screen.HISTORY: (Rule("open the highlighted set (Back: the menu)", _history_a),
+    Screen.HISTORY: (Rule("open the highlighted set (Back: the menu; Older sets: the next page)", _history_a),
                      Rule("next row", _next_row(history_rows))),
     Screen.PAST_SET: (Rule("back to History", lambda menu, vm: (replace(menu, screen=Screen.HISTORY), [])),
                       Rule("next older set", _past_b)),
@@ -263,7 +266,8 @@ INPUT_WORDS = {Input.A: "A", Input.B: "B", Input.B_LONG: "B held 3 s"}
 
 def _rules(screen: Screen, a: Rule, b: Rule) -> dict[Input, Rule]:
     auto = screen in AUTO_SCREENS
-    rules = {Input.A: a, Input.B: b, Input.B_LONG: Rule("power off", _power_off)}
+    rules = {Input.A: a, Input.B: b, Input.B_LONG: Rule("power off (after the export, if one is writing)",
+                                                         _power_off)}
     rules.update({i: Rule(_FOLLOW[i], _stay) if auto else _KEEP for i in _EVENTS})
     idle_screen = screen in (Screen.PLACE, Screen.SUMMARY)
     rules[Input.STICK] = (Rule("export screen: the new sets go to the stick", _go(Screen.EXPORT)) if idle_screen

@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from tests.support.xwindow import ROOT
+from support.xwindow import ROOT
 
 
 def smartdowel(*args: str, env: dict | None = None, timeout: float = 60) -> subprocess.CompletedProcess:

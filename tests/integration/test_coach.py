@@ -46,7 +46,7 @@ def test_a_set_is_scored_logged_shown_and_kept_with_its_plan_columns(box):
     assert summary is not None and summary.plan_note == "good reps 6/8"
     row = db(box).execute("SELECT plan_stage, depth_target_deg, plan_result, schedule FROM sets").fetchone()
     assert tuple(row) == ("learn", 35.0, None, "every")
-    state = load_state(box.app.store, box.app.profile.athlete.id)
+    state = load_state(box.app.storage.store, box.app.profile.athlete.id)
     assert state is not None and state.window == ((6, 8),)
     started = box.out.events("started")
     assert started == [] or len(started[0]["box_id"]) == 12  # run() logs it; this box is driven by hand
@@ -63,7 +63,7 @@ def test_the_guest_has_no_plan_and_feedback_set_by_hand_moves_nothing(box):
     box.set()
     (scored,) = box.out.events("plan_set")
     assert scored["counted"] is False and "not as the plan set it" in scored["note"]
-    state = load_state(box.app.store, box.app.profile.athlete.id)
+    state = load_state(box.app.storage.store, box.app.profile.athlete.id)
     assert state is not None and state.window == ()
 
 
@@ -87,7 +87,7 @@ def test_the_coach_sets_a_stage_and_a_target_and_a_test_set_is_silent(box):
         [("learn", "test", "coach", 1), ("test", "fade", "box", 0)]
     assert tuple(conn.execute("SELECT plan_stage, depth_target_deg, plan_result, schedule FROM sets").fetchone()) \
         == ("test", 45.0, "failed", "retention")
-    assert load_state(box.app.store, box.app.profile.athlete.id).stage is Stage.FADE
+    assert load_state(box.app.storage.store, box.app.profile.athlete.id).stage is Stage.FADE
     assert box.app.policy.schedule == "faded"
 
 
@@ -99,7 +99,7 @@ def test_a_set_keeps_the_athlete_it_began_with(box):
     box.set(lost_at=(1,), during=[(8.0, lambda: box.app.submit(PickAthlete("Eli")))])
     scored = box.out.events("plan_set")[-1]
     assert scored["athlete"] == "Dee" and scored["counted"]
-    dee = box.app.store.add_athlete("Dee")
-    assert load_state(box.app.store, dee).window == ((7, 8),)
+    dee = box.app.storage.store.add_athlete("Dee")
+    assert load_state(box.app.storage.store, dee).window == ((7, 8),)
     assert box.app.view.build().plan.stage == "learn" and box.app.profile.athlete.name == "Eli"
     assert datetime.fromtimestamp(box.clock()).date() == at(0).date()

@@ -5,11 +5,13 @@ milliseconds and every run sees the same samples. The appliance's own threads
 (recorder, buzzer) and children are waited for by what they do, never by a
 sleep; one test runs the real main loop with its sampler thread and a screen.
 """
+import csv
 import os
 import queue
 import signal
 import sqlite3
 import threading
+from dataclasses import replace
 
 import pytest
 
@@ -229,6 +231,65 @@ def test_sets_are_recorded_and_a_stick_gets_them(stick):
         assert {a.name for a in store.athletes()} >= {"Alex", "Sam"}
 
 
+def test_a_stick_during_a_set_says_that_set_goes_on_the_next(stick):
+    """A coach exporting mid-set sees why the set on the dowel is not on the stick."""
+    stick_dir, mounts = stick
+    sim = _with_stick(stick_dir, mounts)
+    try:
+        sim.advance_until(lambda: sim.saw("ready"))
+        sim.app.recorder.sync()
+        assert sim.app.recorder.recording
+        mounts.write_text(f"/dev/sda1 {stick_dir} vfat rw,nosuid,nodev,noexec 0 0\n")
+        sim.advance_until(lambda: sim.app.sticks.job is not None, limit=2.0)
+        assert sim.app.sticks.job.wait(120), "the export child did not finish"
+        sim.advance_until(lambda: sim.saw("export"), limit=1.0)
+        shown = sim.app.view.build().export
+    finally:
+        sim.close()
+    assert shown.state == "done" and "The set running now goes on the next stick." in shown.message
+
+
+def test_a_card_that_refuses_mid_set_is_a_banner_and_the_set_reaches_the_next_stick(stick, monkeypatch):
+    """While the card refuses, every screen says sets are not saved; once it takes writes again
+    the set in progress is written, ends like any other and goes on the next stick, with no
+    restart (before, it stayed 'in progress' and out of exports until one)."""
+    stick_dir, mounts = stick
+    sim = FakeTimeAppliance(f"[data]\nusb_roots = ['{stick_dir.parent}']\n", scenario="clean", seed=4)
+    sim.app.sticks.watcher.mounts_file = str(mounts)
+    add_rep, refusing = Store.add_rep, threading.Event()
+
+    def full_card(self, *args, **kw):  # what SQLite says when the card has no room
+        if refusing.is_set():
+            raise sqlite3.OperationalError("database or disk is full")
+        return add_rep(self, *args, **kw)
+    monkeypatch.setattr(Store, "add_rep", full_card)
+
+    def reps() -> int:
+        return len(sim.out.events("rep_completed"))
+    try:
+        sim.advance_until(lambda: reps() >= 1)
+        refusing.set()
+        sim.advance_until(lambda: reps() >= 3)
+        sim.advance_until(lambda: sim.out.events("storage")[-1]["state"] == "not_recording", limit=2.0)
+        banner = sim.app.view.build().storage
+        assert banner is not None and banner.reason == "full", banner
+        refusing.clear()  # space again: the recorder finds out at its next try (real time)
+        wait_until(lambda: sim.advance(0.05) or sim.out.events("storage")[-1]["state"] == "recording",
+                   timeout=10, what="recording again")
+        assert sim.app.view.build().storage is None
+        sim.advance_until(lambda: sim.saw("dowel_removed"), limit=120)  # the set ends as sets do
+        made = reps()
+        mounts.write_text(f"/dev/sda1 {stick_dir} vfat rw,nosuid,nodev,noexec 0 0\n")
+        sim.advance_until(lambda: sim.app.sticks.job is not None, limit=5.0)
+        assert sim.app.sticks.job.wait(120), "the export child did not finish"
+        sim.advance_until(lambda: sim.saw("export"), limit=1.0)
+    finally:
+        sim.close()
+    folder = next(p for p in stick_dir.iterdir() if p.is_dir())
+    with open(folder / "reps.csv") as f:
+        assert len(f.read().strip().splitlines()) - 1 == made  # every rep, those made while full too
+
+
 def test_a_stick_waits_for_the_set_that_just_ended(stick, monkeypatch):
     """The race behind a flaky test: a stick seen a moment after a set ended got an export of
     nothing, the recorder (its own thread) not having closed the set yet. Here the recorder's
@@ -254,19 +315,105 @@ def test_a_stick_waits_for_the_set_that_just_ended(stick, monkeypatch):
             return self
     monkeypatch.setattr("device.app.sticks.ExportJob", Probe)
     sim = _with_stick(stick_dir, mounts)
-    app = sim.app
-    assert app.sticks.sync == app.recorder.sync  # the barrier is the recorder's own
-    sync = app.sticks.sync
-
-    def opening_sync(timeout):
-        closing.set()  # the card gets there, but only once someone waits for it
-        return sync(timeout)
-    app.sticks.sync = opening_sync
     try:
         _one_set_with_a_sacrum_loss(sim)
         mounts.write_text(f"/dev/sda1 {stick_dir} vfat rw,nosuid,nodev,noexec 0 0\n")
+        sim.advance(3.0)  # the stick is seen and waits on the recorder's barrier; the loop goes on
+        assert seen == [], "the export started while the set's closing write was still held"
+        assert sim.app.sticks.busy
+        closing.set()  # the card gets there
         sim.advance_until(lambda: seen, limit=2.0)
     finally:
         closing.set()
         sim.close()
     assert seen == [1], "the export started before the set that had ended was saved"
+
+
+def _drawn_whole(vm) -> None:
+    """The screen's notice is drawn, in lines that give back its words (none elided), at three sizes."""
+    import pygame
+    from ui.render import render
+    for size in ((320, 240), (480, 320), (800, 480)):
+        said = " ".join(t.text for t in render(vm, pygame.Surface(size)).texts)
+        assert vm.notice in said, f"{vm.notice!r} not drawn whole on {vm.screen} at {size}: {said!r}"
+
+
+def test_a_sticks_athletes_are_counted_on_the_screen(stick):
+    """Finding 14: athletes brought by a stick's athletes.csv were added without a word on the screen."""
+    stick_dir, mounts = stick
+    sim = _with_stick(stick_dir, mounts)
+    plugged = f"/dev/sda1 {stick_dir} vfat ro,nosuid,nodev,noexec 0 0\n"  # read-only: no export, only names
+    shown = []
+    try:
+        for names in ("Alex\nSam", "Sam\nZoe", "Zoe"):
+            (stick_dir / "athletes.csv").write_text(f"name\n{names}\n")
+            mounts.write_text(plugged)
+            sim.advance_until(lambda: len(sim.out.events("athletes_imported")) == len(shown) + 1, limit=3.0)
+            shown.append(sim.app.view.build())
+            mounts.write_text("")
+            sim.advance(1.5)  # the stick is taken out
+    finally:
+        sim.close()
+    assert [e["added"] for e in sim.out.events("athletes_imported")] == [2, 1, 0]
+    assert [vm.notice for vm in shown] == ["2 athletes added from the stick", "1 athlete added from the stick",
+                                           "The stick's athletes are all here already"]
+    assert {"Alex", "Sam", "Zoe"} <= set(shown[-1].athletes)
+    for vm in shown:
+        _drawn_whole(replace(vm, screen="place"))
+
+
+def test_a_database_moved_aside_at_start_is_said_on_the_screen():
+    """Finding 14: a database that could not be read was moved aside and a new one begun, said only
+    in the log; the coach sees it on the screen, whole."""
+    data = os.environ["SMARTDOWEL_DATA"]
+    with open(os.path.join(data, "smartdowel.db"), "wb") as fh:
+        fh.write(b"this is not sqlite " * 300)
+    sim = FakeTimeAppliance()
+    try:
+        sim.advance_until(lambda: sim.app.view.build().notice, limit=3.0)
+        vm = sim.app.view.build()
+    finally:
+        sim.close()
+    assert [n for n in os.listdir(data) if ".broken-" in n]
+    assert "damaged" in vm.notice and "kept aside" in vm.notice
+    _drawn_whole(replace(vm, screen="place"))  # where the box shows it (the set before keeps it till then)
+
+
+def test_volume_and_sensitivity_outlive_a_restart_and_each_set_records_its_sensitivity(tmp_path):
+    """Findings 4 and 5: after a restart the volume and sensitivity went back to the config's, and no
+    set said which sensitivity it ran with."""
+    data = os.environ["SMARTDOWEL_DATA"]
+    sim = FakeTimeAppliance()
+    try:
+        for key in ("volume", "sensitivity", "sensitivity"):  # volume 1.0 -> 0.25; normal -> high -> low
+            sim.app.submit(ChangeSetting(key))
+        sim.advance(0.2)
+        assert (sim.app.settings.volume, sim.app.settings.sensitivity) == (0.25, "low")
+        _one_set_with_a_sacrum_loss(sim)
+        for _ in range(2):
+            sim.app.submit(ChangeSetting("sensitivity"))  # low -> normal -> high, for the next set
+        sim.advance(0.2)
+        sim.app.recorder.sync()
+    finally:
+        sim.close()
+    sim = FakeTimeAppliance()  # the box again, on the same card
+    try:
+        sim.advance(0.2)
+        settings, detector = sim.app.settings, sim.app.detector
+        lost_ratio = sim.cfg.detector.contact.with_sensitivity("high").lost_ratio
+        assert (settings.volume, settings.sensitivity) == (0.25, "high")
+        assert sim.app.player.volume == 0.25 and {k.cfg.lost_ratio for k in detector.contacts} == {lost_ratio}
+        assert sim.app.view.build().settings == settings
+        (restored,) = sim.out.events("restored")
+        assert (restored["settings"]["volume"], restored["settings"]["sensitivity"]) == (0.25, "high")
+        _one_set_with_a_sacrum_loss(sim)
+        sim.app.recorder.sync()
+    finally:
+        sim.close()
+    with sqlite3.connect(os.path.join(data, "smartdowel.db")) as db:
+        assert db.execute("SELECT sensitivity FROM sets ORDER BY id").fetchall() == [("low",), ("high",)]
+    from device.cli.main import main
+    assert main(["export", str(tmp_path), "--data", data]) == 0
+    (folder,) = [p for p in tmp_path.iterdir() if p.is_dir()]
+    with open(folder / "sets.csv", encoding="utf-8-sig", newline="") as fh:
+        assert [r["sensitivity"] for r in csv.DictReader(fh)] == ["low", "high"]

@@ -56,6 +56,24 @@ def test_the_bus_is_claimed_once(tmp_path):
     assert claim_device(str(tmp_path / "missing"), "the I2C bus") == -1  # no node: the driver says why
 
 
+def test_selftest_beside_the_running_service_is_refused_in_one_line(tmp_path, monkeypatch, capsys):
+    """`smartdowel selftest` on the real board while the service holds the bus: exit 2 and one
+    line saying who to stop, before a single transfer (two processes on one bus interleave)."""
+    from device.cli.main import main
+    node = tmp_path / "i2c-1"
+    node.write_bytes(b"")
+    monkeypatch.setattr("device.app.hardware.I2C_DEVICE", str(tmp_path / "i2c-{bus}"))
+    other = holder("bus", str(node))  # the service
+    try:
+        code = main(["selftest", "--hardware", "real", "--yes", "--headless"])
+    finally:
+        other.kill()
+        other.wait()
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1, err
+    assert "the I2C bus" in err[0] and "in use by another smartdowel process" in err[0] and "systemctl stop" in err[0]
+
+
 def test_a_second_run_on_the_same_data_folder_exits_2_naming_the_first(tmp_path):
     env = dict(os.environ, SDL_VIDEODRIVER="dummy")
     run = [sys.executable, "-m", "device.cli", "run", "--hardware", "sim", "--headless", "--scenario", "manual",

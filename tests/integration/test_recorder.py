@@ -198,7 +198,7 @@ def test_the_callers_never_wait_for_the_disk(tmp_path, simulated_set):
             raise
         return store, rec, blocker
     store, rec, blocker = measured(post_everything, 0.05)
-    assert rec.recording is False and store.set_row(1) is None
+    assert store.set_row(1) is None  # not one write got through
     blocker.execute("ROLLBACK")
     rec.close()
     assert rec.errors == 0 and store.set_row(1)["end_reason"] == "dowel_removed"
@@ -237,10 +237,12 @@ def test_losses_faults_and_dips_are_kept(tmp_path):
     rec.post_event(ev({"t": 1.3, "type": "contact_restored", "contact": "head"}))
     rec.post_event(ev({"t": 1.35, "type": "contact_lost", "contact": "upper_back", "cause": "squatting"}))
     rec.post_event(ev({"t": 1.4, "type": "sensor_fault", "contact": "head", "reason": "open"}))
+    rec.post_event(ev({"t": 1.42, "type": "sensor_fault", "sensor": "ads1115", "reason": "no_ack"}))  # the cable
     rec.post_event(ev({"t": 1.45, "type": "set_ended", "reason": "button", "reps": 0}))
     rec.close()
     set_ = store.set_row(1)
-    assert (set_["sensor_faults"], set_["dips"], set_["end_reason"]) == ("sacrum:shorted,head:open", 1, "button")
+    assert (set_["sensor_faults"], set_["dips"], set_["end_reason"]) == \
+        ("sacrum:shorted,head:open,ads1115:no_ack", 1, "button")  # a chip by its name, never None
     assert set_["standing_deg"] is None  # no IMU: the trace has no pitch column
     with open_trace(os.path.join(store.data_dir, set_["trace"])) as fh:
         assert TraceReader(fh).has_pitch is False

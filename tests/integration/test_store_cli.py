@@ -2,14 +2,19 @@
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import os
 
 import pytest
 
+from device.core.signal import SignalChain
 from device.export.job import ExportJob
 from device.cli.main import main
 from device.cli import export, sessions
+from device.store.recorder import SetRecorder
+from device.store.store import Store
+from support.recording import fake_set
 from support.stores import ATHLETE, build_store
 
 
@@ -94,3 +99,83 @@ def test_the_background_export_job(data, tmp_path):
     bad = ExportJob(data, str(tmp_path / "gone")).start()
     assert bad.wait(60) and not bad.ok
     assert bad.message.startswith("smartdowel: export failed: no folder")
+
+
+def test_an_empty_set_is_in_neither_sessions_nor_the_export(tmp_path, capsys):
+    """Finding 10: a set only placed and taken off (no rep, no loss) on a working card was kept as
+    "0 reps", numbered, listed and exported."""
+    data = str(tmp_path / "data")
+    with Store.open(data) as store:
+        rec = SetRecorder(store, SignalChain(), clock=lambda: 1_700_000_000.0)
+        t = fake_set(rec, 10.0, 2)
+        t = fake_set(rec, t + 5, 0)  # placed, calibrated, taken off: nothing in it
+        fake_set(rec, t + 5, 1)
+        rec.close()
+        assert rec.errors == 0, rec.last_error
+    assert main(["sessions", "--json", "--data", data]) == 0
+    sets = [s for session in json.loads(capsys.readouterr().out)["sessions"] for s in session["sets"]]
+    assert [(s["reps"], s["number"], s["athlete_set_number"]) for s in sets] == [(2, 1, 1), (1, 2, 2)]
+    assert main(["sessions", "--data", data]) == 0
+    listed = capsys.readouterr().out.splitlines()[1:]
+    assert len(listed) == 2 and not any(" 0 reps" in line for line in listed)
+    assert len(os.listdir(os.path.join(data, "traces"))) == 2  # its trace went with it
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    assert main(["export", str(stick), "--data", data]) == 0
+    (folder,) = stick.iterdir()
+    with open(folder / "sets.csv", encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [(r["reps"], r["athlete_set_number"]) for r in rows] == [("2", "1"), ("1", "2")]
+
+
+def _screen_says_done(box) -> int:
+    """N of "Set N done", as the summary screen draws it."""
+    import pygame
+    from ui.render import render
+    vm = box.app.view.build()
+    assert vm.screen == "summary", vm.screen
+    said = [t.text for t in render(vm, pygame.Surface((480, 320))).texts]
+    (heading,) = [t for t in said if t.startswith("Set ") and t.endswith(" done")]
+    return int(heading.split()[1])
+
+
+def test_the_screens_set_number_is_the_one_sessions_and_the_export_give(tmp_path, capsys):
+    """Finding 11: the screen's "Set N done" counted per power-on while `sessions` and sets.csv
+    numbered the athlete's sets; here two athletes' sets interleave across a restart."""
+    from device.view.commands import AddAthlete, PickAthlete
+    from support.simbox import SimBox, WallClock, at
+    clock = WallClock(at(0))
+    shown: list[tuple[str, int]] = []
+    box = SimBox(str(tmp_path), clock)
+    try:
+        box.set()
+        shown.append(("Guest", _screen_says_done(box)))
+        box.app.submit(AddAthlete("Ana"))
+        box.app.step(0)
+        for _ in range(2):
+            box.set(lost_at=(1,))
+            shown.append(("Ana", _screen_says_done(box)))
+    finally:
+        box.close()
+    box = SimBox(str(tmp_path), clock)  # a restart: Ana is still chosen
+    try:
+        box.set()
+        shown.append(("Ana", _screen_says_done(box)))
+        box.app.submit(PickAthlete("Guest"))
+        box.app.step(0)
+        box.set()
+        shown.append(("Guest", _screen_says_done(box)))
+    finally:
+        box.close()
+    assert shown == [("Guest", 1), ("Ana", 1), ("Ana", 2), ("Ana", 3), ("Guest", 2)]
+    assert main(["sessions", "--json", "--data", box.data]) == 0
+    listed = [(session["athlete"], s["athlete_set_number"])
+              for session in json.loads(capsys.readouterr().out)["sessions"] for s in session["sets"]]
+    assert listed == shown
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    assert main(["export", str(stick), "--data", box.data]) == 0
+    (folder,) = stick.iterdir()
+    with open(folder / "sets.csv", encoding="utf-8-sig", newline="") as fh:
+        exported = [(r["athlete"], int(r["athlete_set_number"])) for r in csv.DictReader(fh)]
+    assert exported == shown

@@ -13,6 +13,7 @@ recorder's `sync()` or the job's `wait()`, never with a sleep.
 """
 from __future__ import annotations
 
+import time
 from typing import Any, Callable
 
 from device.app.appliance import Appliance
@@ -32,6 +33,7 @@ class FakeTimeAppliance:
         self.hw = build_sim(self.cfg, scenario, seed, clock=self.clock, sleep=self.clock.sleep)
         self.out = Lines()
         self.app = Appliance(self.cfg, self.hw, out=self.out, display=display)
+        open_store(self.app)
 
     def advance(self, seconds: float, turn: float = 0.05) -> None:
         """`seconds` of fake time: the sampler runs, the main loop takes a turn every `turn` s."""
@@ -46,6 +48,7 @@ class FakeTimeAppliance:
         while not predicate():
             assert self.clock() < end, f"not within {limit:g} s of fake time: {self.out.types()}"
             self.advance(turn, turn)
+            self.app.recorder.sync(1.0)  # a turn of fake time is long enough for the recorder to keep up
 
     def saw(self, kind: str) -> bool:
         """An event line of this type was written."""
@@ -54,3 +57,13 @@ class FakeTimeAppliance:
     def close(self) -> None:
         """The appliance's own shutdown: set saved, buzzer off, pins released, `stopped` written."""
         self.app.shutdown()
+
+
+def open_store(app: Appliance, limit_s: float = 10.0) -> None:
+    """The store opens behind the cues, on the recorder's thread, when `run()` starts the
+    storage supervisor; the tests that play the loops themselves start it here and wait."""
+    app.storage.start()
+    deadline = time.monotonic() + limit_s
+    while app.storage.store is None and time.monotonic() < deadline:
+        app.step(0.01)
+    assert app.storage.store is not None, "the store did not open"

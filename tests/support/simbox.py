@@ -13,8 +13,8 @@ display, and `shot()` saves that frame.
 """
 from __future__ import annotations
 
-import json
 import os
+import time
 from datetime import datetime, timedelta
 from typing import Any, Iterable, Sequence
 
@@ -22,6 +22,7 @@ from device.app.appliance import Appliance
 from device.app.config import parse_config
 from device.app.hardware import build_sim, simulate_trace
 from drivers.sim import FaultSpec, Scenario
+from support.output import Lines
 
 STEP_S = 0.25  # sample time between two turns of the main loop
 
@@ -37,23 +38,6 @@ class WallClock:
 
     def day(self, when: datetime) -> None:
         self.now = max(self.now, when.timestamp())
-
-
-class Lines:
-    """The appliance's stdout: its event lines, parsed back."""
-
-    def __init__(self) -> None:
-        self.lines: list[str] = []
-
-    def write(self, text: str) -> None:
-        self.lines.extend(x for x in text.splitlines() if x)
-
-    def flush(self) -> None:
-        pass
-
-    def events(self, kind: str | None = None) -> list[dict[str, Any]]:
-        out = [json.loads(x) for x in self.lines]
-        return [e for e in out if kind is None or e["type"] == kind]
 
 
 class SimBox:
@@ -73,6 +57,11 @@ class SimBox:
         self.out = Lines()
         self.display = Display(size=size, headless=True, fps=0)
         self.app = Appliance(cfg, build_sim(cfg, "manual", seed=1), out=self.out, display=self.display, clock=clock)
+        self.app.storage.start()  # as run() does once the sampler runs: the store opens on the recorder's thread
+        deadline = time.monotonic() + 30
+        while self.app.storage.store is None and time.monotonic() < deadline:
+            self.app.step(0.02)
+        assert self.app.storage.store is not None, "the store did not open"
         self.t = 0.0  # sample time so far
         self.seed = 0
 

@@ -18,8 +18,9 @@ from pathlib import Path
 from typing import Any, Callable
 
 import pygame
+from support.shots import keep
 
-ROOT = Path(__file__).resolve().parents[2]
+from support.repo import REPO as ROOT
 TOOLS = ("Xvfb", "xdotool", "import", "xwininfo")
 SIZE = (480, 320)
 
@@ -103,6 +104,7 @@ class App:
         path = self.shots / f"{name}.png"
         subprocess.run(["import", "-window", self.window, str(path)], env=self.x.env(), check=True,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        keep(str(path), f"{name}-480x320.png")
         return pygame.image.load(str(path))
 
     # -- what it did ---------------------------------------------------------------------------

@@ -22,7 +22,7 @@ import time
 
 import pytest
 
-from tests.support.xwindow import ROOT, App, Xvfb, count_colour, missing_tools
+from support.xwindow import ROOT, App, Xvfb, count_colour, missing_tools
 
 pytestmark = [pytest.mark.skipif(bool(missing_tools()), reason=f"needs {', '.join(missing_tools())}"),
               pytest.mark.slow]  # a real window, played at a person's pace: started early in parallel runs
@@ -151,9 +151,9 @@ def test_a_session_as_a_coach_and_an_athlete_would_play_it(tmp_path):
 
         # restart: the athlete and the settings are still there
         app = App(x, str(config), shots)
-        started = app.wait_type("started", 5)
-        assert started["athlete"] == "Sam"
-        assert started["settings"]["schedule"] == "faded" and started["settings"]["mute"] is True
+        restored = app.wait_type("restored", 5)  # the store opens behind the cues
+        assert restored["athlete"] == "Sam"
+        assert restored["settings"]["schedule"] == "faded" and restored["settings"]["mute"] is True
         mark = app.mark()
         app.keys("d")
         app.wait_type("ready", 10, mark)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv
 import glob
 import os
-import shutil
 import sqlite3
 import subprocess
 import sys
@@ -21,6 +20,7 @@ import pytest
 
 from device.view.commands import AddAthlete
 from support.browser import Tables, check_self_contained, chromium, open_page
+from support.shots import keep
 from support.simbox import SimBox, WallClock, at
 
 pytestmark = pytest.mark.skipif(chromium() is None and not os.environ.get("CI"),
@@ -34,13 +34,6 @@ def shots_dir(tmp_path) -> str:
     folder = str(tmp_path / "shots")
     os.makedirs(folder)
     return folder
-
-
-def keep(path: str) -> None:
-    """A copy for a person to look at, when asked for."""
-    if os.environ.get("SMARTDOWEL_SHOTS"):
-        os.makedirs(os.environ["SMARTDOWEL_SHOTS"], exist_ok=True)
-        shutil.copy(path, os.environ["SMARTDOWEL_SHOTS"])
 
 
 def test_an_athlete_reaches_mastered_through_a_failed_and_a_passed_test(tmp_path):

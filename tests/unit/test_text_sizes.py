@@ -95,3 +95,35 @@ def test_rep_count_fifteen_millimetres(size):
     counter = p.boxes["counter"]
     ink = ink_height(surface, counter, theme.TEXT)
     assert ink >= COUNT_CAP * size[1], f"rep count {ink} px high at {size}"
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("reason", ["salvaged", "journal_damaged", "traces_recovered"])
+def test_what_the_store_found_at_start_is_drawn_whole_on_the_place_screen(size, reason):
+    """Finding 14: a database moved aside at start was said in words the place screen elided after
+    "everything readable was copie...": the coach never read that the old file was kept."""
+    from device.view.storage import finding_words
+    words = finding_words(reason)
+    assert words
+    for name in ("place", "idle"):
+        _, p = draw(replace(MODELS[name], notice=words), size)
+        said = " ".join(t.text for t in p.texts)
+        assert words in said, f"{name} at {size}: {said!r}"
+
+
+def _notices() -> list[str]:
+    from device.app.checks import CLOCK_WORDS
+    from device.app.poweroff import DEFERRED_WORDS
+    from device.app.sticks import QUEUED_WORDS
+    return [CLOCK_WORDS, DEFERRED_WORDS, QUEUED_WORDS, "12 athletes added from the stick",
+            "The stick's athletes are all here already"]
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_the_apps_notices_are_drawn_whole_where_they_are_shown(size):
+    """A notice is news a coach reads once: cut with "..." it says half of what to do."""
+    for words in _notices():
+        for name in ("place", "idle"):
+            _, p = draw(replace(MODELS[name], notice=words), size)
+            said = " ".join(t.text for t in p.texts)
+            assert words in said, f"{name} at {size}: {said!r}"

@@ -252,3 +252,94 @@ def test_palette_is_okabe_ito_with_contrast_on_the_dark_ground():
     for colour in states + [theme.TEXT, theme.MUTED, theme.SKY]:
         ratio = (_luminance(colour) + 0.05) / (bg + 0.05)
         assert ratio >= 4.5, (colour, ratio)  # WCAG AA for text, so shapes read from afar
+
+
+def colour_count(surface: pygame.Surface, rect: pygame.Rect, colour, tol: int = 30) -> int:
+    """How many pixels inside `rect` are drawn in `colour` (antialiased edges within `tol`)."""
+    sub = surface.subsurface(rect.clip(surface.get_rect()))
+    return pygame.mask.from_threshold(sub, colour, (tol, tol, tol, 255)).count()
+
+
+def drawn(p, text: str):
+    """The one piece of text drawn as `text` exactly."""
+    (placed,) = [t for t in p.texts if t.text == text]
+    return placed
+
+
+@pytest.mark.parametrize("size", [(320, 240), (480, 320), (800, 480)], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_one_rep_is_said_as_one_rep_where_the_screen_counts(size):
+    """Finding 14: "1 reps" on the summary and in History."""
+    vm = MODELS["summary"]
+    one = replace(vm, summary=replace(vm.summary, reps=1, clean_reps=1))
+    said = [t for t, _, _ in draw(one, size)[1].texts]
+    assert "1 rep" in said and not any("1 reps" in t for t in said)
+    many = [t for t, _, _ in draw(vm, size)[1].texts]
+    assert "6 reps" in many  # the plural stays where it belongs
+    rows = (dict(MODELS["history"].history[0], reps=1, clean_reps=0),) + MODELS["history"].history[1:]
+    said = " | ".join(t for t, _, _ in draw(replace(MODELS["history"], history=rows), size)[1].texts)
+    assert "1 rep 0 clean" in said and "1 reps" not in said and "7 reps 5 clean" in said
+
+
+def test_the_export_screen_without_a_stick_says_plug_in_once(tmp_path):
+    """Finding 14: with no stick, the headline and the line below both said "Plug in a USB stick"."""
+    from device.app.sticks import StickFlow
+    from device.view.builder import ViewModelBuilder
+    mounts = tmp_path / "mounts"
+    mounts.write_text("")
+    view = ViewModelBuilder()
+    flow = StickFlow(None, [str(tmp_path)], view, lambda e: None, lambda: 0.0,
+                     lambda: None, str(mounts))
+    flow.export_to_first()  # the menu's Export, with no stick in
+    waiting = replace(view.build(), screen="export")
+    assert waiting.export.state == "waiting"
+    for vm in (waiting, replace(waiting, export=replace(waiting.export, state="idle", message=""))):
+        for size in ((320, 240), (480, 320)):
+            said = [t for t, _, _ in draw(vm, size)[1].texts]
+            assert sum("plug in" in t.lower() for t in said) == 1, (vm.export.state, said)
+
+
+@pytest.mark.parametrize("simulator", [False, True])
+def test_the_place_screen_hints_no_a_which_does_nothing_there(simulator):
+    """Finding 14: the place screen's strip said "A start", but A does nothing until a set has ended."""
+    place = replace(MODELS["place"], simulator=simulator, paused=False)
+    said = [t for t, _, _ in draw(place, (480, 320))[1].texts]
+    assert "A" not in said and "B" in said and "menu" in said
+    paused = replace(place, paused=True)  # "Set ended": A starts the next set, and says so
+    said = [t for t, _, _ in draw(paused, (480, 320))[1].texts]
+    assert "Set ended" in said and "A" in said and "next set" in said
+
+
+@pytest.mark.parametrize("size", [(320, 240), (480, 320), (800, 480)], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_no_clean_rep_is_not_green_and_a_faulted_rep_has_no_green_accent(size):
+    """Finding 14: "0 clean" drawn in green, and a green stripe beside a rep with a contact off."""
+    from device.view.model import RepView
+    faulted = RepView(rep=2, depth_deg=55.0, descent_s=1.0, bottom_s=0.4, ascent_s=0.9, faults=("sacrum",))
+    live = replace(MODELS["live"], reps=2, clean_reps=0, last_rep=faulted, cues=(), note="")
+    surface, p = draw(live, size)
+    zero = drawn(p, "0 clean").rect
+    assert colour_count(surface, zero, theme.MUTED) > 10
+    assert colour_count(surface, zero, theme.GREEN) == 0
+    message = p.boxes["message"]
+    stripe = pygame.Rect(0, message.top, message.left, message.height)  # left of the words: the accent
+    assert colour_count(surface, stripe, theme.VERMILLION) > 10
+    assert colour_count(surface, stripe, theme.GREEN) == 0
+    clean = replace(live, clean_reps=1, last_rep=replace(faulted, faults=()))  # the other way: green
+    surface, p = draw(clean, size)
+    assert colour_count(surface, drawn(p, "1 clean").rect, theme.GREEN) > 10
+    assert colour_count(surface, stripe, theme.GREEN) > 10
+    vm = MODELS["summary"]
+    none_clean = replace(vm, summary=replace(vm.summary, clean_reps=0))
+    surface, p = draw(none_clean, size)
+    zero = drawn(p, "0 clean").rect
+    assert colour_count(surface, zero, theme.MUTED) > 10 and colour_count(surface, zero, theme.GREEN) == 0
+    surface, p = draw(vm, size)
+    assert colour_count(surface, drawn(p, "4 clean").rect, theme.GREEN) > 10
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_the_athlete_screen_says_whole_that_a_sticks_athletes_csv_adds_names(size):
+    """Finding 14: nothing told a coach how to bring a squad's names; the note must be read whole."""
+    from ui.draw import ELLIPSIS
+    _, p = draw(MODELS["athletes"], size)
+    (note,) = [t for t, _, _ in p.texts if "athletes.csv" in t]
+    assert ELLIPSIS not in note and note.startswith("Names") and note.endswith("on a stick"), note
