@@ -47,7 +47,7 @@ from drivers.board_model import PROFILES, BoardProfile  # noqa: E402
 from live_bench import pct  # noqa: E402
 
 BASELINE = "b9d3fcf"  # the last commit before the leaner bus path
-SCREEN_BASELINE = "2f11e22"  # main before the screen work was merged into it (bench/ui_bench.py's)
+SCREEN_BASELINE = "267eca4"  # main before the screen work was merged into it (bench/ui_bench.py's)
 ZERO_FACTOR, ZERO_RANGE = PROFILES["zero2w-400k"].python_factor, PROFILES["zero2w-400k"].python_range
 TARGETS = "targets: Zero 2 W holds 100 Hz at 100 and 400 kHz (400 kHz: margin >= 30 %), Pi 4/5 200 Hz; " \
           "<= 7 transfers a sample; Zero core <= 10 % headless, <= 35 % with the screen; cue p99 <= 50 ms"

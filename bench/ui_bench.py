@@ -38,7 +38,7 @@ from device.app.hardware import frame_rate  # noqa: E402
 from drivers.board_model import PROFILES  # noqa: E402
 from screen_rig import ROOT, Xvfb, measure, tree_at  # noqa: E402
 
-BASELINE = "2f11e22"  # main before the screen work was merged into it
+BASELINE = "267eca4"  # main before the screen work was merged into it
 # Per board: its frame cap as the CLI picks it from the board's model string, and its Python factor
 # (this machine's CPU time to the board's: drivers/board_model.py).
 BOARDS = {board: (frame_rate(Config(), model), PROFILES[profile].python_factor)
