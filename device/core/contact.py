@@ -60,6 +60,10 @@ class ContactConfig:
     floor_ratio: float = 0.02  # at the zero floor: a glitch looks like this
     break_siemens: float = 2.5e-5  # an FSR stops conducting under its break force (~0.1-0.3 N): a fall
     # whose path reaches this conductance by the next sample may drop to the zero floor in it
+    # (until the pad's own break is known: its first reading as the dowel was put on, see `placing`)
+    zero_siemens: float = 3.0e-6  # under this a pad reads nothing (ADC offset, hum): off the back
+    touch_max_siemens: float = 6.0e-5  # a first reading above this was not the break: put on at a slap
+    break_margin: float = 1.25  # a fall within this of the pad's own break (noise, hysteresis) may let go
     restore_ratio: float = 0.3  # back above this (twice) and the contact is restored
     jump_margin: float = 0.05  # a sample this far below the fall's path (and then some) left it
     jump_slack: float = 0.5  # ...plus this share of the fall's own step: falls may speed up
@@ -120,7 +124,7 @@ class ContactTracker:
         "_hold_decay", "_g1", "_g2", "r1", "r2", "t1", "t2", "_below_since", "_recheck",
         "_restore_hits", "lost_level", "lost_since", "_short_since", "_stuck_since",
         "_last_count", "_ok_since", "fault_reason", "m3", "_shorted_count", "_stuck_min_count", "posture",
-        "peers", "_f_full",
+        "peers", "_f_full", "_off", "_touch_g", "break_ratio",
     )
 
     def __init__(self, name: str, shorted_count: int, cfg: ContactConfig | None = None) -> None:
@@ -142,6 +146,9 @@ class ContactTracker:
         self._stuck_since = -1.0
         self._last_count: int | None = None
         self._ok_since = -1.0
+        self._off = False  # read nothing since the last set: the next reading is its first touch
+        self._touch_g = 0.0  # the lowest first touch while the dowel was put on (0: none seen)
+        self.break_ratio = 0.0  # the pad's own break conductance over its baseline (0: not known)
         self.reset_level(0.0, 0.0)
 
     # -- level ------------------------------------------------------------------
@@ -162,9 +169,31 @@ class ContactTracker:
         self._restore_hits = 0
         self._f_full = 1.0  # the posture factor when it last pressed as usual
 
+    def placing(self, g: float) -> None:
+        """Before a set (the dowel being put on): the first reading after nothing is the pad's break.
+
+        An FSR conducts nothing under its break force and jumps to its break
+        conductance as the force passes it: the first reading as the dowel
+        touches is where this pad will let go again (within its hysteresis,
+        and creeping with its sensitivity, so it is kept relative to the
+        baseline). A glitch to zero while pressing gives a higher first
+        reading: the lowest is kept."""
+        if g < self.cfg.zero_siemens:
+            self._off = True
+        elif self._off:
+            self._off = False
+            if g < self.cfg.touch_max_siemens and (self._touch_g == 0.0 or g < self._touch_g):
+                self._touch_g = g
+
+    def forget_touch(self) -> None:
+        """The set is over: the next placement teaches the break afresh."""
+        self._touch_g = 0.0
+        self._off = False
+
     def calibrate(self, t: float, baseline: float) -> None:
-        """Adopt the standing baseline measured during calibration."""
+        """Adopt the standing baseline measured during calibration (and the break seen as it was put on)."""
         self.baseline = baseline
+        self.break_ratio = self._touch_g / baseline if self._touch_g > 0.0 and baseline > 0.0 else 0.0
         self.state = IN_CONTACT
         self.reset_level(t, baseline)
 
@@ -313,11 +342,19 @@ class ContactTracker:
         return r >= r1 - step - cfg.jump_margin - cfg.jump_slack * step
 
     def _let_go(self, r: float, r1: float, r2: float, dt: float, dt1: float, level: float) -> bool:
-        """At the zero floor, from a fall whose path reaches the break force by now: the FSR let go."""
-        if r > self.cfg.floor_ratio or r2 <= r1 or dt1 <= 0.0:
+        """At the zero floor, from a fall whose path reaches the break force by now: the FSR let go.
+
+        The break is `break_siemens` for any pad, or near the pad's own
+        (`placing`) once it is known; a fall at the pad's own break may show
+        no step any more (a slow fall's last steps are lost in the noise)."""
+        cfg = self.cfg
+        if r > cfg.floor_ratio or dt1 <= 0.0:
             return False
-        next_on_path = r1 - (r2 - r1) * dt / dt1
-        return next_on_path * level * self.posture < self.cfg.break_siemens
+        falling = r2 > r1
+        g = (r1 - (r2 - r1) * dt / dt1 if falling else r1) * level * self.posture  # the path's next reading
+        if falling and g < cfg.break_siemens:
+            return True
+        return g < cfg.break_margin * self.break_ratio * self.baseline
 
     def _lose(self, t: float, level: float) -> Decision:
         self.state = LOST

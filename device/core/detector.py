@@ -121,6 +121,11 @@ class Detector:
 
     # -- before the set -------------------------------------------------------------------
     def _setting_up(self, s: Sample, events: list[Event]) -> None:
+        table, off = self._table, self._offset
+        h, u, c = self.contacts
+        h.placing(table[s.head + off])
+        u.placing(table[s.upper_back + off])
+        c.placing(table[s.sacrum + off])
         present = self.cfg.present_siemens
         touching = sum(1 for k in self.contacts if k.m3 >= present and k.state is not FAULT)
         if self._await_empty or self._paused:
@@ -350,6 +355,7 @@ class Detector:
         self.posture.still()
         for k in self.contacts:
             k.posture = 1.0
+            k.forget_touch()
         self.state = NO_DOWEL
 
     def _lost_event(self, t: float, k: ContactTracker) -> ContactLost:

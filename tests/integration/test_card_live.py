@@ -194,3 +194,32 @@ def test_the_card_turning_read_only_mid_set_is_said_within_a_second_and_the_set_
     with build_store_reader(data) as conn:
         assert [r[0] for r in conn.execute("SELECT rep FROM reps ORDER BY rep")] == reps
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_a_stick_plugged_as_a_set_ends_on_a_slow_card_gets_that_set(tmp_path):
+    """Failure 8 on a card that is slow for everything, SQLite's own syncs included (the shim
+    adds 400 ms to every fsync under the data folder): a stick plugged the moment the set ends
+    waits on the recorder's barrier and gets that set."""
+    data, media, mounts = tmp_path / "data", tmp_path / "media", tmp_path / "mounts"
+    stick = media / "STICK"
+    stick.mkdir(parents=True)
+    mounts.write_text("")
+    config = tmp_path / "config.toml"
+    config.write_text(f"[data]\nusb_roots = ['{media}']\nmounts_file = '{mounts}'\n")
+    shim = card_shim(tmp_path / "shim", str(data))
+    if shim is None:
+        pytest.skip("the card shim needs gcc")
+    box = LiveBox(str(data), seconds=75, env=shim.env(), config=str(config))
+    box.wait_for(lambda e: e.get("type") == "rep_completed", timeout=40)
+    shim.slow_fsync(400)
+    box.wait_for(lambda e: e.get("type") == "dowel_removed", timeout=60)
+    mounts.write_text(f"/dev/sdz1 {stick} vfat rw,nosuid,nodev,noexec 0 0\n")  # at once
+    _, export = box.wait_for(lambda e: e.get("type") == "export", timeout=60)
+    shim.clear()
+    shim.slow_fsync(0)
+    _clean_exit(box)
+    assert export["ok"], export
+    assert box.events("export_waiting"), "the stick did not wait for the recorder"
+    folders = [p for p in stick.iterdir() if p.name.startswith("smartdowel-export-")]
+    rows = (folders[0] / "sets.csv").read_text().splitlines()
+    assert len(folders) == 1 and len(rows) == 2, rows  # the header and the set that had just ended

@@ -76,6 +76,16 @@ def product(*shapes: Shape) -> Shape:
     return f
 
 
+def breaking(shape: Shape, share: float) -> Shape:
+    """An FSR with a break force: under `share` of the standing force it reads nothing at all.
+
+    Wrap the placed shape (`with_placement`), so the dowel being put on shows it too."""
+    def f(t: float) -> float:
+        v = shape(t)
+        return v if v >= share else 0.0
+    return f
+
+
 def t_lost(start: float, ramp: float) -> float:
     """When `fall(start, ramp, ...)` crosses 10 % of its level."""
     return start + ramp * math.acos(2 * 0.1 - 1) / math.pi

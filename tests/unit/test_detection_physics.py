@@ -10,7 +10,8 @@ import math
 
 import pytest
 
-from support.signals import CHAIN, fall, gap, make_samples, of_type, product, run, with_placement
+from support.signals import (CHAIN, PLACE, breaking, fall, gap, make_samples, of_type, placed, product, run,
+                             with_placement)
 from device.core.signal import SignalChain
 
 LOST = 0.1
@@ -213,6 +214,61 @@ def test_fidgeting_all_three_pads_to_forty_percent_is_neither_loss_nor_removal()
     fidget = fall(4.0, 0.2, hold=0.6, to=0.4, back=0.2)
     events = run(make_samples(with_placement({"head": fidget, "upper_back": fidget, "sacrum": fidget}), 7.0))
     assert not lost(events) and not of_type(events, "dowel_removed")
+
+
+# -- the pad's own break force ------------------------------------------------------------------
+def broken_pads(shapes: dict, share: float) -> dict:
+    """Every pad placed at PLACE and following its shape, reading nothing under `share` of its force."""
+    return {n: breaking(product(placed(PLACE), shapes.get(n, lambda t: 1.0)), share)
+            for n in ("head", "upper_back", "sacrum")}
+
+
+@pytest.mark.parametrize("rate", [50.0, 100.0])
+def test_a_stiff_pad_that_lets_go_above_the_shared_break_is_cued_at_once(rate):
+    # the head's FSR stops conducting under 15 % of its force (~37 uS, over the 25 uS any pad
+    # is granted): its fall ends in a jump to zero from there, just before 10 %
+    f = fall(4.0, 0.3, hold=0.6)
+    samples = make_samples(broken_pads({"head": f}, 0.15), 8.0, rate=rate, noise=0.02)
+    events = run(samples)
+    assert latency(samples, events, "head", f) <= 1.5 / rate
+
+
+def test_a_fall_that_lets_go_from_where_it_stopped_is_cued_at_once():
+    # a slow fall that slows to a stop at 17 % and lets go there (its break): no step is left
+    # to extrapolate, the pad is at its own break, so the jump to zero ends the fall
+    def f(t: float) -> float:
+        if t < 4.0:
+            return 1.0
+        if t < 5.0:
+            return 0.17 + 0.83 * (0.5 + 0.5 * math.cos(math.pi * (t - 4.0)))
+        return 0.17 if t < 5.05 else 0.0 if t < 5.8 else 1.0
+    samples = make_samples(broken_pads({"head": f}, 0.16), 8.0, noise=0.0)
+    events = run(samples)
+    assert latency(samples, events, "head", f) <= 0.015
+
+
+@pytest.mark.parametrize("dur", [0.02, 0.03])
+def test_a_bounce_on_a_sag_that_still_touches_a_stiff_pad_is_no_loss(dur):
+    # a sag to 25 % (well over the pad's 15 % break) with a bounce on its floor, or on its edge
+    sag = fall(4.0, 0.3, hold=1.0, to=0.25)
+    shapes = {"head": product(sag, gap(4.6, dur)), "sacrum": product(sag, gap(4.22, dur))}
+    assert not lost(run(make_samples(broken_pads(shapes, 0.15), 7.0, noise=0.03, jitter=0.1)))
+
+
+def test_the_break_is_learnt_afresh_for_each_set():
+    from device.core.detector import Detector
+    from device.core.signal import Sample
+    d = Detector(CHAIN)
+    for s in make_samples(broken_pads({}, 0.15), 3.0):
+        d.feed(s)
+    head = d.contacts[0]
+    assert 0.14 < head.break_ratio < 0.18
+    d.end_set(3.0)
+    for i in range(20):  # off the back
+        d.feed(Sample(3.01 + 0.01 * i, 12, 12, 12, 3.0))
+    for s in make_samples(broken_pads({}, 0.22), 3.0):
+        d.feed(Sample(s.t + 3.3, *s[1:]))
+    assert 0.21 < head.break_ratio < 0.27
 
 
 # -- the signal chain ---------------------------------------------------------------------------
