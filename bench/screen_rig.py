@@ -16,6 +16,7 @@ turn of the main loop (every 15 ms of the set's time), the display capped at
 """
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import shutil
@@ -37,8 +38,10 @@ SETS = 3
 
 # -- the parent's side ------------------------------------------------------------------------------
 def tree_at(rev: str) -> str | None:
-    """A folder holding device/, ui/ and drivers/ as they were at `rev` (None without git or that commit)."""
+    """A folder holding device/, ui/ and drivers/ as they were at `rev` (None without git or that
+    commit); removed when this process exits."""
     folder = tempfile.mkdtemp(prefix="screen-tree-")
+    atexit.register(shutil.rmtree, folder, True)
     try:
         archive = subprocess.run(["git", "-C", ROOT, "archive", rev, "device", "ui", "drivers"],
                                  capture_output=True, timeout=60)
