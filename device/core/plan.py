@@ -251,7 +251,7 @@ class Plan:
             note = "feedback not as the plan set it: logged, the plan is unchanged"
             return state, [dataclasses.replace(scored, counted=False, rate=state.rate, note=note)]
         if reps < cfg.min_reps:
-            note = f"{reps} counted reps, fewer than {cfg.min_reps}: the plan is unchanged"
+            note = f"{reps} rep{'' if reps == 1 else 's'} counted, {cfg.min_reps} needed: the plan is unchanged"
             return state, [dataclasses.replace(scored, counted=False, rate=state.rate, note=note)]
         if state.stage is Stage.TEST:
             return self._test(state, s, scored, good, reps, day)

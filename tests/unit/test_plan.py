@@ -101,7 +101,9 @@ def test_fade_moves_to_test_and_back_to_learn(plan):
 def test_short_sets_do_not_move_the_plan(plan, start):
     state, events = run(plan, start, *[a_set(4)] * 5)
     assert state == start and all(not e.counted for e in events)
-    assert "fewer than 5" in events[0].note
+    assert events[0].note == "4 reps counted, 5 needed: the plan is unchanged"
+    _, events = run(plan, start, a_set(1))
+    assert events[0].note.startswith("1 rep counted,")  # one rep, not "1 reps"
 
 
 # -- tests: failed goes back a stage, mastery needs two different days --------------------------
