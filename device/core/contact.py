@@ -18,7 +18,9 @@ aliased hum does not lift it), but it never follows a fall down: while the
 pressure falls block after block the level stays, and once it has settled
 under half of it (a sag, a lighter grip) the level decays only slowly. So a
 slow peel is judged against the pressure it peeled from, and a sag to 20 %
-reads 20 %. It stays within 0.25-1.4x the standing baseline. The detector
+reads 20 %. A fall that starts from a plateau well under the level (a head
+unloading at depth more than the posture model knows) is judged against that
+plateau. The level stays within 0.25-1.4x the standing baseline. The detector
 divides out what the hinge does to each pad (device/core/posture.py) before
 this tracker sees it.
 """
@@ -78,6 +80,8 @@ class ContactConfig:
     hold_ratio: float = 0.5  # under this share of the level the level is held, not followed down
     hold_tau_s: float = 3.0  # ...and decays this slowly once the pressure has settled
     fall_block_ratio: float = 0.03  # a block this much (of the level) under the one before: still falling
+    from_ratio: float = 0.8  # a fall that began under this share of the level is judged against where it began:
+    from_block_ratio: float = 0.05  # two blocks in a row falling less than this (of the level): where it may begin
     level_floor: float = 0.25  # never below this fraction of the standing baseline...
     level_cap: float = 1.4  # ...nor above this: a level lifted by a rep or by hum is not the contact's
     shorted_s: float = 0.2  # at the supply this long: a shorted sensor
@@ -121,7 +125,7 @@ class ContactTracker:
 
     __slots__ = (
         "name", "cfg", "state", "baseline", "level", "_blocks", "_block_sum", "_block_n", "_block_end", "_held",
-        "_hold_decay", "_g1", "_g2", "r1", "r2", "t1", "t2", "_below_since", "_recheck",
+        "_hold_decay", "_from", "_settled", "_g1", "_g2", "r1", "r2", "t1", "t2", "_below_since", "_recheck",
         "_restore_hits", "lost_level", "lost_since", "_short_since", "_stuck_since",
         "_last_count", "_ok_since", "fault_reason", "m3", "_shorted_count", "_stuck_min_count", "posture",
         "peers", "_f_full", "_off", "_touch_g", "break_ratio",
@@ -159,6 +163,8 @@ class ContactTracker:
         self._block_n = 0
         self._block_end = t + self.cfg.level_block_s
         self._held = g
+        self._from = g  # where a fall that starts now starts from: the last of two blocks that did not fall fast
+        self._settled = False  # the last block did not fall fast
         self.level = max(g, self.baseline * self.cfg.level_floor)
         self._g1 = self._g2 = g
         self.m3 = g
@@ -220,6 +226,12 @@ class ContactTracker:
         falling = finished < blocks[-1] - cfg.fall_block_ratio * self.level
         blocks.pop(0)
         blocks.append(finished)
+        if finished >= blocks[-2] - cfg.from_block_ratio * self.level:
+            if self._settled:
+                self._from = finished  # a slow slide or a plateau (not a peel's noisy step): falls start here
+            self._settled = True
+        else:
+            self._settled = False
         window = max(blocks)
         if falling:
             held = self._held if self._held > window else window  # a fall under way: never followed down
@@ -312,11 +324,15 @@ class ContactTracker:
         A back pad peeling away while the athlete comes up loses the extra
         press of depth as it goes: its loss is measured from the press it
         fell from (posture and all), not from the standing level its posture
-        is returning to."""
+        is returning to. A fall that began from a pressure well under the
+        level (a head unloading more than the posture explains, settled
+        there for 0.2 s) is measured from that pressure: a sag to 20 % of it
+        still touches, and a real loss's 10 % is of the force it fell from."""
         f_full, f_now = self._f_full, self.posture
         if f_full > 1.0 and f_full > f_now:
             return self.cfg.lost_ratio * f_full / f_now
-        return self.cfg.lost_ratio
+        share = self._from / (self.cfg.from_ratio * self.level)
+        return self.cfg.lost_ratio * share if share < 1.0 else self.cfg.lost_ratio
 
     def _together(self) -> float:
         """How far the other pads have eased off together (1.0: not at all), judged only when this one is low.
