@@ -73,7 +73,9 @@ class ContactConfig:
     together_ratio: float = 0.7  # the other pads all under this share of their levels: eased off together...
     together_floor: float = 0.35  # ...to this share at most (a fidget); judged against what they do
     gap_s: float = 0.05  # a gap this long between samples is a stall of the sampler
-    stall_confirm_s: float = 0.02  # after one, a reading at the zero floor must stay there this long
+    stall_confirm_s: float = 0.02  # after one, a reading at the zero floor must stay there this long...
+    stall_bounce_s: float = 0.032  # ...or this long when the pad pressed as usual before it: a bounce that
+    # began as the stall ended lasts up to 30 ms after it, and nothing before the stall said it was falling
     debounce_s: float = 0.045  # a drop that came at once must outlast a 30 ms bounce (and a glitch next to it)
     level_block_s: float = 0.1  # the recent level is the max over 9 such blocks' means
     level_blocks: int = 9
@@ -306,8 +308,9 @@ class ContactTracker:
             if dt > cfg.gap_s:  # after a stall: the first samples decide, at once
                 if r > cfg.floor_ratio:
                     self._recheck = True  # partly pressed: the next sample confirms
-                else:
-                    self._below_since = t - cfg.debounce_s + cfg.stall_confirm_s - 1e-9  # a bounce may straddle it
+                else:  # at the zero floor: a bounce may straddle the stall's end
+                    confirm = cfg.stall_confirm_s if r1 < cfg.high_ratio else cfg.stall_bounce_s
+                    self._below_since = t - cfg.debounce_s + confirm - 1e-9
             elif r1 < cfg.mid_ratio and (self._on_path(r, r1, r2, dt, t1 - t2)
                                          or self._let_go(r, r1, r2, dt, t1 - t2, level)):
                 if r > cfg.floor_ratio:
