@@ -71,7 +71,8 @@ class ContactConfig:
     jump_slack: float = 0.5  # ...plus this share of the fall's own step: falls may speed up
     spike_ratio: float = 4.0  # a sample this far above the level is interference: no shape from it
     together_ratio: float = 0.7  # the other pads all under this share of their levels: eased off together...
-    together_floor: float = 0.35  # ...to this share at most (a fidget); judged against what they do
+    together_floor: float = 0.35  # ...to this share at most (a fidget); judged against what they do...
+    together_low: float = 0.25  # ...unless one is under this: leaving too (a double loss), or sagging
     gap_s: float = 0.05  # a gap this long between samples is a stall of the sampler
     stall_confirm_s: float = 0.02  # after one, a reading at the zero floor must stay there this long...
     stall_bounce_s: float = 0.032  # ...or this long when the pad pressed as usual before it: a bounce that
@@ -343,12 +344,16 @@ class ContactTracker:
         The athlete easing the dowel off the back (a fidget: every pad to 35-60 %
         for up to a second) on top of a sag on this pad is no loss of this one:
         it is judged against what the others do. A peer that is lost or failed
-        says nothing of the kind (a double loss, a removal)."""
+        says nothing of the kind (a double loss, a removal), nor does one far
+        under any fidget (a second pad leaving with this one, or sagging)."""
         share = 0.0  # the least eased of them: all must have eased off for it to count
+        low = self.cfg.together_low
         for k in self.peers:
             if k.state is not IN_CONTACT or k.level <= 0.0:
                 return 1.0
             r = k.m3 / k.level
+            if r < low:
+                return 1.0
             if r > share:
                 share = r
         floor = self.cfg.together_floor
