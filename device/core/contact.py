@@ -360,9 +360,15 @@ class ContactTracker:
         return 1.0 if share > self.cfg.together_ratio else (floor if share < floor else share)
 
     def _on_path(self, r: float, r1: float, r2: float, dt: float, dt1: float) -> bool:
-        """Does r continue the fall r2 -> r1 (it may speed up), or did it jump off it?"""
-        step = (r2 - r1) * dt / dt1 if dt1 > 0.0 and r2 > r1 else 0.0
+        """Does r continue the fall r2 -> r1 (it may speed up), or did it jump off it?
+
+        Across a stall the fall's speed is unknown (it may have begun just
+        before r1): any reading lower still that is not at the zero floor
+        (a bounce reads nothing) continues it."""
         cfg = self.cfg
+        if dt1 > cfg.gap_s:
+            return r > cfg.floor_ratio
+        step = (r2 - r1) * dt / dt1 if dt1 > 0.0 and r2 > r1 else 0.0
         return r >= r1 - step - cfg.jump_margin - cfg.jump_slack * step
 
     def _let_go(self, r: float, r1: float, r2: float, dt: float, dt1: float, level: float) -> bool:

@@ -118,6 +118,25 @@ def test_after_a_stall_a_loss_from_full_pressure_outlasts_a_bounce(stall):
     assert latency(samples, events, "head", f) <= 0.041
 
 
+def through(*points: tuple[float, float]):
+    """A shape through the given (t, share) points, straight between them, flat outside."""
+    def f(t: float) -> float:
+        if t <= points[0][0]:
+            return points[0][1]
+        for (ta, a), (tb, b) in zip(points, points[1:]):
+            if t <= tb:
+                return a + (b - a) * (t - ta) / (tb - ta)
+        return points[-1][1]
+    return f
+
+
+def test_a_fall_the_stall_hid_is_continued_by_any_lower_reading_after_it():
+    # 80 % before a stall, 23 % at its end, 4.5 % the sample after: its speed over the stall says nothing
+    f = through((3.9, 1.0), (3.98, 0.8), (4.14, 0.23), (4.16, 0.045), (4.18, 0.0), (4.8, 0.0), (4.9, 1.0))
+    samples = make_samples(with_placement({"sacrum": f}), 7.0, rate=50.0, noise=0.0, stalls=[(3.99, 4.13)])
+    assert latency(samples, run(samples), "sacrum", f) <= 0.001
+
+
 @pytest.mark.parametrize("start", [4.17, 4.19, 4.205])
 def test_a_bounce_straddling_the_end_of_a_stall_is_no_loss(start):
     # 4.205: it began as the stall ended and is still at zero 20 ms after it
