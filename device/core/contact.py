@@ -18,15 +18,18 @@ aliased hum does not lift it), but it never follows a fall down: while the
 pressure falls block after block the level stays, and once it has settled
 under half of it (a sag, a lighter grip) the level decays only slowly. So a
 slow peel is judged against the pressure it peeled from, and a sag to 20 %
-reads 20 %. It stays within 0.25-1.4x the standing baseline. The detector
+reads 20 %. A fall that starts from a plateau well under the level (a head
+unloading at depth more than the posture model knows) is judged against that
+plateau. The level stays within 0.25-1.4x the standing baseline. The detector
 divides out what the hinge does to each pad (device/core/posture.py) before
 this tracker sees it.
 """
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
 from enum import Enum, StrEnum
+
+from device.core.contactcfg import ContactConfig
 
 
 class ContactState(StrEnum):
@@ -50,66 +53,6 @@ class Decision(Enum):
 IN_CONTACT, LOST, FAULT = ContactState.IN_CONTACT, ContactState.LOST, ContactState.FAULT
 
 
-@dataclass(frozen=True)
-class ContactConfig:
-    """Thresholds of the loss detector, as fractions of the contact's level, and its times."""
-
-    lost_ratio: float = 0.13  # below this the contact is gone (the cue's reference is 10 % of the force)
-    mid_ratio: float = 0.5  # the sample before must be at most halfway down: a fall, not a jump
-    high_ratio: float = 0.7  # at or above: still pressing as usual (the posture it did so at is kept)
-    floor_ratio: float = 0.02  # at the zero floor: a glitch looks like this
-    break_siemens: float = 2.5e-5  # an FSR stops conducting under its break force (~0.1-0.3 N): a fall
-    # whose path reaches this conductance by the next sample may drop to the zero floor in it
-    # (until the pad's own break is known: its first reading as the dowel was put on, see `placing`)
-    zero_siemens: float = 3.0e-6  # under this a pad reads nothing (ADC offset, hum): off the back
-    touch_max_siemens: float = 6.0e-5  # a first reading above this was not the break: put on at a slap
-    break_margin: float = 1.25  # a fall within this of the pad's own break (noise, hysteresis) may let go
-    restore_ratio: float = 0.3  # back above this (twice) and the contact is restored
-    jump_margin: float = 0.05  # a sample this far below the fall's path (and then some) left it
-    jump_slack: float = 0.5  # ...plus this share of the fall's own step: falls may speed up
-    spike_ratio: float = 4.0  # a sample this far above the level is interference: no shape from it
-    together_ratio: float = 0.7  # the other pads all under this share of their levels: eased off together...
-    together_floor: float = 0.35  # ...to this share at most (a fidget); judged against what they do
-    gap_s: float = 0.05  # a gap this long between samples is a stall of the sampler
-    stall_confirm_s: float = 0.02  # after one, a reading at the zero floor must stay there this long
-    debounce_s: float = 0.045  # a drop that came at once must outlast a 30 ms bounce (and a glitch next to it)
-    level_block_s: float = 0.1  # the recent level is the max over 9 such blocks' means
-    level_blocks: int = 9
-    hold_ratio: float = 0.5  # under this share of the level the level is held, not followed down
-    hold_tau_s: float = 3.0  # ...and decays this slowly once the pressure has settled
-    fall_block_ratio: float = 0.03  # a block this much (of the level) under the one before: still falling
-    level_floor: float = 0.25  # never below this fraction of the standing baseline...
-    level_cap: float = 1.4  # ...nor above this: a level lifted by a rep or by hum is not the contact's
-    shorted_s: float = 0.2  # at the supply this long: a shorted sensor
-    stuck_s: float = 1.0  # the very same count this long, while pressed: a stuck ADC or input
-    stuck_min_fraction: float = 0.05  # below this fraction of full scale a flat reading is an idle pad
-    recover_s: float = 0.5  # plausible again this long: the fault clears
-    baseline_tau_s: float = 8.0  # slow tracking of the standing baseline
-
-    def __post_init__(self) -> None:
-        if not 0.02 <= self.lost_ratio <= 0.5:
-            raise ValueError(f"lost_ratio: between 0.02 and 0.5, not {self.lost_ratio}")
-        if not self.debounce_s > 0:
-            raise ValueError(f"debounce_s: must be positive, not {self.debounce_s}")
-
-    def with_sensitivity(self, level: str) -> ContactConfig:
-        """The thresholds for the screen's sensitivity setting: a higher one cues a smaller drop.
-
-        Relative to the configured `lost_ratio` (0.087 / 0.13 / 0.173 with the
-        defaults): "high" stays below the 20 % sag that must never be cued.
-
-        >>> ContactConfig().with_sensitivity("high").lost_ratio
-        0.1733
-        """
-        if level not in SENSITIVITY_SCALE:
-            raise ValueError(f"sensitivity must be one of {', '.join(SENSITIVITY_SCALE)}, not {level!r}")
-        return replace(self, lost_ratio=round(self.lost_ratio * SENSITIVITY_SCALE[level], 4))
-
-
-# The screen's sensitivity setting, as a factor on the configured loss threshold.
-SENSITIVITY_SCALE: dict[str, float] = {"low": 2.0 / 3.0, "normal": 1.0, "high": 4.0 / 3.0}
-
-
 class ContactTracker:
     """Turns one contact's conductance samples into lost / restored / fault decisions.
 
@@ -121,7 +64,7 @@ class ContactTracker:
 
     __slots__ = (
         "name", "cfg", "state", "baseline", "level", "_blocks", "_block_sum", "_block_n", "_block_end", "_held",
-        "_hold_decay", "_g1", "_g2", "r1", "r2", "t1", "t2", "_below_since", "_recheck",
+        "_hold_decay", "_from", "_settled", "_g1", "_g2", "r1", "r2", "t1", "t2", "_below_since", "_recheck",
         "_restore_hits", "lost_level", "lost_since", "_short_since", "_stuck_since",
         "_last_count", "_ok_since", "fault_reason", "m3", "_shorted_count", "_stuck_min_count", "posture",
         "peers", "_f_full", "_off", "_touch_g", "break_ratio",
@@ -159,6 +102,8 @@ class ContactTracker:
         self._block_n = 0
         self._block_end = t + self.cfg.level_block_s
         self._held = g
+        self._from = g  # where a fall that starts now starts from: the last of two blocks that did not fall fast
+        self._settled = False  # the last block did not fall fast
         self.level = max(g, self.baseline * self.cfg.level_floor)
         self._g1 = self._g2 = g
         self.m3 = g
@@ -220,6 +165,12 @@ class ContactTracker:
         falling = finished < blocks[-1] - cfg.fall_block_ratio * self.level
         blocks.pop(0)
         blocks.append(finished)
+        if finished >= blocks[-2] - cfg.from_block_ratio * self.level:
+            if self._settled:
+                self._from = finished  # a slow slide or a plateau (not a peel's noisy step): falls start here
+            self._settled = True
+        else:
+            self._settled = False
         window = max(blocks)
         if falling:
             held = self._held if self._held > window else window  # a fall under way: never followed down
@@ -294,8 +245,9 @@ class ContactTracker:
             if dt > cfg.gap_s:  # after a stall: the first samples decide, at once
                 if r > cfg.floor_ratio:
                     self._recheck = True  # partly pressed: the next sample confirms
-                else:
-                    self._below_since = t - cfg.debounce_s + cfg.stall_confirm_s - 1e-9  # a bounce may straddle it
+                else:  # at the zero floor: a bounce may straddle the stall's end
+                    confirm = cfg.stall_confirm_s if r1 < cfg.high_ratio else cfg.stall_bounce_s
+                    self._below_since = t - cfg.debounce_s + confirm - 1e-9
             elif r1 < cfg.mid_ratio and (self._on_path(r, r1, r2, dt, t1 - t2)
                                          or self._let_go(r, r1, r2, dt, t1 - t2, level)):
                 if r > cfg.floor_ratio:
@@ -312,11 +264,15 @@ class ContactTracker:
         A back pad peeling away while the athlete comes up loses the extra
         press of depth as it goes: its loss is measured from the press it
         fell from (posture and all), not from the standing level its posture
-        is returning to."""
+        is returning to. A fall that began from a pressure well under the
+        level (a head unloading more than the posture explains, settled
+        there for 0.2 s) is measured from that pressure: a sag to 20 % of it
+        still touches, and a real loss's 10 % is of the force it fell from."""
         f_full, f_now = self._f_full, self.posture
         if f_full > 1.0 and f_full > f_now:
             return self.cfg.lost_ratio * f_full / f_now
-        return self.cfg.lost_ratio
+        share = self._from / (self.cfg.from_ratio * self.level)
+        return self.cfg.lost_ratio * share if share < 1.0 else self.cfg.lost_ratio
 
     def _together(self) -> float:
         """How far the other pads have eased off together (1.0: not at all), judged only when this one is low.
@@ -324,21 +280,31 @@ class ContactTracker:
         The athlete easing the dowel off the back (a fidget: every pad to 35-60 %
         for up to a second) on top of a sag on this pad is no loss of this one:
         it is judged against what the others do. A peer that is lost or failed
-        says nothing of the kind (a double loss, a removal)."""
+        says nothing of the kind (a double loss, a removal), nor does one far
+        under any fidget (a second pad leaving with this one, or sagging)."""
         share = 0.0  # the least eased of them: all must have eased off for it to count
+        low = self.cfg.together_low
         for k in self.peers:
             if k.state is not IN_CONTACT or k.level <= 0.0:
                 return 1.0
             r = k.m3 / k.level
+            if r < low:
+                return 1.0
             if r > share:
                 share = r
         floor = self.cfg.together_floor
         return 1.0 if share > self.cfg.together_ratio else (floor if share < floor else share)
 
     def _on_path(self, r: float, r1: float, r2: float, dt: float, dt1: float) -> bool:
-        """Does r continue the fall r2 -> r1 (it may speed up), or did it jump off it?"""
-        step = (r2 - r1) * dt / dt1 if dt1 > 0.0 and r2 > r1 else 0.0
+        """Does r continue the fall r2 -> r1 (it may speed up), or did it jump off it?
+
+        Across a stall the fall's speed is unknown (it may have begun just
+        before r1): any reading lower still that is not at the zero floor
+        (a bounce reads nothing) continues it."""
         cfg = self.cfg
+        if dt1 > cfg.gap_s:
+            return r > cfg.floor_ratio
+        step = (r2 - r1) * dt / dt1 if dt1 > 0.0 and r2 > r1 else 0.0
         return r >= r1 - step - cfg.jump_margin - cfg.jump_slack * step
 
     def _let_go(self, r: float, r1: float, r2: float, dt: float, dt1: float, level: float) -> bool:

@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Sequence
 
-from device.core.contact import FAULT, IN_CONTACT, LOST, ContactConfig, ContactTracker, Decision
+from device.core.contact import FAULT, IN_CONTACT, LOST, ContactTracker, Decision
+from device.core.contactcfg import ContactConfig
 from device.core.contacts import CAUSES, CONTACTS
 from device.core.events import (Calibrating, ContactLost, ContactRestored, DowelRemoved, Event,
                                 LossWithdrawn, Ready, RepCompleted, RepStarted, SensorFault, SensorOk,

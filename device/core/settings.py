@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any, Sequence
 
-from device.core.contact import SENSITIVITY_SCALE
+from device.core.contactcfg import SENSITIVITY_SCALE
 from device.core.cues import SCHEDULES
 
 PLAN = "plan"  # Feedback as the athlete's learning plan sets it, set by set
