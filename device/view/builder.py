@@ -32,6 +32,7 @@ the display recognises at once. `builds` counts the models assembled.
 """
 from __future__ import annotations
 
+
 from dataclasses import replace
 from typing import Any, Iterable, Mapping
 
@@ -86,6 +87,7 @@ class ViewModelBuilder(EventHandler[None]):
         self._notice = ""
         self._menu = MenuState()
         self._last_press = 0.0
+        self._pressed_on: ViewModel | None = None  # the frame the last press was read against
         self._appliance = NO_DOWEL
         self._contacts = tuple(ContactView(c, LABELS[c], WAITING) for c in CONTACTS)
         self._live: dict[str, Any] = {"calibration": 0.0, "pitch": None, "current_rep": None,
@@ -233,6 +235,13 @@ class ViewModelBuilder(EventHandler[None]):
         Any press also clears the notice it has had a chance to read.
         """
         shown = basis if basis is not None else self.build()
+        if basis is not None and basis is self._pressed_on and basis.menu.screen is not None \
+                and self._menu.screen == basis.menu.screen:
+            # Pressed again before the frame after the last press was drawn, on a menu that press
+            # left open: the person meant to go on from there (two quick B's on the letter wheel
+            # are two letters on), and nothing but this menu's own cursor has moved meanwhile.
+            shown = replace(basis, menu=self._menu)
+        self._pressed_on = basis
         menu, commands = step(shown.menu, word, shown)
         self._last_press = self._now
         if menu != shown.menu or commands:

@@ -199,6 +199,23 @@ def test_a_press_means_what_the_screen_showed():
     assert EndSet() not in b.press("a", drawn)
 
 
+def test_quick_presses_on_one_menu_each_count_but_never_across_a_screen_change():
+    """Two B's pressed before the next frame is drawn (a quick double tap; a slow main loop) on
+    the letter wheel or a list are two steps on, not one; a press that changed the screen is
+    never followed this way: the second press still means what the drawn screen showed."""
+    b = ViewModelBuilder(athletes=("Guest", "Sam"), athlete="Guest")
+    b.press("b")  # place -> menu
+    menu = b.build()
+    assert menu.screen == "menu" and menu.menu.cursor == 0
+    b.press("b", menu)
+    b.press("b", menu)  # both read against the same frame
+    assert b.build().menu.cursor == 2
+    name = b.build()
+    b.press("a", name)  # Athlete: opens the list (the screen changes)
+    b.press("a", name)  # pressed on the menu's frame: opens the Athlete list again, nothing more
+    assert b.build().screen == "athletes" and b.build().menu.cursor == 0
+
+
 def test_menus_time_out_after_the_stated_idle_time():
     b = ViewModelBuilder()
     b.on_tick(1.0, FakeDetector(), S(1.0))
