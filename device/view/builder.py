@@ -36,7 +36,6 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any, Iterable, Mapping
 
-from device.core.contact import FAULT
 from device.core.contacts import CONTACTS, LABELS
 from device.core.detector import CALIBRATING, NO_DOWEL, READY, Detector
 from device.core.events import (Calibrating, ContactLost, ContactRestored, DowelRemoved, Event,
@@ -47,12 +46,13 @@ from device.core.settings import LiveSettings
 from device.core.signal import Sample
 from device.view.commands import Command
 from device.view.faults import fault_view
-from device.view.model import (EXPORT_STATES, IN_CONTACT, WAITING, ContactView, ExportView,
+from device.view.model import (EXPORT_STATES, WAITING, ContactView, ExportView,
                                FaultView, MenuState, PlanView, ProgressView, RepView, Screen, StorageView,
                                SummaryView, ViewModel, schedule_in_force)
 from device.view.navigation import MENU_IDLE_S, Input, step
 from device.view.storage import storage_view
-from device.view.setlog import PRESSURE_MAX, SetLog, clamp, baseline_bar, presence_bar
+from device.view.glance import calibration, contact_glance, standing_pitch
+from device.view.setlog import SetLog, clamp
 
 BACK_NOTE_S = 1.0  # "back in contact" shows this long once every cued contact is back
 SHALLOW_NOTE_S = 2.5  # "too shallow, not counted" after a dip
@@ -268,10 +268,10 @@ class ViewModelBuilder(EventHandler[None]):
         self._now = max(self._now, now)
         reps = detector.reps
         ready = detector.state == READY
-        pitch = self._pitch(detector, last_sample)
+        pitch = standing_pitch(detector, last_sample)
         ratios = detector.pressure_ratios()
-        glance = (detector.state, self._contact_glance(detector, ratios), bool(detector.has_imu),
-                  bool(detector.paused), self._calibration(detector, last_sample),
+        glance = (detector.state, contact_glance(detector, ratios), bool(detector.has_imu),
+                  bool(detector.paused), calibration(detector, last_sample),
                   reps.current_rep if ready else None, reps.phase, pitch)
         if glance != self._glance:
             self._glance = glance
@@ -292,39 +292,6 @@ class ViewModelBuilder(EventHandler[None]):
         self._live.update(has_imu=has_imu, paused=paused, calibration=calibration,
                           current_rep=current_rep, phase=phase, pitch=pitch)
         self._stale = True
-
-    @staticmethod
-    def _contact_glance(detector: Detector, ratios: list[float]) -> tuple[tuple[Any, ...], ...]:
-        """Per contact (name, state, pressure, bar), quantised as the screen shows them; `ratios`
-        are the pads' pressures over their standing baselines."""
-        ready = detector.state == READY
-        present = detector.cfg.present_siemens
-        out: list[tuple[Any, ...]] = []
-        for k, ratio in zip(detector.contacts, ratios):
-            if k.state == FAULT:
-                out.append((k.name, FAULT))
-            elif ready and k.baseline > 0:
-                r = clamp(ratio, 0.0, PRESSURE_MAX)
-                out.append((k.name, k.state, round(r, 2), baseline_bar(r)))
-            else:
-                r = clamp(k.m3 / present, 0.0, PRESSURE_MAX * 100)
-                out.append((k.name, IN_CONTACT if k.m3 >= present else WAITING, round(r, 1), presence_bar(r)))
-        return tuple(out)
-
-    @staticmethod
-    def _calibration(detector: Detector, last_sample: Sample | None) -> float:
-        """Share of the still-standing time done (the detector restarts it on movement)."""
-        if last_sample is None:
-            return 1.0 if detector.state == READY else 0.0
-        return round(detector.calibration_progress(float(last_sample.t)) * 50) / 50
-
-    @staticmethod
-    def _pitch(detector: Detector, last_sample: Sample | None) -> float | None:
-        standing = detector.reps.standing
-        if (detector.state != READY or not detector.has_imu or standing is None
-                or last_sample is None or last_sample.pitch is None):
-            return None
-        return float(max(0, round(last_sample.pitch - standing)))  # leaning back reads as upright
 
     # -- from the app ---------------------------------------------------------------------------
     @property
