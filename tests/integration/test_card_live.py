@@ -35,6 +35,21 @@ def _cued(box: LiveBox) -> bool:
     return any(e.get("cue") for e in box.events("ready"))
 
 
+def _shimmed_box_with_a_stick_folder(tmp_path):
+    """(data folder, the stick's folder (not yet in the mounts file), mounts file, config, the card
+    shim over the data folder); skipped without gcc."""
+    data, media, mounts = tmp_path / "data", tmp_path / "media", tmp_path / "mounts"
+    stick = media / "STICK"
+    stick.mkdir(parents=True)
+    mounts.write_text("")
+    config = tmp_path / "config.toml"
+    config.write_text(f"[data]\nusb_roots = ['{media}']\nmounts_file = '{mounts}'\n")
+    shim = card_shim(tmp_path / "shim", str(data))
+    if shim is None:
+        pytest.skip("the card shim needs gcc")
+    return data, stick, mounts, config, shim
+
+
 def _clean_exit(box: LiveBox) -> None:
     code = box.finish()
     err = box.stderr()
@@ -116,17 +131,8 @@ def build_store_reader(folder):
 def test_athletes_on_a_stick_while_the_card_refuses_writes_are_said_not_a_crash(tmp_path):
     """Failure 2: a stick with athletes.csv while the database could not be written crashed the
     app mid-set (and again at every restart while the stick stayed in)."""
-    data, media = tmp_path / "data", tmp_path / "media"
-    stick = media / "STICK"
-    stick.mkdir(parents=True)
+    data, stick, mounts, config, shim = _shimmed_box_with_a_stick_folder(tmp_path)
     (stick / "athletes.csv").write_text("name\nAlex\nSam\n")
-    mounts = tmp_path / "mounts"
-    mounts.write_text("")
-    config = tmp_path / "config.toml"
-    config.write_text(f"[data]\nusb_roots = ['{media}']\nmounts_file = '{mounts}'\n")
-    shim = card_shim(tmp_path / "shim", str(data))
-    if shim is None:
-        pytest.skip("the card shim needs gcc")
     box = LiveBox(str(data), seconds=9, env=shim.env(), config=str(config))
     box.wait_for(lambda e: e.get("type") == "ready")  # mid-set, the store long open
     shim.read_only()
@@ -200,15 +206,7 @@ def test_a_stick_plugged_as_a_set_ends_on_a_slow_card_gets_that_set(tmp_path):
     """Failure 8 on a card that is slow for everything, SQLite's own syncs included (the shim
     adds 400 ms to every fsync under the data folder): a stick plugged the moment the set ends
     waits on the recorder's barrier and gets that set."""
-    data, media, mounts = tmp_path / "data", tmp_path / "media", tmp_path / "mounts"
-    stick = media / "STICK"
-    stick.mkdir(parents=True)
-    mounts.write_text("")
-    config = tmp_path / "config.toml"
-    config.write_text(f"[data]\nusb_roots = ['{media}']\nmounts_file = '{mounts}'\n")
-    shim = card_shim(tmp_path / "shim", str(data))
-    if shim is None:
-        pytest.skip("the card shim needs gcc")
+    data, stick, mounts, config, shim = _shimmed_box_with_a_stick_folder(tmp_path)
     box = LiveBox(str(data), seconds=75, env=shim.env(), config=str(config))
     box.wait_for(lambda e: e.get("type") == "rep_completed", timeout=40)
     shim.slow_fsync(400)
