@@ -9,6 +9,10 @@ import subprocess
 
 LOGIND_POWEROFF = ["busctl", "call", "org.freedesktop.login1", "/org/freedesktop/login1",
                    "org.freedesktop.login1.Manager", "PowerOff", "b", "false"]
+# logind may start the shutdown before its reply reaches us: the bus goes down with the system and
+# the call ends in one of these. The request was taken; it is no refusal.
+GONE_WITH_THE_BUS = ("Connection reset by peer", "Remote peer disconnected", "Transport endpoint is not connected",
+                     "Broken pipe")
 
 
 def power_off(run=subprocess.run) -> tuple[bool, str]:
@@ -18,5 +22,8 @@ def power_off(run=subprocess.run) -> tuple[bool, str]:
     except (OSError, subprocess.TimeoutExpired) as exc:
         return False, f"power off failed: {exc}"
     if proc.returncode != 0:
-        return False, f"power off refused by logind: {proc.stderr.strip() or proc.returncode}"
+        said = proc.stderr.strip()
+        if any(words in said for words in GONE_WITH_THE_BUS):
+            return True, f"powering off (the bus went down before logind's reply: {said})"
+        return False, f"power off refused by logind: {said or proc.returncode}"
     return True, "powering off"

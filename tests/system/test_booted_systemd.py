@@ -375,7 +375,9 @@ def test_the_app_user_powers_off_through_logind(box: Box):
     r = box.as_app_user(*POWEROFF, "PowerOff", "b", "false")
     code = box.c.wait_exit(timeout=60)
     CHECKS.notes.append(f"power-off through logind: container gone {time.monotonic() - started:.1f} s after the call")
-    assert r.returncode == 0, r.stderr
+    # logind may begin the shutdown before its reply is out: the bus then goes down under the call
+    # (drivers/power.py takes that as done, as here); the container going away is what counts
+    assert r.returncode == 0 or "Connection reset by peer" in r.stderr, r.stderr
     assert code == 0
 
 
