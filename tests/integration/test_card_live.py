@@ -21,9 +21,9 @@ import pytest
 from support.repo import REPO
 from device.store.connection import DB_NAME
 from support.cardfaults import card_shim, private_tmpfs
-from support.filesystems import can_mount, read_only_prefix
+from support.filesystems import can_mount
 from support.liverun import LiveBox
-from support.stores import build_store
+from support.stores import build_store, read_only_card
 
 
 def _storage(box: LiveBox) -> list[tuple[str, str]]:
@@ -60,12 +60,7 @@ def _clean_exit(box: LiveBox) -> None:
 
 def test_a_read_only_card_at_start_cues_and_says_it_is_not_saving(tmp_path):
     data = tmp_path / "data"
-    data.mkdir()
-    with build_store(str(data), sets=2):
-        pass
-    prefix = read_only_prefix(data)
-    if prefix is None:
-        pytest.skip("no way to make a read-only folder here")
+    prefix = read_only_card(data, sets=2)
     try:
         box = LiveBox(str(data), seconds=7, prefix=prefix)
         box.wait_for(lambda e: e.get("type") == "storage" and e["state"] == "not_recording")

@@ -11,8 +11,7 @@ import pytest
 from support.processes import run_cli
 from device.store.connection import DB_NAME
 from device.store.store import Store
-from support.filesystems import read_only_prefix
-from support.stores import build_store
+from support.stores import build_store, read_only_card
 
 PAGE = 4096
 
@@ -115,12 +114,7 @@ def test_an_interrupted_last_transaction_is_not_damage(tmp_path):
 @pytest.mark.parametrize("command", ["sessions", "export"])
 def test_a_read_only_card_still_gives_its_sets(tmp_path, command):
     data = tmp_path / "data"
-    data.mkdir()
-    with build_store(str(data), sets=3):
-        pass
-    prefix = read_only_prefix(data)
-    if prefix is None:
-        pytest.skip("no way to make a read-only folder here (root without mount namespaces)")
+    prefix = read_only_card(data, sets=3)
     dest = tmp_path / "stick"
     dest.mkdir()
     args = ["sessions", "--json", "--data", str(data)] if command == "sessions" else \

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import random
+from pathlib import Path
 
 from device.store.gztrace import TraceFile
 from device.core.signal import Sample, SignalChain
@@ -103,3 +104,18 @@ def fill_sets(store: Store, sets: int, athletes: int, rng: random.Random, reps: 
                              "VALUES (?, ?, NULL, ?, ?, 'bench', 'box')",
                              [(athlete, STARTED + 86_400 * 90 * i, a_, b_)
                               for i, (a_, b_) in enumerate(zip(stages, stages[1:]))])
+
+
+def read_only_card(data: Path, sets: int) -> list[str]:
+    """`data` made a data folder holding `sets` finished sets; the command prefix under which it is
+    a read-only mount (support/filesystems.py). Skips the test where none can be made."""
+    import pytest
+
+    from support.filesystems import read_only_prefix
+    data.mkdir()
+    with build_store(str(data), sets=sets):
+        pass
+    prefix = read_only_prefix(data)
+    if prefix is None:
+        pytest.skip("no way to make a read-only folder here (root without mount namespaces)")
+    return prefix
