@@ -97,20 +97,43 @@ def test_play_returns_at_once_and_the_pin_goes_high_within_ms(pwm_factory, playe
         time.sleep(0.03)  # the cue sounds a while before the next one cuts in
 
 
-def test_play_from_another_thread_never_waits_for_the_pattern(pwm_factory, players):
-    buzzer = players(PIN, pin_factory=pwm_factory)
-    took: list[float] = []
+class HeldPin(MockPWMPin):
+    """A pin whose first note-on blocks until released: a worker stuck in the pattern."""
 
-    def sampler() -> None:
-        for _ in range(50):
-            t0 = time.perf_counter()
-            buzzer.play(DEFAULT_PATTERNS["sacrum"])
-            took.append(time.perf_counter() - t0)
+    held = threading.Event()
+    release = threading.Event()
 
-    thread = threading.Thread(target=sampler)
-    thread.start()
-    thread.join(1.0)
-    assert len(took) == 50 and max(took) < 0.005
+    def _set_state(self, value):
+        if value and not self.release.is_set():
+            self.held.set()
+            self.release.wait(10.0)
+        super()._set_state(value)
+
+
+def test_play_from_another_thread_never_waits_for_the_pattern(players):
+    # Shown by structure, not by a stopwatch: the worker is held inside a note for as long as the
+    # test likes, and 50 plays from another thread (the sampler's) all return meanwhile.
+    HeldPin.held.clear()
+    HeldPin.release.clear()
+    factory = MockFactory(pin_class=HeldPin)
+    try:
+        buzzer = players(PIN, pin_factory=factory)
+        done: list[bool] = []
+        buzzer.play(DEFAULT_PATTERNS["sacrum"])
+        assert HeldPin.held.wait(5.0), "the worker never reached the pin"
+
+        def sampler() -> None:
+            for _ in range(50):
+                done.append(buzzer.play(DEFAULT_PATTERNS["sacrum"]))
+
+        thread = threading.Thread(target=sampler)
+        thread.start()
+        thread.join(5.0)
+        assert not thread.is_alive() and done == [True] * 50, "play() waited for the note being played"
+        assert not HeldPin.release.is_set()
+    finally:
+        HeldPin.release.set()
+        factory.reset()
 
 
 # -- patterns on the pin ------------------------------------------------------------------
