@@ -1,4 +1,4 @@
-"""One contact's state machine: in contact, losing, lost, restored, sensor fault (ADR 0023).
+"""One contact's state machine: in contact, losing, lost, restored, sensor fault (ADR 0023, 0039, 0040).
 
 Why the shape and not only the level: a real loss is the body moving away, so
 the pressure falls through the levels, in 80 ms or over a second and a half (a
@@ -9,7 +9,10 @@ making is a loss at once; one that jumped there must stay down longer than any
 bounce (30 ms). An FSR stops conducting under its break force (~0.1-0.3 N), so
 a light pad's fall ends in a jump to zero: from a path that reaches it, that
 jump ends a fall too. A zero is confirmed by the next sample (a lone glitch
-reads zero). After a sampler stall the first samples decide at once.
+reads zero), and a glitch is undone: the path goes on from the sample before
+it. After a sampler stall the first samples decide at once: a fall seen
+before it whose path crossed the threshold within it ends at the zero after
+it (ADR 0040). The path's geometry is device/core/fallpath.py.
 
 Levels are the contact's own, never absolute counts: FSRs differ ±6 % part to
 part, drift, creep and warm, and backs press differently. The level is the
@@ -30,6 +33,7 @@ import math
 from enum import Enum, StrEnum
 
 from device.core.contactcfg import ContactConfig
+from device.core.fallpath import let_go, on_path, through_stall
 
 
 class ContactState(StrEnum):
@@ -65,7 +69,7 @@ class ContactTracker:
     __slots__ = (
         "name", "cfg", "state", "baseline", "level", "_blocks", "_block_sum", "_block_n", "_block_end", "_held",
         "_hold_decay", "_from", "_settled", "_g1", "_g2", "r1", "r2", "t1", "t2", "_below_since", "_recheck",
-        "_restore_hits", "lost_level", "lost_since", "_short_since", "_stuck_since",
+        "_restore_hits", "_undo", "lost_level", "lost_since", "_short_since", "_stuck_since",
         "_last_count", "_ok_since", "fault_reason", "m3", "_shorted_count", "_stuck_min_count", "posture",
         "peers", "_f_full", "_off", "_touch_g", "break_ratio",
     )
@@ -111,6 +115,7 @@ class ContactTracker:
         self.t1 = self.t2 = t  # ...and their times: the fall's path
         self._below_since = -1.0
         self._recheck = False
+        self._undo: tuple[float, float, float, float, float, bool] | None = None  # the path before a zero reading
         self._restore_hits = 0
         self._f_full = 1.0  # the posture factor when it last pressed as usual
 
@@ -227,6 +232,9 @@ class ContactTracker:
         if r > cfg.spike_ratio:
             return None  # interference, not pressure: it says nothing about a fall
         r1, r2, t1, t2 = self.r1, self.r2, self.t1, self.t2
+        if r1 <= cfg.floor_ratio < r and self._undo is not None:  # the zero before was a glitch: as if it never came
+            r1, r2, t1, t2, self._below_since, self._recheck = self._undo
+            self._undo = None
         self.r2, self.t2, self.r1, self.t1 = r1, t1, r, t
         if r >= cfg.high_ratio:  # pressing as usual: the per-sample path
             self._f_full = self.posture
@@ -239,22 +247,29 @@ class ContactTracker:
             self._below_since = -1.0
             self._recheck = False
             return None
+        if r <= cfg.floor_ratio:  # a zero: kept undoable until the next sample says it was no glitch
+            self._undo = None if r1 <= cfg.floor_ratio else (r1, r2, t1, t2, self._below_since, self._recheck)
         if self._below_since < 0.0:
             self._below_since = t
             dt = t - t1
             if dt > cfg.gap_s:  # after a stall: the first samples decide, at once
                 if r > cfg.floor_ratio:
                     self._recheck = True  # partly pressed: the next sample confirms
+                elif through_stall(cfg, r1, r2, dt, t1 - t2, self._limit()):
+                    self._recheck = True  # a fall under way crossed the threshold in the stall: the next confirms
                 else:  # at the zero floor: a bounce may straddle the stall's end
                     confirm = cfg.stall_confirm_s if r1 < cfg.high_ratio else cfg.stall_bounce_s
                     self._below_since = t - cfg.debounce_s + confirm - 1e-9
-            elif r1 < cfg.mid_ratio and (self._on_path(r, r1, r2, dt, t1 - t2)
-                                         or self._let_go(r, r1, r2, dt, t1 - t2, level)):
+            elif r1 < cfg.mid_ratio and (on_path(cfg, r, r1, r2, dt, t1 - t2) or let_go(
+                    cfg, r, r1, r2, dt, t1 - t2, level * self.posture, self.break_ratio * self.baseline)):
                 if r > cfg.floor_ratio:
                     return self._lose(t, level)
                 self._recheck = True  # at the zero floor: the end of the fall, or a glitch on it
             return None
         if self._recheck or t - self._below_since >= cfg.debounce_s:
+            if t - t1 > cfg.gap_s and r <= cfg.floor_ratio and not self._recheck:
+                self._recheck = True  # at zero before and after a stall, not seen between: one more sample
+                return None  # confirms (a bounce before it and a glitch after it look the same)
             return self._lose(t, level)
         return None
 
@@ -295,33 +310,6 @@ class ContactTracker:
         floor = self.cfg.together_floor
         return 1.0 if share > self.cfg.together_ratio else (floor if share < floor else share)
 
-    def _on_path(self, r: float, r1: float, r2: float, dt: float, dt1: float) -> bool:
-        """Does r continue the fall r2 -> r1 (it may speed up), or did it jump off it?
-
-        Across a stall the fall's speed is unknown (it may have begun just
-        before r1): any reading lower still that is not at the zero floor
-        (a bounce reads nothing) continues it."""
-        cfg = self.cfg
-        if dt1 > cfg.gap_s:
-            return r > cfg.floor_ratio
-        step = (r2 - r1) * dt / dt1 if dt1 > 0.0 and r2 > r1 else 0.0
-        return r >= r1 - step - cfg.jump_margin - cfg.jump_slack * step
-
-    def _let_go(self, r: float, r1: float, r2: float, dt: float, dt1: float, level: float) -> bool:
-        """At the zero floor, from a fall whose path reaches the break force by now: the FSR let go.
-
-        The break is `break_siemens` for any pad, or near the pad's own
-        (`placing`) once it is known; a fall at the pad's own break may show
-        no step any more (a slow fall's last steps are lost in the noise)."""
-        cfg = self.cfg
-        if r > cfg.floor_ratio or dt1 <= 0.0:
-            return False
-        falling = r2 > r1
-        g = (r1 - (r2 - r1) * dt / dt1 if falling else r1) * level * self.posture  # the path's next reading
-        if falling and g < cfg.break_siemens:
-            return True
-        return g < cfg.break_margin * self.break_ratio * self.baseline
-
     def _lose(self, t: float, level: float) -> Decision:
         self.state = LOST
         self.lost_level = level
@@ -343,8 +331,11 @@ class ContactTracker:
         return None
 
     def leaving(self) -> bool:
-        """Coming off right now: under half its level and still falling (the removal hold asks)."""
-        return self.state is IN_CONTACT and self.r1 < self.cfg.mid_ratio and self.r1 < self.r2
+        """Coming off right now (the removal hold asks): under half its level and falling as a pad lifted
+        off does, not sliding down as a head unloading with depth (that must not hold a real loss)."""
+        cfg = self.cfg
+        return self.state is IN_CONTACT and self.r1 < cfg.mid_ratio \
+            and self.r2 - self.r1 >= cfg.leave_rate * (self.t1 - self.t2)
 
     def ratio(self) -> float:
         """Pressure now relative to the recent level (1.0 = pressing as usual)."""

@@ -6,9 +6,10 @@ real double loss looks the same for its first 80 ms. Two rules keep both
 right:
 
 - A loss is held (not cued) only while every other working pad is coming off
-  too: lost moments ago, or under half its level and still falling. The
+  too: lost moments ago, or under half its level and falling as a pad lifted
+  off does (not sliding down as a head unloading with depth, ADR 0040). The
   moment one stops falling the held loss is reported, so a double loss next
-  to a pad that only sagged is not delayed.
+  to a pad that only sagged or slid is not delayed.
 - When the last working pad is lost and the first went within `window_s` of
   it, it was a removal: the losses already reported among them are withdrawn
   (`loss_withdrawn`: out of the set's counts; the cue has sounded), then
