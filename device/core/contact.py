@@ -331,8 +331,7 @@ class ContactTracker:
         return None
 
     def leaving(self) -> bool:
-        """Coming off right now (the removal hold asks): under half its level and falling as a pad lifted
-        off does, not sliding down as a head unloading with depth (that must not hold a real loss)."""
+        """Coming off now (the removal hold asks): under half its level, falling as a lifted pad does (ADR 0040)."""
         cfg = self.cfg
         return self.state is IN_CONTACT and self.r1 < cfg.mid_ratio \
             and self.r2 - self.r1 >= cfg.leave_rate * (self.t1 - self.t2)

@@ -21,10 +21,12 @@ import math
 import os
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
-from device.core.events import RepCompleted
+from device.core.contacts import CONTACTS
+from device.core.events import Ready, RepCompleted
 from device.core.settings import LiveSettings
+from device.core.signal import Sample, SignalChain
 from device.core.sets import worth_keeping
 from device.store.faults import StorageFault, diagnose
 from device.store.gztrace import PARTIAL, TraceFile
@@ -82,6 +84,22 @@ class LiveSet:
     samples: int = 0  # in the trace when it was finished
     written: bool = False
 
+    @classmethod
+    def opened(cls, e: Ready, started: float, chain: SignalChain, recent: Iterable[Sample], preroll_s: float,
+               settings: LiveSettings, athlete_id: int | None, new_session: bool, writes: PendingWrites,
+               max_held: int) -> LiveSet:
+        """A set begins at `ready`: its trace starts `preroll_s` before it, with the samples kept since."""
+        t0 = e.t - preroll_s  # fixed, whatever order samples and events arrive in
+        pre = [s for s in recent if s.t >= t0]
+        trace = TraceFile(None, chain, e.standing_deg is not None, t0, any(s.roll is not None for s in pre),
+                          max_held=max_held)
+        cur = cls(e.t, started, e.standing_deg, {k: float(v) for k, v in e.baseline_us.items()},
+                  round(e.t - t0, 4), settings, athlete_id, new_session, trace, writes)
+        for s in pre:
+            cur.last_sample_t = s.t
+            trace.write(s)
+        return cur
+
     @property
     def has_imu(self) -> bool:
         return self.standing_deg is not None
@@ -93,6 +111,28 @@ class LiveSet:
     @property
     def held_reps(self) -> int:
         return sum(isinstance(s, RepStep) for s in self.steps) + len(self.waiting)
+
+    def add_rep(self, e: RepCompleted, wall: float) -> None:
+        """A completed rep: it waits for the samples up to its end (the deciding sample can come after it)."""
+        if not self.waiting:
+            self.waiting_since_wall = wall
+        self.waiting.append(e)
+
+    def release_reps(self, upto: float, wall: float) -> int:
+        """Every waiting rep that ended by `upto`, in order, as a step for the card; how many."""
+        n = 0
+        while self.waiting and self.waiting[0].t <= upto:
+            e = self.waiting.popleft()
+            start = self.rep_start.pop(e.rep, e.t - e.duration_s)
+            row = {"rep": e.rep, "start_s": round(start - self.ready_t, 3),
+                   "end_s": round(e.t - self.ready_t, 3), "depth_deg": e.depth_deg,
+                   "duration_s": e.duration_s, "descent_s": e.descent_s, "bottom_s": e.bottom_s,
+                   "ascent_s": e.ascent_s, "faults": [f for f in e.faults if f in CONTACTS]}
+            self.steps.append(RepStep(e.rep, row))
+            n += 1
+        self.reps += n
+        self.waiting_since_wall = wall
+        return n
 
     def keeps(self, end_t: float) -> bool:
         """Worth keeping if it ended at `end_t` (one rule with the screen: device/core/sets.py)."""

@@ -49,17 +49,15 @@ import time
 from collections import deque
 from typing import Callable
 
-from device.core.contacts import CONTACTS
 from device.core.events import (ContactLost, ContactRestored, DowelRemoved, Event, EventHandler,
                                 LossWithdrawn, Ready, RepCompleted, RepDiscarded, RepStarted, SensorFault,
                                 SetEnded)
 from device.core.settings import LiveSettings
 from device.core.signal import Sample, SignalChain
-from device.store.gztrace import TraceFile
 from device.store.health import Health
 from device.store.inbox import Inbox
 from device.store.keeper import Barrier, CardKeeper
-from device.store.liveset import EndStep, LiveSet, RepStep
+from device.store.liveset import EndStep, LiveSet
 from device.store.pending import PendingWrites
 from device.store.setmeta import note_settings
 from device.store.store import Store
@@ -297,16 +295,9 @@ class SetRecorder:
         athlete = self._athlete_id
         new_session = athlete != self._session_athlete or started - self._last_end_wall > self.session_gap_s
         self._session_athlete = athlete
-        t0 = t_r - self.preroll_s  # fixed, whatever order samples and events arrive in
-        pre = [s for s in self._recent if s.t >= t0]
-        trace = TraceFile(None, self.chain, e.standing_deg is not None, t0, any(s.roll is not None for s in pre),
-                          max_held=max(0, HELD_BUDGET - self._card.held_bytes))
-        cur = LiveSet(t_r, started, e.standing_deg, {k: float(v) for k, v in e.baseline_us.items()},
-                      round(t_r - t0, 4), self._settings, athlete, new_session, trace,
-                      PendingWrites(t_r, self._card.db))
-        for s in pre:
-            cur.last_sample_t = s.t
-            trace.write(s)
+        cur = LiveSet.opened(e, started, self.chain, self._recent, self.preroll_s, self._settings, athlete,
+                             new_session, PendingWrites(t_r, self._card.db),
+                             max_held=max(0, HELD_BUDGET - self._card.held_bytes))
         self._card.sets.append(cur)
         self._set = self._card.live = cur
         self.sets_recorded += 1
@@ -349,25 +340,12 @@ class SetRecorder:
 
     def _rep(self, cur: LiveSet, e: RepCompleted) -> None:
         """A completed rep: released to the card now if its samples are in, else when they come."""
-        if not cur.waiting:
-            cur.waiting_since_wall = self._clock()
-        cur.waiting.append(e)
+        cur.add_rep(e, self._clock())
         if self._latest_t >= e.t:
             self._release_reps(cur, self._latest_t)
 
     def _release_reps(self, cur: LiveSet, upto: float) -> None:
-        """Every waiting rep that ended by `upto`, in order, as a step for the card."""
-        while cur.waiting and cur.waiting[0].t <= upto:
-            e = cur.waiting.popleft()
-            start = cur.rep_start.pop(e.rep, e.t - e.duration_s)
-            row = {"rep": e.rep, "start_s": round(start - cur.ready_t, 3),
-                   "end_s": round(e.t - cur.ready_t, 3), "depth_deg": e.depth_deg,
-                   "duration_s": e.duration_s, "descent_s": e.descent_s, "bottom_s": e.bottom_s,
-                   "ascent_s": e.ascent_s, "faults": [f for f in e.faults if f in CONTACTS]}
-            cur.steps.append(RepStep(e.rep, row))
-            cur.reps += 1
-            self.reps_recorded += 1
-        cur.waiting_since_wall = self._clock()
+        self.reps_recorded += cur.release_reps(upto, self._clock())
 
     def _shutdown(self) -> None:
         cur = self._set

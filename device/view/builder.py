@@ -51,7 +51,7 @@ from device.view.model import (EXPORT_STATES, WAITING, ContactView, ExportView,
                                SummaryView, ViewModel, schedule_in_force)
 from device.view.navigation import MENU_IDLE_S, Input, step
 from device.view.storage import storage_view
-from device.view.glance import calibration, contact_glance, standing_pitch
+from device.view.glance import glance
 from device.view.setlog import SetLog, clamp
 
 BACK_NOTE_S = 1.0  # "back in contact" shows this long once every cued contact is back
@@ -266,18 +266,12 @@ class ViewModelBuilder(EventHandler[None]):
         are read, and a frame that mixes two samples is invisible.
         """
         self._now = max(self._now, now)
-        reps = detector.reps
-        ready = detector.state == READY
-        pitch = standing_pitch(detector, last_sample)
-        ratios = detector.pressure_ratios()
-        glance = (detector.state, contact_glance(detector, ratios), bool(detector.has_imu),
-                  bool(detector.paused), calibration(detector, last_sample),
-                  reps.current_rep if ready else None, reps.phase, pitch)
-        if glance != self._glance:
-            self._glance = glance
-            self._take_glance(glance)
+        seen, ratios, pitch = glance(detector, last_sample)
+        if seen != self._glance:
+            self._glance = seen
+            self._take_glance(seen)
         self.target_deg = float(round(detector.rep_target_deg))  # the athlete's own, as it is learnt
-        if self._set is not None and ready and last_sample is not None:
+        if self._set is not None and detector.state == READY and last_sample is not None:
             self._set.record(float(last_sample.t), ratios, pitch)
         if self._note and self._now >= self._note_until:
             self._note = ""
@@ -285,9 +279,9 @@ class ViewModelBuilder(EventHandler[None]):
         if self._menu.screen is not None and self._now - self._last_press >= MENU_IDLE_S:
             self.on_input(Input.IDLE)
 
-    def _take_glance(self, glance: tuple[Any, ...]) -> None:
+    def _take_glance(self, seen: tuple[Any, ...]) -> None:
         """The live values of a glance that differs from the last: the model is stale."""
-        self._appliance, contacts, has_imu, paused, calibration, current_rep, phase, pitch = glance
+        self._appliance, contacts, has_imu, paused, calibration, current_rep, phase, pitch = seen
         self._contacts = tuple(ContactView(name, LABELS[name], *rest) for name, *rest in contacts)
         self._live.update(has_imu=has_imu, paused=paused, calibration=calibration,
                           current_rep=current_rep, phase=phase, pitch=pitch)

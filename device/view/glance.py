@@ -48,3 +48,14 @@ def standing_pitch(detector: Detector, last_sample: Sample | None) -> float | No
         return None
     return float(max(0, round(last_sample.pitch - standing)))  # leaning back reads as upright
 
+
+def glance(detector: Detector, last_sample: Sample | None) -> tuple[tuple[Any, ...], list[float], float | None]:
+    """A frame's glance (what the builder compares with the last), the pads' pressure ratios and
+    the pitch past standing (what the set's chart records)."""
+    reps = detector.reps
+    ready = detector.state == READY
+    pitch = standing_pitch(detector, last_sample)
+    ratios = detector.pressure_ratios()
+    seen = (detector.state, contact_glance(detector, ratios), bool(detector.has_imu), bool(detector.paused),
+            calibration(detector, last_sample), reps.current_rep if ready else None, reps.phase, pitch)
+    return seen, ratios, pitch

@@ -14,7 +14,7 @@ from support.repo import REPO
 pytestmark = pytest.mark.unit
 
 PACKAGES = ("device", "drivers", "ui")
-MAX_LINES = 425  # "about 400": export.py was 1,214 lines doing eight jobs; a module past this is doing two
+MAX_LINES = 400  # "about 400": export.py was 1,214 lines doing eight jobs; a module past this is doing two
 
 
 def _modules() -> list[Path]:
