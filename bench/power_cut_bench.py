@@ -35,6 +35,7 @@ import hashlib
 import json
 import os
 import random
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -366,10 +367,18 @@ def _export(data: str, dest: str, all_sets: bool) -> subprocess.Popen:
 
 
 def export_kills(data: str, kills: int, seed: int = 1, verbose: bool = True) -> ExportTally:
+    sticks = tempfile.mkdtemp(prefix="sticks-")  # every stick folder of this run, removed at its end
+    try:
+        return _export_kills(data, kills, seed, verbose, sticks)
+    finally:
+        shutil.rmtree(sticks, ignore_errors=True)
+
+
+def _export_kills(data: str, kills: int, seed: int, verbose: bool, sticks: str) -> ExportTally:
     rng = random.Random(seed + 7)
     tally = ExportTally()
     t0 = time.monotonic()
-    p = _export(data, tempfile.mkdtemp(prefix="stick-time-"), all_sets=True)  # how long one takes
+    p = _export(data, tempfile.mkdtemp(prefix="stick-time-", dir=sticks), all_sets=True)  # how long one takes
     out, _ = p.communicate(timeout=300)
     full = time.monotonic() - t0
     if p.returncode != 0:
@@ -378,7 +387,7 @@ def export_kills(data: str, kills: int, seed: int = 1, verbose: bool = True) -> 
     if verbose:
         print(f"  one full export (--all) takes {full:.2f} s: kills spread over 0..{full * 1.1:.2f} s")
     for i in range(kills):
-        dest = tempfile.mkdtemp(prefix="stick-")
+        dest = tempfile.mkdtemp(prefix="stick-", dir=sticks)
         before = store_rows(data)
         p = _export(data, dest, all_sets=True)
         time.sleep(rng.uniform(0.0, full * 1.1))

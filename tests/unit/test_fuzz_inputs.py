@@ -7,6 +7,7 @@ Sizes are kept so the whole file runs in well under 20 s.
 """
 from __future__ import annotations
 
+import atexit
 import contextlib
 import io
 import os
@@ -42,6 +43,7 @@ def _good_trace(rows: int = 400) -> str:
 GOOD = _good_trace()
 GOOD_BYTES = GOOD.encode()
 TMP = tempfile.mkdtemp(prefix="fuzz-")
+atexit.register(shutil.rmtree, TMP, True)  # the module's inputs, gone with the test process
 
 
 def _write(name: str, data: bytes) -> str:
