@@ -25,7 +25,8 @@ from dataclasses import dataclass, field
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def _ro(db: str) -> sqlite3.Connection:
+def read_only(db: str) -> sqlite3.Connection:
+    """The store opened read-only (the bench looks, never changes)."""
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10)
     conn.row_factory = sqlite3.Row
     return conn
@@ -75,7 +76,7 @@ def check_stick(dest: str) -> tuple[list[str], list[str], list[str]]:
 
 
 def store_rows(data: str) -> dict[str, list[tuple]]:
-    conn = _ro(os.path.join(data, "smartdowel.db"))
+    conn = read_only(os.path.join(data, "smartdowel.db"))
     try:
         out = {t: [tuple(r) for r in conn.execute(f"SELECT * FROM {t} ORDER BY rowid")]
                for t in ("athletes", "sessions", "reps", "contact_losses", "exports")}

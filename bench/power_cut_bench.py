@@ -46,7 +46,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from export_kill_rig import export_kills  # noqa: E402  (the export half of the bench)
+from export_kill_rig import export_kills, read_only as _ro  # noqa: E402  (the export half of the bench)
 
 IN_FLIGHT_S = 0.5  # a rep printed this close to the kill may not have reached the card yet
 
@@ -137,12 +137,6 @@ def wait_for(moment: Moment, child: Child, data: str, prev_id: int, timeout: flo
             return False
         time.sleep(0.005)
     return True
-
-
-def _ro(db: str) -> sqlite3.Connection:
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10)
-    conn.row_factory = sqlite3.Row
-    return conn
 
 
 @dataclass
