@@ -23,6 +23,7 @@ class ContactConfig:
     zero_siemens: float = 3.0e-6  # under this a pad reads nothing (ADC offset, hum): off the back
     touch_max_siemens: float = 6.0e-5  # a first reading above this was not the break: put on at a slap
     break_margin: float = 1.25  # a fall within this of the pad's own break (noise, hysteresis) may let go
+    break_span: float = 2.0  # a falling path under this times the pad's own break (and under break_siemens) lets go
     restore_ratio: float = 0.3  # back above this (twice) and the contact is restored
     jump_margin: float = 0.05  # a sample this far below the fall's path (and then some) left it
     jump_slack: float = 0.5  # ...plus this share of the fall's own step: falls may speed up

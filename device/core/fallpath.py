@@ -54,14 +54,19 @@ def let_go(cfg: ContactConfig, r: float, r1: float, r2: float, dt: float, dt1: f
     """At the zero floor, from a fall whose path reaches the break force by now: the FSR let go.
 
     `scale` turns a share of the level into siemens (level times posture);
-    the break is `break_siemens` for any pad, or near the pad's own
-    (`own_break`, siemens; 0 until the tracker learnt it as the dowel was put
-    on). A fall at the pad's own break may show no step any more (a slow
+    the break is near the pad's own (`own_break`, siemens, learnt as the
+    dowel was put on), or `break_siemens` for any pad until it is known (0).
+    A falling path may let go a little above the pad's own break (hysteresis,
+    creep, hum: up to `break_span` times it), never above the shared figure:
+    a light head's own break can be a third of it, and judged by the shared
+    figure a head unloaded and sagging near 25 uS let go at a bounce (ADR
+    0041). A fall at the pad's own break may show no step any more (a slow
     fall's last steps are lost in the noise)."""
     if r > cfg.floor_ratio or dt1 <= 0.0:
         return False
     falling = r2 > r1
     g = (r1 - (r2 - r1) * dt / dt1 if falling else r1) * scale  # the path's next reading
-    if falling and g < cfg.break_siemens:
-        return True
-    return g < cfg.break_margin * own_break
+    if own_break > 0.0 and g < cfg.break_margin * own_break:
+        return True  # at the pad's own break, however slowly it came
+    limit = cfg.break_siemens if own_break <= 0.0 else min(cfg.break_siemens, cfg.break_span * own_break)
+    return falling and g < limit
