@@ -232,7 +232,7 @@ class ContactTracker:
         if r > cfg.spike_ratio:
             return None  # interference, not pressure: it says nothing about a fall
         r1, r2, t1, t2 = self.r1, self.r2, self.t1, self.t2
-        if r1 <= cfg.floor_ratio < r and self._undo is not None:  # the zero before was a glitch: as if it never came
+        if self._undo is not None and r1 <= cfg.floor_ratio < r:  # the zero before was a glitch: as if it never came
             r1, r2, t1, t2, self._below_since, self._recheck = self._undo
             self._undo = None
         self.r2, self.t2, self.r1, self.t1 = r1, t1, r, t
