@@ -39,6 +39,7 @@ class Plan:
     breaks: list[float]                       # per contact: its break force (N)
     wander: Walk | None = None
     mount: tuple[float, float] = (0.0, 0.0)   # IMU pitch offset, turn about the dowel (deg)
+    head_tau_deg: float = 27.0                # the head's force nears a rep's `head_end` over this much hinge
     removal: list[tuple[float, float]] = field(default_factory=lambda: [(math.inf, 0.12)] * 3)
     duration: float = 0.0
     motions: list[Motion] = field(default_factory=list)
@@ -79,7 +80,8 @@ class Plan:
                     return m.lean * u, m.depth * u, 0.0, 1.0
                 if m.kind == "twist":
                     return m.lean * u, 0.0, m.depth * u, 1.0
-                return m.depth * u, 0.0, 0.0, 1.0 + (m.head_end - 1.0) * u
+                x = m.depth * u
+                return x, 0.0, 0.0, m.head_end + (1.0 - m.head_end) * math.exp(-x / self.head_tau_deg)
         return STILL
 
     def envelope(self, c: int, t: float) -> float:

@@ -103,8 +103,9 @@ class Scenario:
     (random rep, contact and phase, at most one per contact per rep) or a list
     of FaultSpec; `doubles` adds that many pairs of contacts lost within
     `double_gap_s` of each other; `fault_shapes` are the falls drawn from
-    (shapes.FALLS). Athlete: `head_unload` (head force at the bottom of a rep as
-    a share of standing, None = +-10 %), `fidgets`, `side_bends`, `twists`
+    (shapes.FALLS). Athlete: `head_unload` (the share of standing the head's force
+    tends to as a rep hinges deeper, drawn per rep; it follows the hinge now,
+    over the athlete's 20-35 degrees; None = +-10 %), `fidgets`, `side_bends`, `twists`
     (non-hinge movements between reps), `standing_wander_deg`. Pads: `creep`
     (sensitivity gain approached with `creep_tau_s` after placement: FSR creep
     and warming), `drift`, `fsr_exponent` (conductance ~ force ** n), `break_n`

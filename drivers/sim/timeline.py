@@ -19,7 +19,7 @@ from drivers.sim.scenario import (ADC_OFFSET_COUNTS, BACK_N, CAUSES, CONTACTS, D
                                   Range, Scenario)
 from drivers.sim.shapes import Envelope, Motion, Walk, fall_fraction
 
-FULL_UNLOAD_DEG = 45.0  # the head's unloading reaches its full share at this depth
+HEAD_TAU_DEG = (20.0, 35.0)  # the athlete's head nears its rep's `head_end` over this much hinge (exponentially)
 
 
 # Something the athlete does between two reps (a dip, a side bend, a twist); returns when it ends.
@@ -46,8 +46,9 @@ def parts(s: Scenario, rng: random.Random) -> Plan:
     rail = s.vcc_v * (1.0 + rng.uniform(-s.supply_error, s.supply_error))
     mount = (u(rng, s.imu_offset_deg), u(rng, s.imu_yaw_deg) * rng.choice((-1.0, 1.0)))
     breaks = [u(rng, s.break_n) for _ in CONTACTS]
+    head_tau = u(random.Random(f"{s.family}/{s.seed}/head"), HEAD_TAU_DEG)
     return Plan(s, [], base, k, offset, gain, exponent, creep, u(rng, s.standing_deg), drift, rail,
-                breaks, wander, mount)
+                breaks, wander, mount, head_tau)
 
 
 # --------------------------------------------------------------------------- which faults where
@@ -136,11 +137,17 @@ def lay_out(s: Scenario, rng: random.Random, plan: Plan, t: float) -> dict[str, 
     return truth
 
 
-def _head_end(s: Scenario, rng: random.Random, plan: Plan, depth: float) -> float:
-    """The head's force at the peak of a hinge, as a share of standing (it still touches)."""
+def _head_end(s: Scenario, rng: random.Random, plan: Plan) -> float:
+    """The share of standing the head's force tends to as this rep hinges deeper (it still touches).
+
+    The force follows the hinge as it is now (Plan.posture: exponentially
+    towards this share over the athlete's `head_tau_deg`), never the depth the
+    rep will reach: a shallow rep unloads the head less, a deep one levels off
+    (as the reference traces' heads do: about 1 % per degree at first,
+    levelling off past 50-60 degrees)."""
     if s.head_unload is None:
         return 1.0 + rng.uniform(-HEAD_REP_GAIN, HEAD_REP_GAIN)
-    return plan.floor_for(0, 1.0 - (1.0 - u(rng, s.head_unload)) * min(1.0, depth / FULL_UNLOAD_DEG), False)
+    return plan.floor_for(0, u(rng, s.head_unload), False)
 
 
 def _rep(s: Scenario, rng: random.Random, plan: Plan, t: float) -> Motion:
@@ -148,7 +155,7 @@ def _rep(s: Scenario, rng: random.Random, plan: Plan, t: float) -> Motion:
     bottom_end = bottom + u(rng, s.bottom_s)
     end = bottom_end + u(rng, s.ascent_s)
     depth = u(rng, s.depth_deg)
-    return Motion(t, bottom, bottom_end, end, depth, _head_end(s, rng, plan, depth))
+    return Motion(t, bottom, bottom_end, end, depth, _head_end(s, rng, plan))
 
 
 def _between(plan: Plan, truth: list[dict], m: Motion, **extra: object) -> float:
@@ -163,7 +170,7 @@ def _dip(s: Scenario, rng: random.Random, plan: Plan, t: float, truth: dict[str,
     bottom = start + u(rng, DIP_EDGE_S)
     bottom_end = bottom + u(rng, DIP_HOLD_S)
     depth = u(rng, s.dip_deg)
-    m = Motion(start, bottom, bottom_end, bottom_end + u(rng, DIP_EDGE_S), depth, _head_end(s, rng, plan, depth))
+    m = Motion(start, bottom, bottom_end, bottom_end + u(rng, DIP_EDGE_S), depth, _head_end(s, rng, plan))
     return _between(plan, truth["dips"], m)
 
 
