@@ -13,7 +13,9 @@ trackers see what is left: faults, sags, bounces.
 The gains are learnt at the bottom of each counted rep, from pads that stayed
 in contact through it (a fault must not teach the posture), as the median of
 the last few reps: a sag that happens to fall at the bottom of one rep looks
-just like unloading, and must not teach it for long. Until a pad has taught
+just like unloading, and must not teach it for long. A back pad reading under
+`back_min` of standing there is sagging (the hinge presses the backs harder)
+and teaches nothing from that rep. Until a pad has taught
 once, the backs' gain is 0 (no correction), and the head is taken to lighten
 half as far as the lightest heads do (towards 65 % of standing, most of it in
 the first 30 degrees, as the reference recordings' heads do, ADR 0042): the
@@ -54,6 +56,8 @@ class PostureConfig:
     factor_max: float = 2.5  # ...or loading than this
     reps: int = 5  # the gain is the median over this many reps...
     reps_min: int = 1  # ...once there are at least this many
+    back_min: float = 0.6  # a back pad under this share of standing at a rep's bottom is sagging: it
+    # teaches nothing that rep (the hinge presses the backs harder; the reference's bottoms are over 0.8)
     head_prior: float = 0.65  # until then the head is taken to lighten towards this share of standing...
     head_prior_deg: float = 27.0  # ...exponentially over this much hinge
 
@@ -119,8 +123,9 @@ class PostureModel:
             return
         lost = set(faults)
         for i, (name, ratio) in enumerate(zip(CONTACTS, self._at_peak)):
-            if ratio is None or name in lost or not 0.1 < ratio < 3.0:
-                continue
+            low = 0.1 if i == HEAD else cfg.back_min
+            if ratio is None or name in lost or not low < ratio < 3.0:
+                continue  # lost, or sagging at the bottom: not what the posture does
             seen = self._seen[i]
             seen.append((ratio - 1.0) / peak)
             if len(seen) >= cfg.reps_min:
