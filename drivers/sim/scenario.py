@@ -139,7 +139,7 @@ class Scenario:
     imu_offset_deg: Range = (0.0, 0.0)
     imu_yaw_deg: Range = (0.0, 0.0)
     dips: int = 1
-    dip_deg: Range = (10.0, 25.0)
+    dip_deg: Range = (6.0, 20.0)  # a bob that is not a rep: the reference recordings' 33 dips span 6.5-19.6 deg
     side_bends: int = 0
     side_bend_deg: Range = (15.0, 40.0)
     twists: int = 0
