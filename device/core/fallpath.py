@@ -1,4 +1,4 @@
-"""A fall's path: where the last two readings say the next one should be (ADR 0023, 0039, 0040).
+"""A fall's path: where the last two readings say the next one should be (ADR 0023, 0039, 0040, 0043).
 
 Why a module of its own: the contact tracker decides a loss from the level
 and the time; whether a reading continues a fall, jumped off it, or ended it
@@ -15,6 +15,8 @@ the thresholds, kept apart so each rule reads whole and is tested on its own.
     >>> through_stall(cfg, 0.30, 0.50, 0.10, 0.02, 0.13)  # falling 10 per second; the stall hid 0.1 s
     True
     >>> through_stall(cfg, 0.95, 0.97, 0.10, 0.02, 0.13)  # pressing: a step within the noise
+    False
+    >>> through_stall(cfg, 0.92, 0.99, 0.22, 0.01, 0.13)  # still pressing as usual: one step is no fall
     False
 """
 from __future__ import annotations
@@ -37,15 +39,17 @@ def on_path(cfg: ContactConfig, r: float, r1: float, r2: float, dt: float, dt1: 
 def through_stall(cfg: ContactConfig, r1: float, r2: float, dt: float, dt1: float, limit: float) -> bool:
     """Was a fall under way before a stall whose path crossed the threshold (`limit`) during it?
 
-    Under way: falling as fast as a pad coming off (`leave_rate`), and either
-    under half the level or by a step beyond noise (`jump_margin`). Then a
-    zero after the stall ends that fall, and the next sample confirms it (a
-    glitch is one sample); from a pad that pressed as usual the zero must
-    outlast a bounce instead (the tracker's `stall_bounce_s`)."""
+    Under way: falling as fast as a pad coming off (`leave_rate`), already
+    under the pressure it presses as usual (`high_ratio`), and either under
+    half the level or by a step beyond noise (`jump_margin`). Then a zero
+    after the stall ends that fall, and the next sample confirms it (a glitch
+    is one sample). From a pad that still pressed as usual one step says
+    nothing (a loud line steps 5-8 % between samples), and the zero must
+    outlast a bounce instead (the tracker's `stall_bounce_s`, ADR 0043)."""
     if not 0.0 < dt1 <= cfg.gap_s or r2 - r1 < cfg.leave_rate * dt1:
         return False
-    if r1 >= cfg.mid_ratio and r2 - r1 < cfg.jump_margin:
-        return False  # pressing, and what fell was within the noise
+    if r1 >= cfg.high_ratio or (r1 >= cfg.mid_ratio and r2 - r1 < cfg.jump_margin):
+        return False  # pressing as usual, or what fell was within the noise
     return r1 - (r2 - r1) * dt / dt1 < limit
 
 

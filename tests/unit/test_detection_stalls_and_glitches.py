@@ -67,6 +67,23 @@ def test_a_fall_seen_before_a_stall_whose_path_crossed_the_threshold_in_it_ends_
     assert latency(samples, events, "sacrum", crossing(f, 3.9)) <= 1.0 / rate + 0.001
 
 
+@pytest.mark.parametrize("dip", [0.06, 0.09])
+@pytest.mark.parametrize("stall", [0.15, 0.22])
+def test_a_noisy_step_before_a_stall_and_a_bounce_after_it_are_no_loss(dip, stall):
+    # pressing as usual, the last reading before the stall a noisy 6-9 % under the one before it (a
+    # loud line reads so every few samples); a 26 ms bounce began in the stall and reads zero on the
+    # first two samples after it: nothing was falling, so the zero must outlast a bounce (ADR 0043)
+    t_end = 3.99 + stall
+
+    def line(t: float) -> float:
+        return 1.0 - dip if 3.98 <= t < 3.99 else 1.0
+    shape = product(line, gap(t_end - 0.006, 0.026))
+    samples = make_samples(with_placement({"sacrum": shape}), 7.0, noise=0.003, stalls=[(3.99, t_end)])
+    zeros = [s.t for s in samples if s.sacrum < 50 and s.t > 3.0]
+    assert len(zeros) == 2 and zeros[0] >= t_end, zeros
+    assert not lost(run(samples))
+
+
 @pytest.mark.parametrize("stall", [0.08, 0.13])
 def test_a_bounce_before_a_stall_and_a_glitch_after_it_are_no_loss(stall):
     # zero before the stall (a 20 ms bounce), zero at the first sample after it (a glitch), pressed between
