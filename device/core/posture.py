@@ -15,13 +15,15 @@ in contact through it (a fault must not teach the posture), as the median of
 the last few reps: a sag that happens to fall at the bottom of one rep looks
 just like unloading, and must not teach it for long. A back pad reading under
 `back_min` of standing there is sagging (the hinge presses the backs harder)
-and teaches nothing from that rep. Until a pad has taught
-once, the backs' gain is 0 (no correction), and the head is taken to lighten
-half as far as the lightest heads do (towards 65 % of standing, most of it in
-the first 30 degrees, as the reference recordings' heads do, ADR 0042): the
-first rep of an athlete whose head unloads to a third must not turn a sag to
-a quarter on its way down into a cue, and a head that does not lighten at
-all reads at most 1.5x pressed, which the trackers' level takes in its stride.
+and teaches nothing from that rep.
+
+Until a pad has taught once, the backs' gain is 0 (no correction), and the
+head is taken to lighten half as far as the lightest heads do (towards 65 %
+of standing, most of it in the first 30 degrees, as the reference
+recordings' heads do, ADR 0042): the first rep of an athlete whose head
+unloads to a third must not turn a sag to a quarter on its way down into a
+cue, and a head that does not lighten at all reads at most 1.5x pressed,
+which the trackers' level takes in its stride.
 
     >>> p = PostureModel()
     >>> p.follow(60.0)
@@ -95,9 +97,9 @@ class PostureModel:
             return False  # most samples move the hinge by less than its noise (the caller may test first)
         self.x = x
         cfg = self.cfg
-        prior = self._head_prior(x) if len(self._seen[HEAD]) < cfg.reps_min else 0.0
+        head_taught = len(self._seen[HEAD]) >= cfg.reps_min
         for i, gain in enumerate(self.gain):
-            f = prior if i == HEAD and prior else 1.0 + gain * x
+            f = 1.0 + gain * x if i != HEAD or head_taught else self._head_prior(x)
             f = cfg.factor_min if f < cfg.factor_min else cfg.factor_max if f > cfg.factor_max else f
             self.factor[i] = f
             self.inv[i] = 1.0 / f
